@@ -1,0 +1,327 @@
+"""The ``fazhi`` command line: index, search, reports, inspect, serve."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from . import store
+from .errors import FazhiError, QueryError
+from .model import SECTION_LABELS
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
+
+
+def index_option(f):
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Index directory (default: $FAZHI_INDEX, else .fazhi/index).",
+    )(f)
+
+
+def _index_dir(value: Path | None) -> Path:
+    return value if value is not None else store.default_index_dir()
+
+
+def _emit_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+def handle_errors(f):
+    """Turn fazhi errors into one line on stderr and a non-zero exit."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except QueryError as exc:
+            if kwargs.get("as_json"):
+                _emit_json({"error": exc.user_message()})
+            else:
+                click.echo(f"error: {exc.user_message()}", err=True)
+            sys.exit(EXIT_USAGE)
+        except FazhiError as exc:
+            if kwargs.get("as_json"):
+                _emit_json({"error": exc.user_message()})
+            else:
+                click.echo(f"error: {exc.user_message()}", err=True)
+            sys.exit(EXIT_ERROR)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fazhi-search")
+def cli() -> None:
+    """fazhi: search the yearly reports of townships on 法治政府建设.
+
+    Index report files (PDF, Word, web pages, text), then search them exactly
+    or by words, with facets by township, year, section and province.
+    """
+
+
+# ---------------------------------------------------------------- inspect
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def inspect(file: Path, as_json: bool) -> None:
+    """Show the metadata, outline and passages fazhi reads from FILE."""
+    from .pipeline import load_report
+
+    report = load_report(file)
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    meta = report.metadata()
+    width = max(len(k) for k in meta)
+    for key, value in meta.items():
+        click.echo(f"{key:<{width}}  {value if value is not None else '-'}")
+    click.echo("")
+    click.echo("sections:")
+    for s in report.sections:
+        indent = "  " * (s.level - 1)
+        click.echo(f"  {indent}[{s.key}] {s.heading or '(preamble)'}")
+    click.echo("")
+    click.echo(f"passages: {len(report.passages)}")
+    for p in report.passages:
+        text = p.text if len(p.text) <= 60 else p.text[:60] + "…"
+        click.echo(f"  {p.id:>3} [{p.section}] {text}")
+
+
+# ---------------------------------------------------------------- index
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build a new index from scratch.")
+@click.option("--prune", is_flag=True, help="Drop reports whose files are gone.")
+@json_option
+@handle_errors
+def index(paths, index_dir, rebuild, prune, as_json) -> None:
+    """Index report files under PATHS (default: corpus/).
+
+    Incremental: unchanged files are skipped, changed files replaced. Files
+    that fail are listed with the reason; every other file is still indexed.
+    Exits non-zero if any file failed.
+    """
+    from .ingest import discover, index_paths
+
+    index_dir = _index_dir(index_dir)
+    paths = list(paths) or [Path("corpus")]
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and not as_json:
+        files, _ = discover(paths)
+        bar = click.progressbar(length=len(files), label="indexing", file=sys.stderr)
+        bar.__enter__()
+
+        def progress(_path: str) -> None:
+            bar.update(1)
+
+    try:
+        summary = index_paths(paths, index_dir, rebuild=rebuild, prune=prune, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        _emit_json(summary.to_json())
+    else:
+        for f, reason in summary.failed:
+            click.echo(f"failed: {f}: {reason}", err=True)
+        for f, same in summary.duplicates:
+            click.echo(f"duplicate: {f} has the same content as {same}", err=True)
+        line = (
+            f"{len(summary.indexed)} indexed, {len(summary.unchanged)} unchanged, "
+            f"{len(summary.failed)} failed"
+        )
+        if summary.duplicates:
+            line += f", {len(summary.duplicates)} duplicate"
+        if prune:
+            line += f", {len(summary.pruned)} pruned"
+        click.echo(f"{line} ({summary.total_reports} reports in {index_dir})")
+    if summary.failed:
+        sys.exit(EXIT_ERROR)
+
+
+# ---------------------------------------------------------------- search
+
+
+def _mark_to_text(snippet: str, color: bool) -> str:
+    on, off = ("\x1b[1;33m", "\x1b[0m") if color else ("【", "】")
+    return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: on + m.group(1) + off, snippet))
+
+
+def _print_result(result: dict) -> None:
+    color = sys.stdout.isatty()
+    total = result["total"]
+    click.echo(
+        f"{total['reports']} reports, {total['passages']} passages "
+        f"for {result['query']!r} ({result['mode']}, {result['took_ms']:.0f} ms)"
+    )
+    for r in result["reports"]:
+        where = " ".join(x for x in (r["province"], r["city"], r["county"], r["township"]) if x)
+        click.echo("")
+        click.echo(f"{r['title'] or r['source']}")
+        click.echo(
+            f"  {where or '-'} | {r['year'] or '-'}年度 | {r['date'] or '-'} | {r['source']}"
+        )
+        for p in r["passages"]:
+            label = SECTION_LABELS.get(p["section"], p["section"])
+            click.echo(f"  #{p['id']} [{label}] {_mark_to_text(p['snippet'], color)}")
+    facets = result["facets"]
+    if result["reports"]:
+        click.echo("")
+        towns = ", ".join(
+            f"{e['value']}({e['county'] or '?'}) {e['count']}" for e in facets["township"]
+        )
+        years = ", ".join(f"{e['value']} {e['count']}" for e in facets["year"])
+        click.echo(f"townships: {towns}")
+        click.echo(f"years: {years}")
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--township", multiple=True, help="Only reports of this township (repeatable).")
+@click.option("--county", multiple=True, help="Only reports of this county (repeatable).")
+@click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023.")
+@click.option("--section", multiple=True, help="Only this section: key or Chinese label.")
+@click.option("--province", multiple=True, help="Only reports of this province (repeatable).")
+@click.option("--mode", type=click.Choice(["exact", "words"]), default="exact", show_default=True,
+              help="exact: verbatim phrases; words: jieba words ranked by BM25.")  # fmt: skip
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True, help="Order of reports.")  # fmt: skip
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,
+              help="Reports to show.")  # fmt: skip
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read one query per line from FILE ('-' for stdin); one JSON line each.")  # fmt: skip
+@json_option
+@index_option
+@handle_errors
+def search(query, township, county, year, section, province, mode, sort, limit, page, batch,
+           as_json, index_dir) -> None:  # fmt: skip
+    """Search the index for QUERY.
+
+    \b
+    Syntax:  一支队伍管执法          phrase, found verbatim (exact mode)
+             依法行政 枫桥经验        both in the same passage
+             A OR B,  -A / NOT A,  ( … ),  "quoted phrase"
+             township:美湖镇  county:德化县  province:福建省
+             year:2022  year:2021-2023  section:shortcomings (or 存在的不足和原因)
+    """
+    from .search import Engine
+
+    filters = {
+        "township": list(township),
+        "county": list(county),
+        "year": list(year),
+        "section": list(section),
+        "province": list(province),
+    }
+    engine = Engine(_index_dir(index_dir))
+    if batch is not None:
+        if query:
+            raise QueryError("give either QUERY or --batch FILE, not both")
+        bad = 0
+        for line in batch:
+            q = line.rstrip("\n")
+            try:
+                res = engine.search(
+                    q, filters=filters, mode=mode, per_page=limit, page=page, sort=sort
+                )
+            except QueryError as exc:
+                bad += 1
+                res = {"query": q, "error": exc.user_message()}
+            _emit_json(res)
+        if bad:
+            sys.exit(EXIT_USAGE)
+        return
+    if query is None:
+        raise QueryError("empty query: give QUERY or --batch FILE")
+    res = engine.search(query, filters=filters, mode=mode, per_page=limit, page=page, sort=sort)
+    if as_json:
+        _emit_json(res)
+    else:
+        _print_result(res)
+
+
+# ---------------------------------------------------------------- reports
+
+
+@cli.command()
+@json_option
+@index_option
+@handle_errors
+def reports(as_json, index_dir) -> None:
+    """List every indexed report with its metadata and sections."""
+    items = store.list_reports(_index_dir(index_dir))
+    fields = ("id", "source", "title", "issuer", "township", "county", "city", "province",
+              "year", "date", "doc_number", "sections")  # fmt: skip
+    rows = [{k: m.get(k) for k in fields} for m in items]
+    if as_json:
+        _emit_json(rows)
+        return
+    for m in rows:
+        where = " ".join(x for x in (m["province"], m["city"], m["county"], m["township"]) if x)
+        keys = sorted({s["key"] for s in m["sections"]})
+        click.echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
+        click.echo(f"    {m['source']}  sections: {', '.join(keys)}")
+    click.echo(f"{len(rows)} reports")
+
+
+# ---------------------------------------------------------------- serve
+
+
+@cli.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads of the WSGI server.")  # fmt: skip
+@handle_errors
+def serve(index_dir, host, port, threads) -> None:
+    """Serve the web UI and JSON API (waitress, read-only)."""
+    import waitress
+
+    from webui import create_app
+
+    index_dir = _index_dir(index_dir)
+    store.open_index(index_dir)  # fail now, with the reason, rather than on the first request
+    app = create_app({"INDEX_DIR": str(index_dir)})
+    click.echo(f"fazhi: serving {index_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="fazhi")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` and return the exit status (for tests and scripts)."""
+    try:
+        cli.main(args=argv, prog_name="fazhi", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_ERROR
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    return 0

@@ -1,0 +1,48 @@
+"""The exceptions fazhi raises. Every one carries a message fit for a user."""
+
+from __future__ import annotations
+
+
+class FazhiError(Exception):
+    """Base class: a failure with a one-line message that names the culprit."""
+
+    #: what the user can do about it, appended to the message
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    def user_message(self) -> str:
+        msg = str(self)
+        return f"{msg} ({self.hint})" if self.hint else msg
+
+
+class ExtractionError(FazhiError):
+    """A file could not be read or holds no usable text."""
+
+    def __init__(self, path: object, reason: str, *, hint: str | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}", hint=hint)
+
+
+class UnsupportedFormat(ExtractionError):
+    """The file's extension is not one fazhi can read."""
+
+
+class IndexStoreError(FazhiError):
+    """The index is missing, locked, corrupt, or built by another schema version."""
+
+
+class QueryError(FazhiError):
+    """A search query or one of its filters is malformed."""
+
+
+class IndexLocked(IndexStoreError):
+    """Another indexer holds the index's write lock."""
+
+
+class SchemaMismatch(IndexStoreError):
+    """The index was built by another schema or analyzer version."""

@@ -1,0 +1,135 @@
+"""Plain data passed between the pipeline stages (no Whoosh types here)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+#: Canonical section keys (督察规定 Art. 25) and their Chinese labels, in report order.
+SECTION_LABELS: dict[str, str] = {
+    "measures": "主要举措和成效",
+    "shortcomings": "存在的不足和原因",
+    "leadership": "党政主要负责人履行推进法治建设第一责任人职责情况",
+    "plans": "下一年度工作安排",
+    "other": "其他",
+}
+SECTION_KEYS: tuple[str, ...] = tuple(SECTION_LABELS)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Raw text of one file, before normalization."""
+
+    text: str
+    #: "pdf", "docx", "html" or "text"
+    kind: str
+    #: for paged formats, the text of each page (``text`` is these joined by "\f")
+    pages: tuple[str, ...] = ()
+
+
+@dataclass
+class Section:
+    """One heading of the report's outline."""
+
+    key: str  # canonical key, one of SECTION_KEYS
+    heading: str  # the heading as written (normalized), "" for the preamble
+    level: int = 1  # 1 = top-level part
+    parent: int | None = None  # index of the parent in Report.sections
+
+    @property
+    def label(self) -> str:
+        return SECTION_LABELS[self.key]
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "heading": self.heading,
+            "level": self.level,
+            "parent": self.parent,
+        }
+
+
+@dataclass
+class Passage:
+    """A paragraph or numbered item: the unit of matching, snippets and citation."""
+
+    id: int  # 1-based position in the report
+    section: str  # canonical key of the part it belongs to
+    heading: str  # innermost heading above it ("" in the preamble)
+    text: str
+    path: list[str] = field(default_factory=list)  # headings from the top down
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    """A structured report: metadata, outline and passages."""
+
+    source: str
+    title: str | None = None
+    issuer: str | None = None
+    township: str | None = None
+    county: str | None = None
+    city: str | None = None
+    province: str | None = None
+    year: int | None = None
+    date: str | None = None  # ISO YYYY-MM-DD
+    doc_number: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    kind: str = "text"
+    sha256: str | None = None
+
+    META_FIELDS = (
+        "source",
+        "title",
+        "issuer",
+        "township",
+        "county",
+        "city",
+        "province",
+        "year",
+        "date",
+        "doc_number",
+    )
+
+    def metadata(self) -> dict:
+        return {k: getattr(self, k) for k in self.META_FIELDS}
+
+    def to_dict(self, *, passages: bool = True) -> dict:
+        d = self.metadata()
+        d["sections"] = [s.to_dict() for s in self.sections]
+        if passages:
+            d["passages"] = [p.to_dict() for p in self.passages]
+        return d
+
+
+#: Short Chinese names users type for a section, besides the key and the full label.
+SECTION_ALIASES: dict[str, str] = {
+    "举措": "measures",
+    "成效": "measures",
+    "主要举措": "measures",
+    "不足": "shortcomings",
+    "问题": "shortcomings",
+    "存在问题": "shortcomings",
+    "负责人": "leadership",
+    "第一责任人": "leadership",
+    "履职": "leadership",
+    "计划": "plans",
+    "安排": "plans",
+    "下一步": "plans",
+    "其他": "other",
+}
+
+
+def resolve_section(value: str) -> str | None:
+    """Canonical key for a section key, its Chinese label or a short alias."""
+    v = value.strip()
+    if v.lower() in SECTION_LABELS:
+        return v.lower()
+    for key, label in SECTION_LABELS.items():
+        if v == label:
+            return key
+    return SECTION_ALIASES.get(v)

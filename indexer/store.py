@@ -1,0 +1,326 @@
+"""The Whoosh index: schema, versioning, the one writer, and snapshots for search.
+
+This is the only module that writes the index. Everything it hands upward is
+plain data (dicts, lists, :class:`Snapshot`), never Whoosh objects.
+
+Layout: one Whoosh document per report (``kind="r"``, metadata and outline as
+JSON) and one per passage (``kind="p"``). A small ``fazhi.json`` beside the
+Whoosh files records the schema and analyzer versions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import struct
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Existence
+from whoosh.index import TOC, LockError
+
+from .analysis import ANALYZER_VERSION, GramTokenizer, WordTokenizer, fold
+from .errors import IndexLocked, IndexStoreError, SchemaMismatch
+from .model import Report
+
+#: Bump when the schema or the way documents are laid out changes.
+SCHEMA_VERSION = 1
+VERSION_FILE = "fazhi.json"
+#: Seconds a writer waits for another indexer to release the lock.
+LOCK_TIMEOUT = 30.0
+LOCK_NAME = "MAIN_WRITELOCK"
+
+#: Errors Whoosh raises on truncated or garbled index files.
+CORRUPTION_ERRORS = (
+    TypeError,
+    ValueError,
+    struct.error,
+    pickle.UnpicklingError,
+    EOFError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    windex.IndexError,
+)
+
+
+def make_schema() -> Schema:
+    return Schema(
+        kind=ID(stored=True),
+        uid=ID(unique=True, stored=True),
+        rid=ID(stored=True),
+        n=NUMERIC(stored=True),
+        section=ID(stored=True),
+        heading=STORED,
+        path=STORED,
+        text=STORED,
+        meta=STORED,
+        grams=FieldType(format=Existence(), analyzer=GramTokenizer(), scorable=False),
+        words=TEXT(analyzer=WordTokenizer(), phrase=True),
+    )
+
+
+def versions() -> dict:
+    return {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("FAZHI_INDEX") or ".fazhi/index")
+
+
+def index_exists(index_dir: str | Path) -> bool:
+    index_dir = Path(index_dir)
+    return index_dir.is_dir() and windex.exists_in(str(index_dir))
+
+
+def _check_version(index_dir: Path) -> None:
+    vfile = index_dir / VERSION_FILE
+    try:
+        found = json.loads(vfile.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = None
+    if not isinstance(found, dict) or any(found.get(k) != v for k, v in versions().items()):
+        raise SchemaMismatch(
+            f"index at {index_dir} was built by another version of fazhi "
+            f"(found {found}, this version needs {versions()})",
+            hint="rebuild it with `fazhi index --rebuild`",
+        )
+
+
+def open_index(index_dir: str | Path):
+    """Open an existing index read-only, checking its version and readability."""
+    index_dir = Path(index_dir)
+    if not index_exists(index_dir):
+        raise IndexStoreError(
+            f"no index at {index_dir}",
+            hint="build one with `fazhi index` (default corpus: corpus/)",
+        )
+    _check_version(index_dir)
+    try:
+        ix = windex.open_dir(str(index_dir), readonly=True)
+        ix.doc_count_all()
+    except CORRUPTION_ERRORS + (OSError,) as exc:
+        raise _corrupt(index_dir, exc) from exc
+    return ix
+
+
+def _corrupt(index_dir: Path, exc: BaseException) -> IndexStoreError:
+    return IndexStoreError(
+        f"index at {index_dir} is corrupt or unreadable ({type(exc).__name__}: {exc})",
+        hint="rebuild it from the corpus with `fazhi index --rebuild`",
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def report_meta(report: Report, rid: str, path: str) -> dict:
+    meta = report.to_dict(passages=False)
+    meta.update(id=rid, path=path, sha256=report.sha256, kind=report.kind)
+    meta["passage_count"] = len(report.passages)
+    return meta
+
+
+class Writer:
+    """Adds and removes reports inside one write session (see :func:`write_session`)."""
+
+    def __init__(self, whoosh_writer, existing: dict[str, dict]) -> None:
+        self._w = whoosh_writer
+        #: report id → stored metadata of every report in the index
+        self.reports: dict[str, dict] = existing
+
+    def add_report(self, report: Report, rid: str, path: str) -> None:
+        """Add or replace the report ``rid`` (idempotent)."""
+        if rid in self.reports:
+            self.delete_report(rid)
+        meta = report_meta(report, rid, path)
+        w = self._w
+        w.add_document(kind="r", uid=f"r:{rid}", rid=rid, meta=json.dumps(meta, ensure_ascii=False))
+        for p in report.passages:
+            w.add_document(
+                kind="p",
+                uid=f"{rid}:{p.id}",
+                rid=rid,
+                n=p.id,
+                section=p.section,
+                heading=p.heading,
+                path=p.path,
+                text=p.text,
+                grams=p.text,
+                words=p.text,
+            )
+        self.reports[rid] = meta
+
+    def delete_report(self, rid: str) -> None:
+        self._w.delete_by_term("rid", rid)
+        self.reports.pop(rid, None)
+
+
+def _read_reports(ix) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    with ix.searcher() as s:
+        for docnum in s.document_numbers(kind="r"):
+            fields = s.stored_fields(docnum)
+            out[fields["rid"]] = json.loads(fields["meta"])
+    return out
+
+
+def _create(index_dir: Path):
+    index_dir.mkdir(parents=True, exist_ok=True)
+    ix = windex.create_in(str(index_dir), make_schema())
+    info = dict(versions(), build_id=uuid.uuid4().hex)
+    (index_dir / VERSION_FILE).write_text(json.dumps(info), encoding="utf-8")
+    return ix
+
+
+def latest_generation(index_dir: str | Path) -> tuple[str, int]:
+    """A token that changes whenever the index is committed or rebuilt."""
+    index_dir = Path(index_dir)
+    try:
+        gen = TOC._latest_generation(FileStorage(str(index_dir), readonly=True), "MAIN")
+    except (OSError, ValueError):
+        gen = -2
+    return (build_id(index_dir), gen)
+
+
+@contextmanager
+def write_session(
+    index_dir: str | Path, *, rebuild: bool = False, timeout: float = LOCK_TIMEOUT
+) -> Iterator[Writer]:
+    """The one way to change the index: commit on success, cancel on error.
+
+    With ``rebuild`` the new index is built in a sibling directory and swapped
+    in only after it committed, so readers keep the old one until then.
+    """
+    index_dir = Path(index_dir)
+    target = index_dir
+    if rebuild or not index_exists(index_dir):
+        if rebuild and index_exists(index_dir):
+            target = index_dir.with_name(f"{index_dir.name}.rebuild-{os.getpid()}")
+            shutil.rmtree(target, ignore_errors=True)
+        ix = _create(target)
+    else:
+        _check_version(index_dir)
+        try:
+            ix = windex.open_dir(str(index_dir))
+        except CORRUPTION_ERRORS as exc:
+            raise _corrupt(index_dir, exc) from exc
+    try:
+        ww = ix.writer(timeout=timeout, delay=0.25)
+    except LockError as exc:
+        raise IndexLocked(
+            f"index at {index_dir} is locked by another indexer "
+            f"(lock {index_dir / LOCK_NAME}, waited {timeout:g}s)",
+            hint="wait for the other `fazhi index` to finish, then run again",
+        ) from exc
+    try:
+        try:
+            existing = _read_reports(ix) if target == index_dir else {}
+        except CORRUPTION_ERRORS as exc:
+            raise _corrupt(index_dir, exc) from exc
+        writer = Writer(ww, existing)
+        yield writer
+    except BaseException:
+        ww.cancel()
+        if target != index_dir:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    ww.commit(optimize=False)
+    if target != index_dir:
+        _swap_in(target, index_dir)
+
+
+def _swap_in(new: Path, old: Path) -> None:
+    retired = old.with_name(f"{old.name}.old-{os.getpid()}-{int(time.time())}")
+    os.rename(old, retired)
+    os.rename(new, old)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def list_reports(index_dir: str | Path) -> list[dict]:
+    """Metadata and outline of every indexed report, sorted by source."""
+    ix = open_index(index_dir)
+    try:
+        reports = _read_reports(ix)
+    except CORRUPTION_ERRORS as exc:
+        raise _corrupt(Path(index_dir), exc) from exc
+    return sorted(reports.values(), key=lambda m: m["source"])
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@dataclass
+class Snapshot:
+    """Everything exact search needs, in memory, for one generation of the index.
+
+    Passage columns are indexed by Whoosh document number; report documents
+    and deleted documents have ``None`` in ``p_rid``.
+    """
+
+    generation: tuple[str, int]
+    reports: dict[str, dict] = field(default_factory=dict)
+    p_rid: list[str | None] = field(default_factory=list)
+    p_n: list[int] = field(default_factory=list)
+    p_section: list[str] = field(default_factory=list)
+    p_heading: list[str] = field(default_factory=list)
+    p_path: list[list[str]] = field(default_factory=list)
+    p_text: list[str] = field(default_factory=list)
+    p_folded: list[str] = field(default_factory=list)
+
+    @property
+    def live_passages(self) -> list[int]:
+        return [i for i, r in enumerate(self.p_rid) if r is not None]
+
+
+def build_id(index_dir: str | Path) -> str:
+    try:
+        return json.loads((Path(index_dir) / VERSION_FILE).read_text(encoding="utf-8"))["build_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def open_reader(ix):
+    """A reader on the index's latest commit (the caller closes it)."""
+    try:
+        return ix.reader()
+    except CORRUPTION_ERRORS + (OSError,) as exc:
+        raise _corrupt(Path(ix.storage.folder), exc) from exc
+
+
+def load_snapshot(ix, reader) -> Snapshot:
+    """Read the stored fields of every live document of ``reader`` into a :class:`Snapshot`."""
+    folder = Path(ix.storage.folder)
+    try:
+        size = reader.doc_count_all()
+        snap = Snapshot(generation=(build_id(folder), reader.generation()))
+        snap.p_rid = [None] * size
+        snap.p_n = [0] * size
+        snap.p_section = [""] * size
+        snap.p_heading = [""] * size
+        snap.p_path = [[]] * size
+        snap.p_text = [""] * size
+        snap.p_folded = [""] * size
+        for docnum, f in reader.iter_docs():
+            if f.get("kind") == "r":
+                snap.reports[f["rid"]] = json.loads(f["meta"])
+                continue
+            snap.p_rid[docnum] = f["rid"]
+            snap.p_n[docnum] = f["n"]
+            snap.p_section[docnum] = f["section"]
+            snap.p_heading[docnum] = f.get("heading", "")
+            snap.p_path[docnum] = f.get("path", [])
+            snap.p_text[docnum] = f["text"]
+            snap.p_folded[docnum] = fold(f["text"])
+    except CORRUPTION_ERRORS as exc:
+        raise _corrupt(folder, exc) from exc
+    return snap

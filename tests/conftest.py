@@ -1,0 +1,112 @@
+"""Shared fixtures: indexes built in tmp dirs, the Flask app and client, a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from indexer import store
+from indexer.model import Passage, Report, Section
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def make_report(
+    source: str,
+    passages: list[str] | list[tuple[str, str]],
+    *,
+    township: str | None = "美湖镇",
+    county: str | None = "德化县",
+    city: str | None = "泉州市",
+    province: str | None = "福建省",
+    year: int | None = 2023,
+    date: str | None = None,
+    title: str | None = None,
+) -> Report:
+    """A report built in memory; passages are texts or (section key, text) pairs."""
+    r = Report(
+        source=source,
+        title=title or f"{township or ''}关于{year}年度法治政府建设情况的报告",
+        issuer=f"{township}人民政府" if township else None,
+        township=township,
+        county=county,
+        city=city,
+        province=province,
+        year=year,
+        date=date,
+    )
+    heads = {}
+    for i, item in enumerate(passages, 1):
+        key, text = item if isinstance(item, tuple) else ("measures", item)
+        if key not in heads:
+            heads[key] = f"{len(heads) + 1}、{key}"
+            r.sections.append(Section(key=key, heading=heads[key]))
+        r.passages.append(Passage(i, key, heads[key], text, [heads[key]]))
+    r.sha256 = hashlib.sha256(repr((source, passages)).encode()).hexdigest()
+    return r
+
+
+def build_index(index_dir: Path, reports: list[Report]) -> Path:
+    with store.write_session(index_dir) as w:
+        for r in reports:
+            w.add_report(r, r.sha256[:16], str(index_dir / r.source))
+    return index_dir
+
+
+@pytest.fixture
+def synthetic_index(tmp_path) -> Path:
+    """Three small reports, one with markup in its text."""
+    return build_index(
+        tmp_path / "index",
+        [
+            make_report(
+                "a.txt",
+                [
+                    "落实好乡镇“一支队伍管执法”。",
+                    ("shortcomings", "普法<script>alert(1)</script>不足。"),
+                ],
+                year=2023,
+                date="2024-02-27",
+            ),
+            make_report(
+                "b.txt",
+                ["我乡基本实现“一支队伍管执法”的改革。", ("plans", "持续落实“谁执法谁普法”。")],
+                township="湖上乡",
+                county="安溪县",
+                year=2023,
+                date="2024-03-28",
+            ),
+            make_report(
+                "c.txt",
+                ["坚持依法行政。", ("shortcomings", "依法行政能力还需提升。")],
+                township="雷高镇",
+                county="雷州市",
+                city="湛江市",
+                province="广东省",
+                year=2022,
+                date="2022-12-02",
+            ),
+        ],
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once per test session (treat as read-only)."""
+    from indexer.ingest import index_paths
+
+    index_dir = tmp_path_factory.mktemp("seed") / "index"
+    summary = index_paths([CORPUS], index_dir)
+    assert not summary.failed, summary.failed
+    return index_dir
+
+
+@pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()

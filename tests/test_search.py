@@ -1,0 +1,241 @@
+"""Exact and word search: completeness, filters, facets, snippets, ranking."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import build_index, make_report
+from indexer import search as search_mod
+from indexer.analysis import fold
+from indexer.errors import QueryError
+from indexer.search import Engine, snippet
+
+# ---------------------------------------------------------------- completeness
+
+ALPHABET = "依法行政治建设执队伍管乡镇，。、（）“”《》0123 \n\u3000"
+
+
+@st.composite
+def corpora(draw):
+    n = draw(st.integers(1, 6))
+    reports = []
+    for i in range(n):
+        texts = draw(st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=60),
+                              min_size=1, max_size=5))  # fmt: skip
+        texts = [t for t in texts if fold(t)] or ["依法"]
+        reports.append(texts)
+    return reports
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scan_share", [0.0, 1.0], ids=["postings", "scan"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(corpus=corpora(), data=st.data())
+def test_exact_search_finds_exactly_the_passages_containing_a_substring(
+    corpus, data, scan_share, monkeypatch
+):
+    """Every substring (1-12 chars, across former line breaks) finds exactly its passages."""
+    monkeypatch.setattr(search_mod, "SCAN_SHARE", scan_share)
+    with tempfile.TemporaryDirectory() as tmp:
+        reports = [make_report(f"r{i}.txt", texts) for i, texts in enumerate(corpus)]
+        engine = Engine(build_index(Path(tmp) / "index", reports))
+        all_passages = [(r.sha256[:16], p.id, p.text) for r in reports for p in r.passages]
+        for _ in range(8):
+            _, _, text = data.draw(st.sampled_from(all_passages))
+            a = data.draw(st.integers(0, len(text) - 1))
+            b = data.draw(st.integers(a + 1, min(len(text), a + 12)))
+            sub = text[a:b]
+            if not fold(sub):
+                continue
+            expected = {(rid, n) for rid, n, t in all_passages if fold(sub) in fold(t)}
+            res = engine.search(f'"{sub}"', per_page=100)
+            got = {(r["id"], p["id"]) for r in res["reports"] for p in r["passages"]}
+            assert got == expected, sub
+            assert res["total"]["passages"] == len(expected)
+            assert res["total"]["reports"] == len({rid for rid, _ in expected})
+        engine.close()
+
+
+def test_phrase_broken_by_a_line_break_is_found(tmp_path):
+    idx = build_index(tmp_path / "i", [make_report("a.txt", ["基本实现“一支队伍管\n执法”"])])
+    assert Engine(idx).search("一支队伍管执法")["total"]["reports"] == 1
+
+
+def test_width_variants_find_each_other(tmp_path):
+    idx = build_index(tmp_path / "i", [make_report("a.txt", ["《规划（2021-2025 年）》，１２项"])])
+    e = Engine(idx)
+    for q in ["（2021-2025年）", '"(2021-2025年)"', "2021-2025 年", "12项", "，12"]:
+        assert e.search(q)["total"]["passages"] == 1, q
+
+
+# ---------------------------------------------------------------- boolean logic
+
+
+def test_terms_must_share_a_passage(synthetic_index):
+    e = Engine(synthetic_index)
+    assert e.search("一支队伍管执法 谁执法谁普法")["total"]["reports"] == 0
+    assert e.search("一支队伍管执法 OR 谁执法谁普法")["total"] == {"reports": 2, "passages": 3}
+    assert e.search("执法 -谁执法")["total"]["passages"] == 2
+    assert e.search("执法 NOT 一支队伍")["total"]["passages"] == 1
+    assert e.search("(依法行政 OR 一支队伍) 能力")["total"]["passages"] == 1
+
+
+def test_one_character_query(synthetic_index):
+    res = Engine(synthetic_index).search("乡")
+    assert res["total"] == {"reports": 2, "passages": 2}
+
+
+# ---------------------------------------------------------------- filters and facets
+
+
+def test_filters_and_facets_count_reports(synthetic_index):
+    e = Engine(synthetic_index)
+    res = e.search("执法")
+    assert res["total"] == {"reports": 2, "passages": 3}
+    f = res["facets"]
+    assert f["township"] == [
+        {"value": "湖上乡", "county": "安溪县", "count": 1},
+        {"value": "美湖镇", "county": "德化县", "count": 1},
+    ]
+    assert f["year"] == [{"value": 2023, "count": 2}]
+    assert {e["value"]: e["count"] for e in f["section"]} == {"measures": 2, "plans": 1}
+    assert f["province"] == [{"value": "福建省", "count": 2}]
+
+    res = e.search("执法", filters={"township": ["湖上乡"]})
+    assert res["total"] == {"reports": 1, "passages": 2}
+    assert res["filters"] == {"township": ["湖上乡"]}
+    # the filtered facet still shows the other townships; the others count within the filter
+    assert [x["value"] for x in res["facets"]["township"]] == ["湖上乡", "美湖镇"]
+    assert {x["value"]: x["count"] for x in res["facets"]["section"]} == {"measures": 1, "plans": 1}
+
+    res = e.search("执法 section:plans")
+    assert res["total"] == {"reports": 1, "passages": 1}
+    assert res["facets"]["township"] == [{"value": "湖上乡", "county": "安溪县", "count": 1}]
+
+
+def test_year_range_and_selected_value_stays_visible(synthetic_index):
+    e = Engine(synthetic_index)
+    assert e.search("依法行政 year:2021-2022")["total"]["reports"] == 1
+    res = e.search("依法行政", filters={"year": ["2019"]})
+    assert res["total"]["reports"] == 0
+    assert {"value": 2019, "count": 0} in res["facets"]["year"]
+    assert {"value": 2022, "count": 1} in res["facets"]["year"]
+
+
+def test_bad_parameters(synthetic_index):
+    e = Engine(synthetic_index)
+    for kwargs, msg in [
+        ({"mode": "fuzzy"}, "unknown mode 'fuzzy' (use exact or words)"),
+        ({"sort": "x"}, "unknown sort 'x' (use relevance or date)"),
+        ({"per_page": 0}, "per_page must be between 1 and 100"),
+        ({"page": 10**6}, "page must be between 1 and 1000"),
+        ({"filters": {"colour": ["x"]}}, "unknown filter 'colour'"),
+        ({"filters": {"year": ["twenty"]}}, "malformed year 'twenty' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),
+    ]:
+        with pytest.raises(QueryError) as info:
+            e.search("执法", **kwargs)
+        assert str(info.value) == msg
+
+
+# ---------------------------------------------------------------- snippets and escaping
+
+
+def test_markup_in_documents_comes_back_escaped(synthetic_index):
+    res = Engine(synthetic_index).search("script")
+    p = res["reports"][0]["passages"][0]
+    assert p["text"] == "普法<script>alert(1)</script>不足。"
+    assert p["snippet"] == "普法&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;不足。"
+
+
+def test_snippet_window_and_every_occurrence_marked():
+    text = "甲" * 300 + "依法行政" + "乙" * 50 + "依法" + "丙" * 300
+    s = snippet(text, ["依法行政", "依法"])
+    plain = s.replace("<mark>", "").replace("</mark>", "")
+    assert 80 <= len(plain.strip("…")) <= 160
+    assert s.startswith("…") and s.endswith("…")
+    assert s.count("<mark>") == 2
+    assert "<mark>依法行政</mark>" in s
+
+
+def test_snippet_marks_across_spaces_and_widths():
+    assert snippet("规划（2021-2025 年）", ["(2021-2025年)"]) == "规划<mark>（2021-2025 年）</mark>"
+
+
+# ---------------------------------------------------------------- ranking and paging
+
+
+def test_ranking_is_stable_and_paging_partitions(tmp_path):
+    reports = [make_report(f"r{i}.txt", ["依法行政"] * (1 + i % 3), year=2019 + i % 5)
+               for i in range(12)]  # fmt: skip
+    e = Engine(build_index(tmp_path / "i", reports))
+    ids = [r["id"] for r in e.search("依法行政", per_page=100)["reports"]]
+    again = [r["id"] for r in e.search("依法行政", per_page=100)["reports"]]
+    assert ids == again and len(ids) == 12
+    paged = []
+    for page in (1, 2, 3):
+        paged += [r["id"] for r in e.search("依法行政", per_page=5, page=page)["reports"]]
+    assert paged == ids
+    # more matching passages rank first
+    counts = [len(r["passages"]) for r in e.search("依法行政", per_page=100)["reports"]]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_sort_by_date(synthetic_index):
+    res = Engine(synthetic_index).search("法", sort="date")
+    assert [r["date"] for r in res["reports"]] == ["2024-03-28", "2024-02-27", "2022-12-02"]
+
+
+# ---------------------------------------------------------------- words mode
+
+
+def test_words_mode_finds_terms_apart(synthetic_index):
+    e = Engine(synthetic_index)
+    res = e.search("依法行政 能力", mode="words")
+    assert res["mode"] == "words"
+    assert res["total"] == {"reports": 1, "passages": 1}
+    assert "<mark>依法行政</mark>" in res["reports"][0]["passages"][0]["snippet"]
+    assert e.search("一支队伍管执法", mode="words")["total"]["reports"] == 2
+
+
+# ---------------------------------------------------------------- the seeds
+
+
+def test_seeds_named_practice_found_in_exactly_two_townships(seed_index):
+    res = Engine(seed_index).search("一支队伍管执法")
+    assert sorted(r["township"] for r in res["reports"]) == ["湖上乡", "美湖镇"]
+    assert res["total"] == {"reports": 2, "passages": 2}
+
+
+def test_seeds_facets_and_filters(seed_index):
+    e = Engine(seed_index)
+    res = e.search("谁执法谁普法")
+    towns = {x["value"]: x["count"] for x in res["facets"]["township"]}
+    assert set(towns) == {"美湖镇", "雷高镇", "湖上乡"}
+    years = {x["value"]: x["count"] for x in res["facets"]["year"]}
+    assert years == {2023: 2, 2022: 1}
+    res = e.search("谁执法谁普法", filters={"year": ["2022"]})
+    assert [r["township"] for r in res["reports"]] == ["雷高镇"]
+    res = e.search("依法行政", filters={"province": ["河南省"]})
+    assert {r["township"] for r in res["reports"]} == {"周庄镇"}
+
+
+def test_seeds_every_substring_of_random_passages_is_found(seed_index):
+    e = Engine(seed_index)
+    rng = random.Random(7)
+    reports = e.reports()
+    for _ in range(40):
+        meta = rng.choice(reports)
+        passages = e.report(meta["id"])["passages"]
+        text = rng.choice(passages)["text"]
+        a = rng.randrange(len(text))
+        sub = text[a : a + rng.randint(1, 12)]
+        if not fold(sub) or '"' in sub:
+            continue
+        res = e.search(f'"{sub}"', per_page=100)
+        assert meta["id"] in {r["id"] for r in res["reports"]}, sub
