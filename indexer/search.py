@@ -1,13 +1,15 @@
 """Search: exact and word queries, facets, ranking, snippets.
 
-Exact mode is complete by construction: every positive term is looked up in
-the character-gram postings (rarest gram first) and each candidate passage is
-verified against its folded text held in memory; a term whose rarest gram is
-common is answered by scanning all folded text instead. Facets are counted
-over every match from in-memory columns; snippets are built only for the
-page shown.
+Exact mode is complete by construction: each term's rarest character gram is
+looked up in the Whoosh postings (one text document per report) and the
+candidate reports' passages are checked against their folded text held in
+memory; a term whose rarest gram is common is answered by scanning all the
+folded text instead. Facets are counted over every match from in-memory
+columns; snippets are built only for the page shown.
 
-Words mode ranks passages with BM25 over jieba words through Whoosh.
+Words mode splits each unquoted term into its jieba words, which must all
+occur in one passage (in any order, apart), and ranks reports by BM25 over
+the jieba word field.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from . import store
-from .analysis import fold_map, query_grams, segment
+from .analysis import fold, fold_map, query_grams, segment
 from .errors import QueryError
 from .model import SECTION_KEYS, SECTION_LABELS
 from .query import FILTER_FIELDS, And, Filters, Not, Or, Query, Term, parse
@@ -52,21 +55,19 @@ SECTION_WEIGHT = {
 
 
 class _View:
-    """One generation of the index: the Whoosh index, its reader and the in-memory text."""
+    """One generation of the index: its reader and the passages' folded text in memory."""
 
     def __init__(self, ix) -> None:
-        self.ix = ix
         self.reader = store.open_reader(ix)
         snap = store.load_snapshot(ix, self.reader)
         self.snap = snap
         self.generation = snap.generation
         self.lock = threading.Lock()  # Whoosh readers are not thread-safe
-        live = snap.live_passages
-        self.live = live
-        self.n_live = len(live)
-        # All folded passage texts in one string, NUL-separated; starts[i] is
-        # where passage live[i] begins. find() over it runs at C speed.
-        parts = [snap.p_folded[d] for d in live]
+        self.reports = snap.reports
+        self.n_passages = len(snap.p_text)
+        # All folded passage texts in one string, NUL-separated, in report
+        # order; starts[i] is where passage i begins. find() runs at C speed.
+        parts = [fold(t) for t in snap.p_text]
         self.concat = "\x00".join(parts)
         starts, pos = [], 0
         for part in parts:
@@ -74,26 +75,17 @@ class _View:
             pos += len(part) + 1
         starts.append(pos)
         self.starts = starts
-        self.slot = {d: i for i, d in enumerate(live)}
-        snap.p_folded = []  # the concatenation replaces it
-        # report-level columns for filters and facets
-        self.reports = snap.reports
-        self.passages_of: dict[str, list[int]] = defaultdict(list)
-        for d in live:
-            self.passages_of[snap.p_rid[d]].append(d)
-        for docs in self.passages_of.values():
-            docs.sort(key=lambda d: snap.p_n[d])
-        self.townships_indexed = {
-            (m.get("township"), m.get("county")) for m in self.reports.values() if m.get("township")
-        }
 
     def close(self) -> None:
         self.reader.close()
 
+    def passages_of(self, rid: str) -> range:
+        return self.snap.passages_of.get(rid, range(0))
+
     # -- exact term lookup
 
     def term_matches(self, term: str) -> set[int]:
-        """Live passage docnums whose folded text contains ``term``."""
+        """Passages whose folded text contains ``term`` (folded)."""
         grams = query_grams(term)
         if not grams:
             return set()
@@ -105,28 +97,30 @@ class _View:
                     return set()
                 dfs.append((df, g))
             df, rarest = min(dfs)
-            if df <= SCAN_SHARE * max(self.n_live, 1):
-                candidates = list(self.reader.postings("grams", rarest).all_ids())
-            else:
+            if df > SCAN_SHARE * max(len(self.reports), 1):
                 candidates = None
-        if candidates is not None:
-            out = set()
-            concat, starts, slot = self.concat, self.starts, self.slot
-            for d in candidates:
-                i = slot.get(d)
-                if i is not None and concat.find(term, starts[i], starts[i + 1] - 1) >= 0:
-                    out.add(d)
-            return out
-        return self._scan(term)
+            else:
+                candidates = list(self.reader.postings("grams", rarest).all_ids())
+        if candidates is None:
+            return self._find(term, 0, len(self.concat))
+        out: set[int] = set()
+        text_doc, starts = self.snap.text_doc, self.starts
+        for docnum in candidates:
+            rid = text_doc.get(docnum)
+            if rid is not None:
+                span = self.passages_of(rid)
+                out |= self._find(term, starts[span.start], starts[span.stop])
+        return out
 
-    def _scan(self, term: str) -> set[int]:
+    def _find(self, term: str, lo: int, hi: int) -> set[int]:
+        """Passages holding ``term`` among those starting in concat[lo:hi]."""
         out = set()
-        concat, starts, live = self.concat, self.starts, self.live
-        pos = concat.find(term)
+        concat, starts = self.concat, self.starts
+        pos = concat.find(term, lo, hi)
         while pos >= 0:
             i = bisect_right(starts, pos) - 1
-            out.add(live[i])
-            pos = concat.find(term, starts[i + 1])
+            out.add(i)
+            pos = concat.find(term, starts[i + 1], hi)
         return out
 
 
@@ -185,7 +179,7 @@ class Engine:
                 "path": snap.p_path[d],
                 "text": snap.p_text[d],
             }
-            for d in v.passages_of.get(rid, [])
+            for d in v.passages_of(rid)
         ]
         return out
 
@@ -224,11 +218,15 @@ class Engine:
             scores = {d: SECTION_WEIGHT.get(v.snap.p_section[d], 1.0) for d in matches}
             marks = [t.folded for t in query.terms()]
         else:
-            scores = _words_search(query, v)
-            matches = set(scores)
-            marks = [w for t in query.terms() for w, _, _ in segment(t.text)] or [
-                t.folded for t in query.terms()
-            ]
+            expr = _words_expr(query.expr)
+            matches = _eval_exact(expr, v, {})
+            marks = [t.folded for t in Query(query.text, expr, query.filters).terms()]
+            rscore = _bm25(v, marks, {v.snap.p_rid[d] for d in matches})
+            # a report's score is its BM25 score, spread over its matching passages
+            per = defaultdict(int)
+            for d in matches:
+                per[v.snap.p_rid[d]] += 1
+            scores = {d: rscore.get(v.snap.p_rid[d], 0.0) / per[v.snap.p_rid[d]] for d in matches}
         result = _assemble(query, mode, matches, scores, marks, v, page, per_page, sort)
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
@@ -243,7 +241,7 @@ def _eval_exact(node, v: _View, cache: dict) -> set[int]:
             cache[node.folded] = v.term_matches(node.folded)
         return cache[node.folded]
     if isinstance(node, Not):
-        return set(v.live) - _eval_exact(node.item, v, cache)
+        return set(range(v.n_passages)) - _eval_exact(node.item, v, cache)
     if isinstance(node, Or):
         out: set[int] = set()
         for item in node.items:
@@ -253,7 +251,7 @@ def _eval_exact(node, v: _View, cache: dict) -> set[int]:
         positives = [x for x in node.items if not isinstance(x, Not)]
         negatives = [x.item for x in node.items if isinstance(x, Not)]
         sets = sorted((_eval_exact(x, v, cache) for x in positives), key=len)
-        out = set(sets[0]) if sets else set(v.live)
+        out = set(sets[0]) if sets else set(range(v.n_passages))
         for s in sets[1:]:
             out &= s
             if not out:
@@ -267,34 +265,31 @@ def _eval_exact(node, v: _View, cache: dict) -> set[int]:
 # ---------------------------------------------------------------- words mode
 
 
-def _to_whoosh(node):
+def _words_expr(node):
+    """Each unquoted term becomes the AND of its jieba words; quoted terms stay phrases."""
     if isinstance(node, Term):
-        words = [w for w, _, _ in segment(node.text)]
-        if not words:
-            return wq.NullQuery
-        if len(words) == 1:
-            return wq.Term("words", words[0])
         if node.quoted:
-            return wq.Phrase("words", words)
-        return wq.And([wq.Term("words", w) for w in words])
+            return node
+        words = [fold(w) for w, _, _ in segment(node.text)]
+        words = [w for w in dict.fromkeys(words) if w]
+        if len(words) <= 1:
+            return node
+        return And(tuple(Term(w, w) for w in words))
     if isinstance(node, Not):
-        return wq.Not(_to_whoosh(node.item))
-    if isinstance(node, Or):
-        return wq.Or([_to_whoosh(x) for x in node.items])
-    if isinstance(node, And):
-        return wq.And([_to_whoosh(x) for x in node.items])
-    raise TypeError(f"unknown query node {node!r}")
+        return Not(_words_expr(node.item))
+    return type(node)(tuple(_words_expr(x) for x in node.items))
 
 
-def _words_search(query: Query, v: _View) -> dict[int, float]:
-    wquery = wq.And([_to_whoosh(query.expr), wq.Term("kind", "p")])
+def _bm25(v: _View, words: list[str], rids: set[str]) -> dict[str, float]:
+    """BM25 score of each report in ``rids`` for ``words`` (report-level)."""
+    if not words or not rids:
+        return {}
+    allowed = {d for d, rid in v.snap.text_doc.items() if rid in rids}
+    q = wq.Or([wq.Term("words", w) for w in words])
     with v.lock:
-        from whoosh.searching import Searcher
-
         searcher = Searcher(v.reader, weighting=BM25F(), closereader=False)
-        results = searcher.search(wquery, limit=None, scored=True)
-        scores = {hit.docnum: hit.score for hit in results}
-    return {d: s for d, s in scores.items() if d in v.slot}
+        results = searcher.search(q, limit=None, filter=allowed, scored=True)
+        return {v.snap.text_doc[hit.docnum]: hit.score for hit in results}
 
 
 # ---------------------------------------------------------------- results

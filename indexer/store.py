@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as windex
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.index import TOC, LockError
 
-from .analysis import ANALYZER_VERSION, GramTokenizer, WordTokenizer, fold
+from .analysis import ANALYZER_VERSION, GramTokenizer, WordTokenizer
 from .errors import IndexLocked, IndexStoreError, SchemaMismatch
 from .model import Report
 
@@ -54,18 +54,20 @@ CORRUPTION_ERRORS = (
 
 
 def make_schema() -> Schema:
+    """Two documents per report, sharing ``rid``.
+
+    ``kind="r"``: the metadata and outline as JSON (small, read by the writer).
+    ``kind="t"``: the passages (stored), the character grams of the whole text
+    (candidates for exact search) and its jieba words (BM25 for ranking).
+    """
     return Schema(
         kind=ID(stored=True),
         uid=ID(unique=True, stored=True),
         rid=ID(stored=True),
-        n=NUMERIC(stored=True),
-        section=ID(stored=True),
-        heading=STORED,
-        path=STORED,
-        text=STORED,
         meta=STORED,
-        grams=FieldType(format=Existence(), analyzer=GramTokenizer(), scorable=False),
-        words=TEXT(analyzer=WordTokenizer(), phrase=True),
+        passages=STORED,
+        grams=FieldType(format=Existence(), analyzer=GramTokenizer(), scorable=True),
+        words=TEXT(analyzer=WordTokenizer(), phrase=False),
     )
 
 
@@ -143,21 +145,11 @@ class Writer:
         if rid in self.reports:
             self.delete_report(rid)
         meta = report_meta(report, rid, path)
+        text = "\n".join(p.text for p in report.passages)
+        passages = [[p.id, p.section, p.heading, p.path, p.text] for p in report.passages]
         w = self._w
         w.add_document(kind="r", uid=f"r:{rid}", rid=rid, meta=json.dumps(meta, ensure_ascii=False))
-        for p in report.passages:
-            w.add_document(
-                kind="p",
-                uid=f"{rid}:{p.id}",
-                rid=rid,
-                n=p.id,
-                section=p.section,
-                heading=p.heading,
-                path=p.path,
-                text=p.text,
-                grams=p.text,
-                words=p.text,
-            )
+        w.add_document(kind="t", uid=f"t:{rid}", rid=rid, passages=passages, grams=text, words=text)
         self.reports[rid] = meta
 
     def delete_report(self, rid: str) -> None:
@@ -261,25 +253,23 @@ def list_reports(index_dir: str | Path) -> list[dict]:
 
 @dataclass
 class Snapshot:
-    """Everything exact search needs, in memory, for one generation of the index.
+    """Everything search needs in memory, for one generation of the index.
 
-    Passage columns are indexed by Whoosh document number; report documents
-    and deleted documents have ``None`` in ``p_rid``.
+    Passages are numbered globally in index order; ``p_*`` columns hold their
+    fields. ``text_doc`` maps the Whoosh document number of each report's
+    text document to the report id.
     """
 
     generation: tuple[str, int]
     reports: dict[str, dict] = field(default_factory=dict)
-    p_rid: list[str | None] = field(default_factory=list)
+    text_doc: dict[int, str] = field(default_factory=dict)
+    passages_of: dict[str, range] = field(default_factory=dict)
+    p_rid: list[str] = field(default_factory=list)
     p_n: list[int] = field(default_factory=list)
     p_section: list[str] = field(default_factory=list)
     p_heading: list[str] = field(default_factory=list)
     p_path: list[list[str]] = field(default_factory=list)
     p_text: list[str] = field(default_factory=list)
-    p_folded: list[str] = field(default_factory=list)
-
-    @property
-    def live_passages(self) -> list[int]:
-        return [i for i, r in enumerate(self.p_rid) if r is not None]
 
 
 def build_id(index_dir: str | Path) -> str:
@@ -300,27 +290,26 @@ def open_reader(ix):
 def load_snapshot(ix, reader) -> Snapshot:
     """Read the stored fields of every live document of ``reader`` into a :class:`Snapshot`."""
     folder = Path(ix.storage.folder)
+    snap = Snapshot(generation=(build_id(folder), reader.generation()))
     try:
-        size = reader.doc_count_all()
-        snap = Snapshot(generation=(build_id(folder), reader.generation()))
-        snap.p_rid = [None] * size
-        snap.p_n = [0] * size
-        snap.p_section = [""] * size
-        snap.p_heading = [""] * size
-        snap.p_path = [[]] * size
-        snap.p_text = [""] * size
-        snap.p_folded = [""] * size
         for docnum, f in reader.iter_docs():
+            rid = f["rid"]
             if f.get("kind") == "r":
-                snap.reports[f["rid"]] = json.loads(f["meta"])
+                snap.reports[rid] = json.loads(f["meta"])
                 continue
-            snap.p_rid[docnum] = f["rid"]
-            snap.p_n[docnum] = f["n"]
-            snap.p_section[docnum] = f["section"]
-            snap.p_heading[docnum] = f.get("heading", "")
-            snap.p_path[docnum] = f.get("path", [])
-            snap.p_text[docnum] = f["text"]
-            snap.p_folded[docnum] = fold(f["text"])
+            snap.text_doc[docnum] = rid
+            first = len(snap.p_rid)
+            for n, section, heading, path, text in f["passages"]:
+                snap.p_rid.append(rid)
+                snap.p_n.append(n)
+                snap.p_section.append(section)
+                snap.p_heading.append(heading)
+                snap.p_path.append(path)
+                snap.p_text.append(text)
+            snap.passages_of[rid] = range(first, len(snap.p_rid))
     except CORRUPTION_ERRORS as exc:
         raise _corrupt(folder, exc) from exc
+    missing = set(snap.passages_of) ^ set(snap.reports)
+    if missing:
+        raise _corrupt(folder, ValueError(f"reports without text or metadata: {sorted(missing)}"))
     return snap

@@ -20,7 +20,7 @@ def test_width_and_space_variants_fold_to_one_term():
     # full-width parentheses are text; ASCII ones group, unless quoted
     assert terms("（2021-2025年）") == terms('"(2021-2025年)"') == ["(2021-2025年)"]
     assert terms('"（2021-2025 年）"') == ["(2021-2025年)"]
-    assert terms("\"依法 行政\"") == ["依法行政"]
+    assert terms('"依法 行政"') == ["依法行政"]
     assert terms("ＡＢＣ１２") == ["abc12"]
 
 
@@ -83,14 +83,23 @@ def test_filters_from_options_merge_with_query_filters():
         ("依法 -", "dangling operator '-': it needs a term after it"),
         ("-依法", "the query only excludes terms; add a word or phrase to search for"),
         ("year:2022", "the query has filters but no words to search for"),
-        ("foo:bar 依法", "unknown field 'foo' (known fields: township, county, province, year, section)"),
+        (
+            "foo:bar 依法",
+            "unknown field 'foo' (known fields: township, county, province, year, section)",
+        ),
         ("依法 year:22", "malformed year '22' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),
         ("依法 year:2023-abc", "malformed year '2023-abc' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),
         ("依法 year:1066", "year '1066' is out of range (1949-2100)"),
-        ("依法 section:foo", "unknown section 'foo' (use one of: measures, shortcomings, "
-         "leadership, plans, other, or a label)"),  # fmt: skip
-        ("(依法 year:2022)", "filter 'year:' must stand at the top level of the query "
-         "(not inside parentheses, OR or NOT)"),  # fmt: skip
+        (
+            "依法 section:foo",
+            "unknown section 'foo' (use one of: measures, shortcomings, "
+            "leadership, plans, other, or a label)",
+        ),  # fmt: skip
+        (
+            "(依法 year:2022)",
+            "filter 'year:' must stand at the top level of the query "
+            "(not inside parentheses, OR or NOT)",
+        ),  # fmt: skip
         ("依法 township:", "empty value for filter 'township'"),
         ("(" * 9 + "依法" + ")" * 9, "too deeply nested parentheses (the limit is 8)"),
         (" ".join(f"词{i}" for i in range(33)), "too many terms (the limit is 32)"),

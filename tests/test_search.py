@@ -35,7 +35,9 @@ def corpora(draw):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scan_share", [0.0, 1.0], ids=["postings", "scan"])
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(corpus=corpora(), data=st.data())
 def test_exact_search_finds_exactly_the_passages_containing_a_substring(
     corpus, data, scan_share, monkeypatch
@@ -136,7 +138,10 @@ def test_bad_parameters(synthetic_index):
         ({"per_page": 0}, "per_page must be between 1 and 100"),
         ({"page": 10**6}, "page must be between 1 and 1000"),
         ({"filters": {"colour": ["x"]}}, "unknown filter 'colour'"),
-        ({"filters": {"year": ["twenty"]}}, "malformed year 'twenty' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),
+        (
+            {"filters": {"year": ["twenty"]}},
+            "malformed year 'twenty' (use YYYY or YYYY-YYYY, e.g. 2021-2023)",
+        ),
     ]:
         with pytest.raises(QueryError) as info:
             e.search("执法", **kwargs)
@@ -150,7 +155,9 @@ def test_markup_in_documents_comes_back_escaped(synthetic_index):
     res = Engine(synthetic_index).search("script")
     p = res["reports"][0]["passages"][0]
     assert p["text"] == "普法<script>alert(1)</script>不足。"
-    assert p["snippet"] == "普法&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;不足。"
+    assert (
+        p["snippet"] == "普法&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;不足。"
+    )
 
 
 def test_snippet_window_and_every_occurrence_marked():
