@@ -10,11 +10,12 @@ import textwrap
 
 import pytest
 
-from conftest import CORPUS, ROOT
 from indexer import store
 from indexer.cli import cli, main
 from indexer.errors import IndexLocked
 from indexer.ingest import index_paths
+
+from conftest import CORPUS, ROOT
 
 SEED_002 = next(CORPUS.glob("002_*.txt"))
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
 from indexer.cli import cli
+
+from conftest import ROOT
 
 
 def test_every_command_has_help_and_is_in_the_readme(runner):

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_index, make_report
 from indexer import search as search_mod
 from indexer.analysis import fold
 from indexer.errors import QueryError
 from indexer.search import Engine, snippet
+
+from conftest import build_index, make_report
 
 # ---------------------------------------------------------------- completeness
 
@@ -25,7 +26,7 @@ ALPHABET = "依法行政治建设执队伍管乡镇，。、（）“”《》01
 def corpora(draw):
     n = draw(st.integers(1, 6))
     reports = []
-    for i in range(n):
+    for _ in range(n):
         texts = draw(st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=60),
                               min_size=1, max_size=5))  # fmt: skip
         texts = [t for t in texts if fold(t)] or ["依法"]
