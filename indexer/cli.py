@@ -236,7 +236,11 @@ def search(query, township, county, year, section, province, mode, sort, limit, 
         "section": list(section),
         "province": list(province),
     }
-    engine = Engine(_index_dir(index_dir))
+    with Engine(_index_dir(index_dir)) as engine:
+        _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json)
+
+
+def _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json) -> None:
     if batch is not None:
         if query:
             raise QueryError("give either QUERY or --batch FILE, not both")

@@ -79,6 +79,12 @@ class _View:
     def close(self) -> None:
         self.reader.close()
 
+    def __del__(self) -> None:
+        # a replaced view is dropped when the last request using it is done
+        reader = getattr(self, "reader", None)
+        if reader is not None:
+            reader.close()
+
     def passages_of(self, rid: str) -> range:
         return self.snap.passages_of.get(rid, range(0))
 
@@ -146,15 +152,18 @@ class Engine:
             ix = store.open_index(self.index_dir)
             new = _View(ix)
             self._view = new
-            # the old view's reader is left to the garbage collector: a request
-            # in flight may still be using it
+            # the old view closes its reader when the last request using it ends
             return new
 
     def close(self) -> None:
         with self._lock:
-            if self._view is not None:
-                self._view.close()
-                self._view = None
+            self._view = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- reports
 

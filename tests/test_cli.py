@@ -258,6 +258,7 @@ def test_second_writer_waits_then_fails_naming_the_lock(corpus_copy, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
     assert index_paths([corpus_copy], ix).unchanged  # the lock is free again
 
 
