@@ -425,3 +425,16 @@ def test_structure_never_fails_and_keeps_its_invariants(lines):
         assert s.parent is None or 0 <= s.parent < len(report.sections)
     for p in report.passages:
         assert p.section in SECTION_KEYS and p.text.strip()
+
+
+@pytest.mark.parametrize("town", ["和平镇", "城关镇", "将军镇", "和坑街道"])
+def test_township_names_starting_with_function_characters(town):
+    """Regression: names starting with 和/城/将 were refused even in the issuing body."""
+    text = (
+        f"{town}人民政府关于2023年度法治政府建设情况的报告\n"
+        f"2023年，{town}扎实推进法治政府建设。现将情况报告如下：\n"
+        "一、主要举措和成效\n全面落实“谁执法谁普法”责任制。\n"
+        f"{town}人民政府\n2024年2月1日\n"
+    )
+    report = structure(text, source="x.txt")
+    assert (report.township, report.year, report.date) == (town, 2023, "2024-02-01")

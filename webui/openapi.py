@@ -1,0 +1,323 @@
+"""The OpenAPI 3.1 description of the JSON API (served at /api/openapi.json)."""
+
+from __future__ import annotations
+
+from indexer.model import SECTION_KEYS
+from indexer.search import MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
+
+API_VERSION = "1.0.0"
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _filter_param(name: str, description: str, example: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description + " Repeatable; values of one filter are ORed.",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "example": [example],
+    }
+
+
+_META_PROPS = {
+    "id": {"type": "string", "description": "Report id (from the file's content hash)."},
+    "source": {"type": "string", "description": "The file the report was read from."},
+    "title": _NULLABLE_STR,
+    "issuer": _NULLABLE_STR,
+    "township": _NULLABLE_STR,
+    "county": _NULLABLE_STR,
+    "city": _NULLABLE_STR,
+    "province": _NULLABLE_STR,
+    "year": dict(_NULLABLE_INT, description="The year reported on (2023 for “2023年度”)."),
+    "date": dict(_NULLABLE_STR, description="Issue date, ISO YYYY-MM-DD.", format="date"),
+    "doc_number": dict(_NULLABLE_STR, description="Document number, e.g. 雷高府发〔2022〕61号."),
+}
+
+_SECTION = {"type": "string", "enum": list(SECTION_KEYS)}
+
+
+def _schemas() -> dict:
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {"type": "string", "description": "What is wrong."}},
+        },
+        "Filters": {
+            "type": "object",
+            "description": "The filters in force (from parameters and from the query text).",
+            "properties": {
+                "township": {"type": "array", "items": {"type": "string"}},
+                "county": {"type": "array", "items": {"type": "string"}},
+                "province": {"type": "array", "items": {"type": "string"}},
+                "section": {"type": "array", "items": _SECTION},
+                "year": {
+                    "type": "array",
+                    "items": {"type": "string", "description": "YYYY or YYYY-YYYY"},
+                },
+            },
+        },
+        "FacetEntry": {
+            "type": "object",
+            "required": ["value", "count"],
+            "properties": {
+                "value": {"type": ["string", "integer"]},
+                "count": {"type": "integer", "description": "Matching reports."},
+                "county": dict(_NULLABLE_STR, description="Township facet only."),
+                "label": {"type": "string", "description": "Section facet only."},
+            },
+        },
+        "Facets": {
+            "type": "object",
+            "description": "Counts of matching reports; each facet is counted within the "
+            "other filters.",
+            "properties": {
+                name: {"type": "array", "items": _ref("FacetEntry")}
+                for name in ("township", "year", "section", "province", "county")
+            },
+        },
+        "PassageHit": {
+            "type": "object",
+            "required": ["id", "section", "label", "heading", "text", "snippet"],
+            "properties": {
+                "id": {"type": "integer", "description": "1-based; anchor #p<id>."},
+                "section": _SECTION,
+                "label": {"type": "string"},
+                "heading": {"type": "string"},
+                "text": {"type": "string"},
+                "snippet": {
+                    "type": "string",
+                    "description": "HTML: escaped text with matches wrapped in <mark>.",
+                },
+            },
+        },
+        "ReportHit": {
+            "type": "object",
+            "required": [*_META_PROPS, "score", "passages"],
+            "properties": dict(
+                _META_PROPS,
+                score={"type": "number"},
+                passages={"type": "array", "items": _ref("PassageHit")},
+            ),
+        },
+        "SearchResult": {
+            "type": "object",
+            "required": [
+                "query",
+                "mode",
+                "filters",
+                "total",
+                "facets",
+                "reports",
+                "page",
+                "per_page",
+                "sort",
+                "took_ms",
+            ],
+            "properties": {
+                "query": {"type": "string"},
+                "mode": {"type": "string", "enum": list(MODES)},
+                "filters": _ref("Filters"),
+                "total": {
+                    "type": "object",
+                    "required": ["reports", "passages"],
+                    "properties": {
+                        "reports": {"type": "integer"},
+                        "passages": {"type": "integer"},
+                    },
+                },
+                "facets": _ref("Facets"),
+                "reports": {"type": "array", "items": _ref("ReportHit")},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "sort": {"type": "string", "enum": list(SORTS)},
+                "took_ms": {"type": "number"},
+            },
+        },
+        "Section": {
+            "type": "object",
+            "properties": {
+                "key": _SECTION,
+                "label": {"type": "string"},
+                "heading": {"type": "string"},
+                "level": {"type": "integer"},
+                "parent": _NULLABLE_INT,
+            },
+        },
+        "ReportSummary": {
+            "type": "object",
+            "required": [*_META_PROPS, "sections", "passage_count"],
+            "properties": dict(
+                _META_PROPS,
+                sections={"type": "array", "items": _ref("Section")},
+                passage_count={"type": "integer"},
+            ),
+        },
+        "Passage": {
+            "type": "object",
+            "required": ["id", "section", "label", "heading", "path", "text"],
+            "properties": {
+                "id": {"type": "integer"},
+                "section": _SECTION,
+                "label": {"type": "string"},
+                "heading": {"type": "string"},
+                "path": {"type": "array", "items": {"type": "string"}},
+                "text": {"type": "string"},
+            },
+        },
+        "Report": {
+            "allOf": [
+                _ref("ReportSummary"),
+                {
+                    "type": "object",
+                    "required": ["passages"],
+                    "properties": {"passages": {"type": "array", "items": _ref("Passage")}},
+                },
+            ]
+        },
+    }
+
+
+def spec() -> dict:
+    unavailable = _error_response("No usable index (missing, corrupt or another version).")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "fazhi search API",
+            "version": API_VERSION,
+            "description": "Read-only search over township reports on 法治政府建设. "
+            "The search result is the same JSON that `fazhi search --json` prints.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search passages; results grouped by report, with facets.",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": True,
+                            "description": 'Query: phrases, A OR B, -A, ( … ), "…", and '
+                            "field filters such as township:美湖镇 or year:2021-2023. "
+                            "At most 500 characters.",
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 500},
+                            "example": "一支队伍管执法",
+                        },
+                        _filter_param("township", "Only reports of this township.", "美湖镇"),
+                        _filter_param("county", "Only reports of this county.", "德化县"),
+                        _filter_param("year", "Report year YYYY or range YYYY-YYYY.", "2023"),
+                        _filter_param(
+                            "section", "Only passages of this section (key or label).", "plans"
+                        ),
+                        _filter_param("province", "Only reports of this province.", "福建省"),
+                        {
+                            "name": "mode",
+                            "in": "query",
+                            "description": "exact: verbatim strings; words: jieba words, BM25.",
+                            "schema": {"type": "string", "enum": list(MODES), "default": "exact"},
+                        },
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": list(SORTS),
+                                "default": "relevance",
+                            },
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PAGE,
+                                "default": 1,
+                            },
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "description": "Reports per page.",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_PER_PAGE,
+                                "default": 20,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The result.",
+                            "content": {"application/json": {"schema": _ref("SearchResult")}},
+                        },
+                        "400": _error_response("Malformed query or parameter."),
+                        "503": unavailable,
+                    },
+                }
+            },
+            "/api/reports": {
+                "get": {
+                    "operationId": "listReports",
+                    "summary": "Every indexed report with its metadata and outline.",
+                    "responses": {
+                        "200": {
+                            "description": "Reports sorted by source file.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "array", "items": _ref("ReportSummary")}
+                                }
+                            },
+                        },
+                        "503": unavailable,
+                    },
+                }
+            },
+            "/api/reports/{id}": {
+                "get": {
+                    "operationId": "getReport",
+                    "summary": "One report: metadata, outline and every passage.",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The report.",
+                            "content": {"application/json": {"schema": _ref("Report")}},
+                        },
+                        "404": _error_response("No report with this id."),
+                        "503": unavailable,
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This description.",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": _schemas()},
+    }

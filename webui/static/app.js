@@ -1,0 +1,129 @@
+// Small progressive enhancements; every page works without this file.
+//  - [data-cite] buttons copy their citation to the clipboard and say 已复制
+//  - the passage named in the URL fragment (#p12) is marked as linked
+//  - on narrow screens the facet panel starts collapsed
+(function () {
+  "use strict";
+
+  function fallbackCopy(text) {
+    // navigator.clipboard needs a secure context (https or localhost)
+    return new Promise(function (resolve, reject) {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "offscreen";
+      document.body.appendChild(area);
+      area.select();
+      try {
+        if (document.execCommand("copy")) {
+          resolve();
+        } else {
+          reject(new Error("copy refused"));
+        }
+      } catch (err) {
+        reject(err);
+      } finally {
+        document.body.removeChild(area);
+      }
+    });
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return fallbackCopy(text);
+      });
+    }
+    return fallbackCopy(text);
+  }
+
+  function statusFor(button) {
+    var box = button.closest(".cite, .gbt");
+    return box ? box.querySelector(".cite-status") : null;
+  }
+
+  function say(button, message, ok) {
+    var status = statusFor(button);
+    if (!status) {
+      return;
+    }
+    status.textContent = message;
+    status.classList.toggle("is-error", !ok);
+    status.classList.add("is-visible");
+    window.clearTimeout(status._timer);
+    status._timer = window.setTimeout(function () {
+      status.classList.remove("is-visible");
+      status.textContent = "";
+    }, 2500);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-cite]");
+    if (!button) {
+      return;
+    }
+    var menu = button.closest("details.cite-more");
+    copyText(button.getAttribute("data-cite")).then(
+      function () {
+        say(button, "已复制", true);
+        if (menu) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      },
+      function () {
+        say(button, "无法访问剪贴板，请在 ▾ 菜单中手动复制", false);
+      }
+    );
+  });
+
+  // close an open citation menu with Escape or a click elsewhere
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var open = document.querySelector("details.cite-more[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.cite-more[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) {
+        menu.open = false;
+      }
+    });
+  });
+
+  function markLinkedPassage() {
+    var match = /^#p(\d+)$/.exec(window.location.hash);
+    if (!match) {
+      return;
+    }
+    var target = document.getElementById("p" + match[1]);
+    if (!target || !target.classList.contains("passage")) {
+      return;
+    }
+    document.querySelectorAll(".passage.is-linked").forEach(function (el) {
+      if (el !== target) {
+        el.classList.remove("is-linked");
+      }
+    });
+    target.classList.add("is-linked");
+  }
+  window.addEventListener("hashchange", markLinkedPassage);
+  markLinkedPassage();
+
+  var panel = document.querySelector("details.facet-panel");
+  if (panel && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var fit = function () {
+      panel.open = !narrow.matches;
+    };
+    fit();
+    if (narrow.addEventListener) {
+      narrow.addEventListener("change", fit);
+    }
+  }
+})();
