@@ -50,23 +50,22 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_REMOVED = re.compile("[" + "".join(re.escape(c) for c in _WHITESPACE) + "]")
+
+
 def fold_map(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return, for each folded character, its index in ``text``.
 
     The list has one extra entry (``len(text)``) so that a folded span
     ``[a, b)`` maps to the original span ``[idx[a], idx[b - 1] + 1)``.
     """
-    out: list[str] = []
-    idx: list[int] = []
-    table = _FOLD
-    for i, ch in enumerate(text):
-        m = table.get(ord(ch), ord(ch))
-        if m is None:
-            continue
-        out.append(chr(m))
-        idx.append(i)
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text):  # nothing removed: the common case
+        return folded, list(range(len(text) + 1))
+    removed = {m.start() for m in _REMOVED.finditer(text)}
+    idx = [i for i in range(len(text)) if i not in removed]
     idx.append(len(text))
-    return "".join(out), idx
+    return folded, idx
 
 
 def grams(folded: str) -> set[str]:

@@ -55,26 +55,69 @@ SECTION_WEIGHT = {
 
 
 class _View:
-    """One generation of the index: its reader and the passages' folded text in memory."""
+    """One generation of the index: its reader and, per segment, the folded text in memory.
 
-    def __init__(self, ix) -> None:
+    Passages are numbered globally across segments (``g``); ``p_rid``,
+    ``p_n`` and ``p_section`` are flat columns over all of them and ``alive``
+    marks the passages of reports not deleted since their segment was read.
+    """
+
+    def __init__(self, ix, cache: dict[str, store.SegmentData]) -> None:
         self.reader = store.open_reader(ix)
-        snap = store.load_snapshot(ix, self.reader)
-        self.snap = snap
-        self.generation = snap.generation
+        self.generation = (store.build_id(ix.storage.folder), self.reader.generation())
         self.lock = threading.Lock()  # Whoosh readers are not thread-safe
-        self.reports = snap.reports
-        self.n_passages = len(snap.p_text)
-        # All folded passage texts in one string, NUL-separated, in report
-        # order; starts[i] is where passage i begins. find() runs at C speed.
-        parts = [fold(t) for t in snap.p_text]
-        self.concat = "\x00".join(parts)
-        starts, pos = [], 0
-        for part in parts:
-            starts.append(pos)
-            pos += len(part) + 1
-        starts.append(pos)
-        self.starts = starts
+        self.segs: list[store.SegmentData] = []
+        self.doc_offsets: list[int] = []
+        self.bases: list[int] = []
+        self.text_index: list[dict[int, int]] = []  # per segment: local docnum → report
+        self.reports: dict[str, dict] = {}
+        self.loc: dict[str, tuple[int, int]] = {}  # rid → (segment, report in segment)
+        self.p_rid: list[str] = []
+        self.p_n: list[int] = []
+        self.p_section: list[str] = []
+        alive = bytearray()
+        used = set()
+        try:
+            for segreader, offset in self.reader.leaf_readers():
+                sid = store.segment_id(segreader)
+                data = cache.get(sid)
+                if data is None:
+                    data = cache[sid] = store.read_segment(segreader)
+                used.add(sid)
+                si = len(self.segs)
+                self.segs.append(data)
+                self.doc_offsets.append(offset)
+                self.bases.append(len(self.p_n))
+                self.text_index.append({d: r for r, d in enumerate(data.text_local)})
+                dead = segreader.is_deleted if segreader.has_deletions() else None
+                seg_alive = bytearray(b"\x01") * len(data.p_n)
+                for r, (rid, local) in enumerate(zip(data.rids, data.text_local, strict=True)):
+                    if dead is not None and dead(local):
+                        a, b = data.first[r], data.first[r + 1]
+                        seg_alive[a:b] = bytes(b - a)
+                    else:
+                        self.loc[rid] = (si, r)
+                for rid, (local, meta) in data.metas.items():
+                    if dead is None or not dead(local):
+                        self.reports[rid] = meta
+                self.p_rid.extend(data.p_rid)
+                self.p_n.extend(data.p_n)
+                self.p_section.extend(data.p_section)
+                alive.extend(seg_alive)
+        except store.CORRUPTION_ERRORS as exc:
+            self.reader.close()
+            raise store._corrupt(Path(ix.storage.folder), exc) from exc
+        for sid in set(cache) - used:
+            del cache[sid]
+        if set(self.loc) != set(self.reports):
+            self.reader.close()
+            odd = sorted(set(self.loc) ^ set(self.reports))
+            raise store._corrupt(
+                Path(ix.storage.folder), ValueError(f"reports without text or metadata: {odd}")
+            )
+        self.alive = alive
+        self.n_passages = len(self.p_n)
+        self._texts: dict[str, list[list]] = {}
 
     def close(self) -> None:
         self.reader.close()
@@ -85,13 +128,49 @@ class _View:
         if reader is not None:
             reader.close()
 
+    # -- passages
+
     def passages_of(self, rid: str) -> range:
-        return self.snap.passages_of.get(rid, range(0))
+        """Global numbers of a report's passages."""
+        si, r = self.loc[rid]
+        data, base = self.segs[si], self.bases[si]
+        return range(base + data.first[r], base + data.first[r + 1])
+
+    def stored(self, rid: str) -> list[list]:
+        """A report's passages ``[n, section, heading, path, text]`` from the stored fields."""
+        cached = self._texts.get(rid)
+        if cached is None:
+            si, r = self.loc[rid]
+            docnum = self.doc_offsets[si] + self.segs[si].text_local[r]
+            with self.lock:
+                cached = store.stored_passages(self.reader, docnum)
+            if len(self._texts) >= 512:
+                self._texts.clear()
+            self._texts[rid] = cached
+        return cached
+
+    def passage(self, g: int) -> list:
+        """``[n, section, heading, path, text]`` of passage ``g``."""
+        rid = self.p_rid[g]
+        return self.stored(rid)[g - self.passages_of(rid).start]
+
+    def rid_of_doc(self, docnum: int) -> str | None:
+        """The report whose text document has this global Whoosh number."""
+        si = bisect_right(self.doc_offsets, docnum) - 1
+        r = self.text_index[si].get(docnum - self.doc_offsets[si])
+        if r is None:
+            return None
+        rid = self.segs[si].rids[r]
+        return rid if self.loc.get(rid) == (si, r) else None
+
+    def text_doc(self, rid: str) -> int:
+        si, r = self.loc[rid]
+        return self.doc_offsets[si] + self.segs[si].text_local[r]
 
     # -- exact term lookup
 
     def term_matches(self, term: str) -> set[int]:
-        """Passages whose folded text contains ``term`` (folded)."""
+        """Live passages whose folded text contains ``term`` (folded)."""
         grams = query_grams(term)
         if not grams:
             return set()
@@ -107,27 +186,31 @@ class _View:
                 candidates = None
             else:
                 candidates = list(self.reader.postings("grams", rarest).all_ids())
-        if candidates is None:
-            return self._find(term, 0, len(self.concat))
         out: set[int] = set()
-        text_doc, starts = self.snap.text_doc, self.starts
-        for docnum in candidates:
-            rid = text_doc.get(docnum)
-            if rid is not None:
-                span = self.passages_of(rid)
-                out |= self._find(term, starts[span.start], starts[span.stop])
-        return out
+        if candidates is None:
+            for si, data in enumerate(self.segs):
+                _find(data, term, 0, len(data.concat), self.bases[si], out)
+        else:
+            for docnum in candidates:
+                rid = self.rid_of_doc(docnum)
+                if rid is None:
+                    continue
+                si, r = self.loc[rid]
+                data = self.segs[si]
+                lo, hi = data.starts[data.first[r]], data.starts[data.first[r + 1]]
+                _find(data, term, lo, hi, self.bases[si], out)
+        alive = self.alive
+        return {g for g in out if alive[g]}
 
-    def _find(self, term: str, lo: int, hi: int) -> set[int]:
-        """Passages holding ``term`` among those starting in concat[lo:hi]."""
-        out = set()
-        concat, starts = self.concat, self.starts
-        pos = concat.find(term, lo, hi)
-        while pos >= 0:
-            i = bisect_right(starts, pos) - 1
-            out.add(i)
-            pos = concat.find(term, starts[i + 1], hi)
-        return out
+
+def _find(data: store.SegmentData, term: str, lo: int, hi: int, base: int, out: set) -> None:
+    """Add to ``out`` the passages of ``data`` within concat[lo:hi] that hold ``term``."""
+    concat, starts = data.concat, data.starts
+    pos = concat.find(term, lo, hi)
+    while pos >= 0:
+        i = bisect_right(starts, pos) - 1
+        out.add(base + i)
+        pos = concat.find(term, starts[i + 1], hi)
 
 
 # ---------------------------------------------------------------- engine
@@ -143,6 +226,7 @@ class Engine:
         self.index_dir = Path(index_dir)
         self._view: _View | None = None
         self._lock = threading.Lock()
+        self._segments: dict[str, store.SegmentData] = {}
 
     def view(self) -> _View:
         with self._lock:
@@ -150,7 +234,7 @@ class Engine:
             if v is not None and store.latest_generation(self.index_dir) == v.generation:
                 return v
             ix = store.open_index(self.index_dir)
-            new = _View(ix)
+            new = _View(ix, self._segments)
             self._view = new
             # the old view closes its reader when the last request using it ends
             return new
@@ -177,18 +261,17 @@ class Engine:
         meta = v.reports.get(rid)
         if meta is None:
             return None
-        snap = v.snap
         out = dict(meta)
         out["passages"] = [
             {
-                "id": snap.p_n[d],
-                "section": snap.p_section[d],
-                "label": SECTION_LABELS.get(snap.p_section[d], ""),
-                "heading": snap.p_heading[d],
-                "path": snap.p_path[d],
-                "text": snap.p_text[d],
+                "id": n,
+                "section": section,
+                "label": SECTION_LABELS.get(section, ""),
+                "heading": heading,
+                "path": path,
+                "text": text,
             }
-            for d in v.passages_of(rid)
+            for n, section, heading, path, text in v.stored(rid)
         ]
         return out
 
@@ -206,42 +289,83 @@ class Engine:
     ) -> dict:
         """Run one search and return the JSON-ready result (see README)."""
         t0 = time.perf_counter()
-        if mode not in MODES:
-            raise QueryError(f"unknown mode '{mode}' (use exact or words)")
         if sort not in SORTS:
             raise QueryError(f"unknown sort '{sort}' (use relevance or date)")
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if not 1 <= page <= MAX_PAGE:
             raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+        query = self.parse(q, filters, mode)
+        v = self.view()
+        matches, scores, marks = _match(query, mode, v)
+        result = _assemble(query, mode, matches, scores, marks, v, page, per_page, sort)
+        result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        return result
+
+    @staticmethod
+    def parse(q: str, filters: dict[str, list[str]] | None = None, mode: str = "exact") -> Query:
+        """Check ``mode`` and parse ``q`` with the extra ``filters`` (QueryError if bad)."""
+        if mode not in MODES:
+            raise QueryError(f"unknown mode '{mode}' (use exact or words)")
         flt = Filters()
         for name, values in (filters or {}).items():
             if name not in FILTER_FIELDS:
                 raise QueryError(f"unknown filter '{name}'")
             for value in values or []:
                 flt.add(name, str(value))
-        query = parse(q, flt)
+        return parse(q, flt)
+
+    def match(
+        self, q: str, *, filters: dict[str, list[str]] | None = None, mode: str = "exact"
+    ) -> dict[str, list[int]]:
+        """Every matching passage after filters: report id → passage numbers (ascending).
+
+        The same matches :meth:`search` counts, without ranking or snippets;
+        for analytics over all results.
+        """
+        query = self.parse(q, filters, mode)
         v = self.view()
-        if mode == "exact":
-            matches = _eval_exact(query.expr, v, {})
-            scores = {d: SECTION_WEIGHT.get(v.snap.p_section[d], 1.0) for d in matches}
-            marks = [t.folded for t in query.terms()]
-        else:
-            expr = _words_expr(query.expr)
-            matches = _eval_exact(expr, v, {})
-            marks = [t.folded for t in Query(query.text, expr, query.filters).terms()]
-            rscore = _bm25(v, marks, {v.snap.p_rid[d] for d in matches})
-            # a report's score is its BM25 score, spread over its matching passages
-            per = defaultdict(int)
-            for d in matches:
-                per[v.snap.p_rid[d]] += 1
-            scores = {d: rscore.get(v.snap.p_rid[d], 0.0) / per[v.snap.p_rid[d]] for d in matches}
-        result = _assemble(query, mode, matches, scores, marks, v, page, per_page, sort)
-        result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
-        return result
+        matches, _, _ = _match(query, mode, v)
+        flt = query.filters
+        out: dict[str, list[int]] = defaultdict(list)
+        for d in sorted(matches):
+            rid = v.p_rid[d]
+            if flt.section and v.p_section[d] not in flt.section:
+                continue
+            if _report_ok(v.reports[rid], flt):
+                out[rid].append(v.p_n[d])
+        return dict(out)
+
+    @property
+    def generation(self) -> tuple[str, int]:
+        """Changes whenever the index is committed or rebuilt (for caches built on top)."""
+        return self.view().generation
+
+
+def _match(query: Query, mode: str, v: _View) -> tuple[set[int], dict[int, float], list[str]]:
+    """Matching passages (before filters), their scores, and the strings to mark."""
+    if mode == "exact":
+        matches = _eval_exact(query.expr, v, {})
+        scores = {d: SECTION_WEIGHT.get(v.p_section[d], 1.0) for d in matches}
+        return matches, scores, [t.folded for t in query.terms()]
+    expr = _words_expr(query.expr)
+    matches = _eval_exact(expr, v, {})
+    marks = [t.folded for t in Query(query.text, expr, query.filters).terms()]
+    rscore = _bm25(v, marks, {v.p_rid[d] for d in matches})
+    # a report's score is its BM25 score, spread over its matching passages
+    per: dict[str, int] = defaultdict(int)
+    for d in matches:
+        per[v.p_rid[d]] += 1
+    scores = {d: rscore.get(v.p_rid[d], 0.0) / per[v.p_rid[d]] for d in matches}
+    return matches, scores, marks
 
 
 # ---------------------------------------------------------------- exact evaluation
+
+
+def _universe(v: _View) -> set[int]:
+    alive = v.alive
+    return {g for g in range(v.n_passages) if alive[g]}
 
 
 def _eval_exact(node, v: _View, cache: dict) -> set[int]:
@@ -250,7 +374,7 @@ def _eval_exact(node, v: _View, cache: dict) -> set[int]:
             cache[node.folded] = v.term_matches(node.folded)
         return cache[node.folded]
     if isinstance(node, Not):
-        return set(range(v.n_passages)) - _eval_exact(node.item, v, cache)
+        return _universe(v) - _eval_exact(node.item, v, cache)
     if isinstance(node, Or):
         out: set[int] = set()
         for item in node.items:
@@ -260,7 +384,7 @@ def _eval_exact(node, v: _View, cache: dict) -> set[int]:
         positives = [x for x in node.items if not isinstance(x, Not)]
         negatives = [x.item for x in node.items if isinstance(x, Not)]
         sets = sorted((_eval_exact(x, v, cache) for x in positives), key=len)
-        out = set(sets[0]) if sets else set(range(v.n_passages))
+        out = set(sets[0]) if sets else _universe(v)
         for s in sets[1:]:
             out &= s
             if not out:
@@ -293,12 +417,12 @@ def _bm25(v: _View, words: list[str], rids: set[str]) -> dict[str, float]:
     """BM25 score of each report in ``rids`` for ``words`` (report-level)."""
     if not words or not rids:
         return {}
-    allowed = {d for d, rid in v.snap.text_doc.items() if rid in rids}
+    allowed = {v.text_doc(rid) for rid in rids}
     q = wq.Or([wq.Term("words", w) for w in words])
     with v.lock:
         searcher = Searcher(v.reader, weighting=BM25F(), closereader=False)
         results = searcher.search(q, limit=None, filter=allowed, scored=True)
-        return {v.snap.text_doc[hit.docnum]: hit.score for hit in results}
+        return {v.rid_of_doc(hit.docnum): hit.score for hit in results}
 
 
 # ---------------------------------------------------------------- results
@@ -324,16 +448,15 @@ def _report_ok(meta: dict, flt: Filters, skip: str | None = None) -> bool:
 
 
 def _assemble(query, mode, matches, scores, marks, v: _View, page, per_page, sort) -> dict:
-    snap = v.snap
     flt = query.filters
     by_report: dict[str, list[int]] = defaultdict(list)
     for d in matches:
-        by_report[snap.p_rid[d]].append(d)
+        by_report[v.p_rid[d]].append(d)
 
     sections = set(flt.section)
 
     def in_sections(d: int) -> bool:
-        return not sections or snap.p_section[d] in sections
+        return not sections or v.p_section[d] in sections
 
     # facet counts: each facet counts within the other filters
     facet_counts: dict[str, dict] = {name: defaultdict(int) for name in FILTER_FIELDS}
@@ -350,7 +473,7 @@ def _assemble(query, mode, matches, scores, marks, v: _View, page, per_page, sor
                     key = (value, meta.get("county")) if name == "township" else value
                     facet_counts[name][key] += 1
         if base_ok:
-            for key in {snap.p_section[d] for d in docs}:
+            for key in {v.p_section[d] for d in docs}:
                 facet_counts["section"][key] += 1
 
     hits: list[_ReportHits] = []
@@ -359,7 +482,7 @@ def _assemble(query, mode, matches, scores, marks, v: _View, page, per_page, sor
         meta = v.reports.get(rid)
         if meta is None or not _report_ok(meta, flt):
             continue
-        docs = sorted((d for d in docs if in_sections(d)), key=lambda d: snap.p_n[d])
+        docs = sorted(d for d in docs if in_sections(d))
         if docs:
             hits.append(_ReportHits(rid, meta, docs))
             n_passages += len(docs)
@@ -384,14 +507,14 @@ def _assemble(query, mode, matches, scores, marks, v: _View, page, per_page, sor
         entry["score"] = round(sum(scores.get(d, 0.0) for d in h.docs), 4)
         entry["passages"] = [
             {
-                "id": snap.p_n[d],
-                "section": snap.p_section[d],
-                "label": SECTION_LABELS.get(snap.p_section[d], ""),
-                "heading": snap.p_heading[d],
-                "text": snap.p_text[d],
-                "snippet": snippet(snap.p_text[d], marks),
+                "id": n,
+                "section": section,
+                "label": SECTION_LABELS.get(section, ""),
+                "heading": heading,
+                "text": text,
+                "snippet": snippet(text, marks),
             }
-            for d in h.docs
+            for n, section, heading, _path, text in map(v.passage, h.docs)
         ]
         reports_json.append(entry)
 

@@ -28,7 +28,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.index import TOC, LockError
 
-from .analysis import ANALYZER_VERSION, GramTokenizer, WordTokenizer
+from .analysis import ANALYZER_VERSION, GramTokenizer, WordTokenizer, fold
 from .errors import IndexLocked, IndexStoreError, SchemaMismatch
 from .model import Report
 
@@ -252,24 +252,60 @@ def list_reports(index_dir: str | Path) -> list[dict]:
 
 
 @dataclass
-class Snapshot:
-    """Everything search needs in memory, for one generation of the index.
+class SegmentData:
+    """What search keeps in memory of one Whoosh segment's live documents.
 
-    Passages are numbered globally in index order; ``p_*`` columns hold their
-    fields. ``text_doc`` maps the Whoosh document number of each report's
-    text document to the report id.
+    Segments never change once written (only deletions are added later), so
+    this is read once per segment and reused across commits. Display text is
+    not kept: it is read from the stored fields for the passages shown.
     """
 
-    generation: tuple[str, int]
-    reports: dict[str, dict] = field(default_factory=dict)
-    text_doc: dict[int, str] = field(default_factory=dict)
-    passages_of: dict[str, range] = field(default_factory=dict)
+    metas: dict[str, tuple[int, dict]] = field(default_factory=dict)  # rid → (docnum, meta)
+    rids: list[str] = field(default_factory=list)  # one per text document, local order
+    text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
+    first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
+    concat: str = ""  # folded passages, NUL-separated
+    starts: list[int] = field(default_factory=lambda: [0])  # each passage's offset (+ end)
     p_rid: list[str] = field(default_factory=list)
     p_n: list[int] = field(default_factory=list)
     p_section: list[str] = field(default_factory=list)
-    p_heading: list[str] = field(default_factory=list)
-    p_path: list[list[str]] = field(default_factory=list)
-    p_text: list[str] = field(default_factory=list)
+
+
+def segment_id(segreader) -> str:
+    return segreader.segment().segment_id()
+
+
+def read_segment(segreader) -> SegmentData:
+    """Read the stored fields of one segment reader's live documents."""
+    data = SegmentData()
+    parts: list[str] = []
+    pos = 0
+    for docnum, f in segreader.iter_docs():
+        rid = f["rid"]
+        if f.get("kind") == "r":
+            data.metas[rid] = (docnum, json.loads(f["meta"]))
+            continue
+        data.rids.append(rid)
+        data.text_local.append(docnum)
+        for n, section, _heading, _path, text in f["passages"]:
+            folded = fold(text)
+            parts.append(folded)
+            pos += len(folded) + 1
+            data.starts.append(pos)
+            data.p_rid.append(rid)
+            data.p_n.append(n)
+            data.p_section.append(section)
+        data.first.append(len(data.p_n))
+    data.concat = "\x00".join(parts) + "\x00"
+    return data
+
+
+def stored_passages(reader, docnum: int) -> list[list]:
+    """The passages ``[n, section, heading, path, text]`` of one report's text document."""
+    try:
+        return reader.stored_fields(docnum)["passages"]
+    except CORRUPTION_ERRORS as exc:
+        raise IndexStoreError(f"cannot read report text ({type(exc).__name__}: {exc})") from exc
 
 
 def build_id(index_dir: str | Path) -> str:
@@ -287,29 +323,3 @@ def open_reader(ix):
         raise _corrupt(Path(ix.storage.folder), exc) from exc
 
 
-def load_snapshot(ix, reader) -> Snapshot:
-    """Read the stored fields of every live document of ``reader`` into a :class:`Snapshot`."""
-    folder = Path(ix.storage.folder)
-    snap = Snapshot(generation=(build_id(folder), reader.generation()))
-    try:
-        for docnum, f in reader.iter_docs():
-            rid = f["rid"]
-            if f.get("kind") == "r":
-                snap.reports[rid] = json.loads(f["meta"])
-                continue
-            snap.text_doc[docnum] = rid
-            first = len(snap.p_rid)
-            for n, section, heading, path, text in f["passages"]:
-                snap.p_rid.append(rid)
-                snap.p_n.append(n)
-                snap.p_section.append(section)
-                snap.p_heading.append(heading)
-                snap.p_path.append(path)
-                snap.p_text.append(text)
-            snap.passages_of[rid] = range(first, len(snap.p_rid))
-    except CORRUPTION_ERRORS as exc:
-        raise _corrupt(folder, exc) from exc
-    missing = set(snap.passages_of) ^ set(snap.reports)
-    if missing:
-        raise _corrupt(folder, ValueError(f"reports without text or metadata: {sorted(missing)}"))
-    return snap
