@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -157,6 +158,20 @@ class WordTokenizer(Tokenizer):
                 t.startchar = start_char + start
                 t.endchar = start_char + end
             yield t
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """What the index needs of a report's text, computed where it is cheap to (workers)."""
+
+    grams: list[str]
+    words: list[str]
+
+
+def analyze(report) -> Analyzed:
+    """Grams and jieba words of a report's passages (joined by line breaks)."""
+    text = "\n".join(p.text for p in report.passages)
+    return Analyzed(sorted(grams(fold(text))), [w for w, _, _ in segment(text)])
 
 
 def gram_analyzer() -> GramTokenizer:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
+from .analysis import Analyzed, analyze
 from .errors import ExtractionError, FazhiError
 from .model import Report
 from .pipeline import file_sha256, load_report
@@ -22,6 +23,8 @@ from .pipeline import file_sha256, load_report
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 #: parse in worker processes when at least this many files changed
 PARALLEL_MIN_FILES = 8
+#: write the index with several processes (one segment each) from this many files
+PARALLEL_WRITE_MIN_FILES = 100
 
 
 @dataclass
@@ -75,9 +78,10 @@ def _reason(exc: FazhiError) -> str:
     return f"{reason} ({exc.hint})" if exc.hint else reason
 
 
-def _parse(path: str) -> Report | FazhiError:
+def _parse(path: str) -> tuple[Report, Analyzed] | FazhiError:
     try:
-        return load_report(path, source=path)
+        report = load_report(path, source=path)
+        return report, analyze(report)
     except FazhiError as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
@@ -110,7 +114,9 @@ def index_paths(
     """Index the files under ``paths``; see the module docstring."""
     files, missing = discover(paths)
     summary = IndexSummary(failed=list(missing))
-    with store.write_session(index_dir, rebuild=rebuild, timeout=lock_timeout) as w:
+    cpus = os.cpu_count() or 1
+    procs = min(cpus, 4) if len(files) >= PARALLEL_WRITE_MIN_FILES and cpus > 1 else 1
+    with store.write_session(index_dir, rebuild=rebuild, timeout=lock_timeout, procs=procs) as w:
         rid_of_source = {m["source"]: rid for rid, m in w.reports.items()}
         todo: list[tuple[str, str]] = []  # (source, rid)
         claimed: dict[str, str] = {}  # rid → source, for duplicates within this run
@@ -138,10 +144,11 @@ def index_paths(
             if isinstance(result, FazhiError):
                 summary.failed.append((source, _reason(result)))
                 continue
+            report, analyzed = result
             old = rid_of_source.get(source)
             if old is not None and old != rids[source]:
                 w.delete_report(old)
-            w.add_report(result, rids[source], os.path.abspath(source))
+            w.add_report(report, rids[source], os.path.abspath(source), analyzed)
             summary.indexed.append(source)
         if prune:
             for rid, meta in list(w.reports.items()):

@@ -17,6 +17,7 @@ import shutil
 import struct
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,13 +28,23 @@ from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.index import TOC, LockError
+from whoosh.system import pack_uint
 
-from .analysis import ANALYZER_VERSION, GramTokenizer, WordTokenizer, fold
+from .analysis import (
+    ANALYZER_VERSION,
+    Analyzed,
+    GramTokenizer,
+    WordTokenizer,
+    analyze,
+    fold,
+    grams,
+    segment,
+)
 from .errors import IndexLocked, IndexStoreError, SchemaMismatch
 from .model import Report
 
 #: Bump when the schema or the way documents are laid out changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERSION_FILE = "fazhi.json"
 #: Seconds a writer waits for another indexer to release the lock.
 LOCK_TIMEOUT = 30.0
@@ -53,6 +64,33 @@ CORRUPTION_ERRORS = (
 )
 
 
+class GramField(FieldType):
+    """Character grams for exact-search candidates: one posting per distinct gram.
+
+    Accepts the text, or the gram list computed beforehand by
+    :func:`indexer.analysis.analyze` (in a worker process).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(format=Existence(), analyzer=GramTokenizer(), scorable=True)
+
+    def index(self, value, **kwargs):
+        gs = value if isinstance(value, (list, tuple, set)) else grams(fold(value))
+        return [(g.encode("utf-8"), 1, 1.0, b"") for g in gs]
+
+
+class WordField(TEXT):
+    """jieba words with frequencies (BM25); accepts the text or its word list."""
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=WordTokenizer(), phrase=False)
+
+    def index(self, value, **kwargs):
+        words = value if isinstance(value, (list, tuple)) else [w for w, _, _ in segment(value)]
+        counts = Counter(words)
+        return [(w.encode("utf-8"), n, float(n), pack_uint(n)) for w, n in counts.items()]
+
+
 def make_schema() -> Schema:
     """Two documents per report, sharing ``rid``.
 
@@ -66,8 +104,8 @@ def make_schema() -> Schema:
         rid=ID(stored=True),
         meta=STORED,
         passages=STORED,
-        grams=FieldType(format=Existence(), analyzer=GramTokenizer(), scorable=True),
-        words=TEXT(analyzer=WordTokenizer(), phrase=False),
+        grams=GramField(),
+        words=WordField(),
     )
 
 
@@ -140,16 +178,28 @@ class Writer:
         #: report id → stored metadata of every report in the index
         self.reports: dict[str, dict] = existing
 
-    def add_report(self, report: Report, rid: str, path: str) -> None:
-        """Add or replace the report ``rid`` (idempotent)."""
+    def add_report(
+        self, report: Report, rid: str, path: str, analyzed: Analyzed | None = None
+    ) -> None:
+        """Add or replace the report ``rid`` (idempotent).
+
+        ``analyzed`` is the report's grams and words if already computed.
+        """
         if rid in self.reports:
             self.delete_report(rid)
         meta = report_meta(report, rid, path)
-        text = "\n".join(p.text for p in report.passages)
+        analyzed = analyzed or analyze(report)
         passages = [[p.id, p.section, p.heading, p.path, p.text] for p in report.passages]
         w = self._w
         w.add_document(kind="r", uid=f"r:{rid}", rid=rid, meta=json.dumps(meta, ensure_ascii=False))
-        w.add_document(kind="t", uid=f"t:{rid}", rid=rid, passages=passages, grams=text, words=text)
+        w.add_document(
+            kind="t",
+            uid=f"t:{rid}",
+            rid=rid,
+            passages=passages,
+            grams=analyzed.grams,
+            words=analyzed.words,
+        )
         self.reports[rid] = meta
 
     def delete_report(self, rid: str) -> None:
@@ -186,7 +236,11 @@ def latest_generation(index_dir: str | Path) -> tuple[str, int]:
 
 @contextmanager
 def write_session(
-    index_dir: str | Path, *, rebuild: bool = False, timeout: float = LOCK_TIMEOUT
+    index_dir: str | Path,
+    *,
+    rebuild: bool = False,
+    timeout: float = LOCK_TIMEOUT,
+    procs: int = 1,
 ) -> Iterator[Writer]:
     """The one way to change the index: commit on success, cancel on error.
 
@@ -207,7 +261,7 @@ def write_session(
         except CORRUPTION_ERRORS as exc:
             raise _corrupt(index_dir, exc) from exc
     try:
-        ww = ix.writer(timeout=timeout, delay=0.25)
+        ww = ix.writer(timeout=timeout, delay=0.25, **_writer_options(procs))
     except LockError as exc:
         raise IndexLocked(
             f"index at {index_dir} is locked by another indexer "
@@ -229,6 +283,13 @@ def write_session(
     ww.commit(optimize=False)
     if target != index_dir:
         _swap_in(target, index_dir)
+
+
+def _writer_options(procs: int) -> dict:
+    """Several writer processes for big batches, each writing its own segment."""
+    if procs > 1:
+        return {"procs": procs, "multisegment": True, "limitmb": 256}
+    return {"limitmb": 256}
 
 
 def _swap_in(new: Path, old: Path) -> None:
@@ -321,5 +382,3 @@ def open_reader(ix):
         return ix.reader()
     except CORRUPTION_ERRORS + (OSError,) as exc:
         raise _corrupt(Path(ix.storage.folder), exc) from exc
-
-
