@@ -13,7 +13,7 @@ import click
 
 from . import store
 from .errors import FazhiError, QueryError
-from .model import SECTION_LABELS
+from .model import LISTING_FIELDS, SECTION_LABELS
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -48,18 +48,12 @@ def handle_errors(f):
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
-        except QueryError as exc:
-            if kwargs.get("as_json"):
-                _emit_json({"error": exc.user_message()})
-            else:
-                click.echo(f"error: {exc.user_message()}", err=True)
-            sys.exit(EXIT_USAGE)
         except FazhiError as exc:
             if kwargs.get("as_json"):
                 _emit_json({"error": exc.user_message()})
             else:
                 click.echo(f"error: {exc.user_message()}", err=True)
-            sys.exit(EXIT_ERROR)
+            sys.exit(EXIT_USAGE if isinstance(exc, QueryError) else EXIT_ERROR)
 
     return wrapper
 
@@ -277,9 +271,7 @@ def _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json)
 def reports(as_json, index_dir) -> None:
     """List every indexed report with its metadata and sections."""
     items = store.list_reports(_index_dir(index_dir))
-    fields = ("id", "source", "title", "issuer", "township", "county", "city", "province",
-              "year", "date", "doc_number", "sections")  # fmt: skip
-    rows = [{k: m.get(k) for k in fields} for m in items]
+    rows = [{k: m.get(k) for k in LISTING_FIELDS} for m in items]
     if as_json:
         _emit_json(rows)
         return
@@ -312,6 +304,13 @@ def serve(index_dir, host, port, threads) -> None:
     app = create_app({"INDEX_DIR": str(index_dir)})
     click.echo(f"fazhi: serving {index_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="fazhi")
+
+
+# ---------------------------------------------------------------- matrix, practices, precedents
+
+from .cli_analytics import register as _register_analytics  # noqa: E402
+
+_register_analytics(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,6 +106,10 @@ class Report:
         return d
 
 
+#: The fields of a report in listings (`fazhi reports --json`, /api/reports).
+LISTING_FIELDS: tuple[str, ...] = ("id", *Report.META_FIELDS, "sections")
+
+
 #: Short Chinese names users type for a section, besides the key and the full label.
 SECTION_ALIASES: dict[str, str] = {
     "举措": "measures",

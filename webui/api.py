@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from indexer.model import LISTING_FIELDS
+
 from . import engine, json_response
 from .openapi import spec
 from .params import parse_search_args
@@ -16,21 +18,7 @@ from .params import parse_search_args
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 #: the fields of `fazhi reports --json`, plus the number of passages
-REPORT_FIELDS = (
-    "id",
-    "source",
-    "title",
-    "issuer",
-    "township",
-    "county",
-    "city",
-    "province",
-    "year",
-    "date",
-    "doc_number",
-    "sections",
-    "passage_count",
-)
+REPORT_FIELDS = (*LISTING_FIELDS, "passage_count")
 
 
 def report_json(meta: dict) -> dict:
