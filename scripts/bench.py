@@ -70,7 +70,7 @@ SECTIONS = ("measures", "leadership", "shortcomings", "plans")
 #: characters a sampled phrase may consist of: no query syntax, unchanged by fold()
 PHRASE_CHARS = frozenset(chr(c) for c in range(0x4E00, 0xA000)) | {"、"}
 #: a page number line ("— 3 —") left in text copied out of a PDF
-PAGE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*[—–-]+[ \t]*\d+[ \t]*[—–-]+[ \t\u3000]*$", re.M)
+PAGE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*[—–-]+[ \t]*\d+[ \t]*[—–-]+[ \t\u3000\r]*$", re.M)
 HTTP_TIMEOUT = 60.0
 SERVER_START_TIMEOUT = 120.0
 
@@ -1023,6 +1023,9 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
     results["cross_check"] = summarize_checks(checks)
     results["queries"] = query_rows(queries, checks, timings)
 
+    log("analytics views (matrix, practices, precedents) …")
+    results["analytics"] = time_analytics(engine, queries)
+
     log("adding one report while searching …")
     results["add_one"] = add_one_report(
         work, index_dir, engine, queries, seed=opts.seed, extra_text=opts.extra_text
@@ -1033,6 +1036,39 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
     engine.close()
     results["load_average"]["end"] = load_average()
     return results
+
+
+# ---------------------------------------------------------------- analytics views
+
+
+def time_analytics(engine: Engine, queries: list[Query], n_reports: int = 50) -> dict:
+    """Latency of the analytics views and the one-off cost of what they build per index generation.
+
+    The practice catalogue and the sentence index are built once (timed
+    alone); then each query's matrix and practice facet, with the match cache
+    off so every call searches, and the precedents of ``n_reports`` reports
+    spread over the index (first view of each).
+    """
+    from indexer.analytics import Analytics
+
+    an = Analytics(engine)
+    catalogue, build_catalogue_ms = timed(an.practices)
+    index, build_sentences_ms = timed(an.sentence_index)
+    an.MATCH_CACHE = 0  # time every view with its own search
+    matrix = [timed(lambda q=q: an.matrix(q.text, q.filters))[1] for q in queries]
+    facet = [timed(lambda q=q: an.practice_facet(q.text, q.filters))[1] for q in queries]
+    ids = [m["id"] for m in engine.reports()]
+    step = max(1, len(ids) // n_reports)
+    precedents = [timed(lambda rid=rid: an.precedents(rid))[1] for rid in ids[::step][:n_reports]]
+    return {
+        "catalogue_build_ms": round(build_catalogue_ms),
+        "practices": len(catalogue),
+        "sentence_index_build_ms": round(build_sentences_ms),
+        "distinct_sentences": len(index),
+        "matrix": latency(matrix),
+        "practice_facet": latency(facet),
+        "precedents": latency(precedents),
+    }
 
 
 def index_step(corpus_dir: Path, index_dir: Path, reuse: bool, log: Callable[[str], None]):
