@@ -107,18 +107,30 @@ def inspect(file: Path, as_json: bool) -> None:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build a new index from scratch.")
 @click.option("--prune", is_flag=True, help="Drop reports whose files are gone.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=store.LOCK_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for another indexer to finish.")  # fmt: skip
 @json_option
 @handle_errors
-def index(paths, index_dir, rebuild, prune, as_json) -> None:
+def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     """Index report files under PATHS (default: corpus/).
 
     Incremental: unchanged files are skipped, changed files replaced. Files
     that fail are listed with the reason; every other file is still indexed.
-    Exits non-zero if any file failed.
+    Exits non-zero if any file failed. One indexer at a time: another one
+    waits up to --lock-timeout seconds, then exits 1 naming the lock.
     """
     from .ingest import discover, index_paths
 
     index_dir = _index_dir(index_dir)
+
+    def waiting() -> None:
+        click.echo(
+            f"waiting for another indexer to finish (lock {index_dir / store.LOCK_NAME}, "
+            f"up to {lock_timeout:g}s)",
+            err=True,
+        )
+
     paths = list(paths) or [Path("corpus")]
     progress = None
     bar = None
@@ -131,7 +143,15 @@ def index(paths, index_dir, rebuild, prune, as_json) -> None:
             bar.update(1)
 
     try:
-        summary = index_paths(paths, index_dir, rebuild=rebuild, prune=prune, progress=progress)
+        summary = index_paths(
+            paths,
+            index_dir,
+            rebuild=rebuild,
+            prune=prune,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            on_wait=waiting,
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -283,6 +303,41 @@ def reports(as_json, index_dir) -> None:
     click.echo(f"{len(rows)} reports")
 
 
+# ---------------------------------------------------------------- check
+
+
+@cli.command()
+@index_option
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+              help="Report files or directories the index should hold (repeatable; "
+                   "default: corpus/).")  # fmt: skip
+@json_option
+@handle_errors
+def check(index_dir, corpus, as_json) -> None:
+    """Verify the index against the corpus and say how to repair it.
+
+    Reads every stored field and posting of the index, checks that every file
+    of the corpus is indexed with its current content and that no report's
+    file is gone. One line per problem, then a summary with the command that
+    repairs them. Exits 0 when healthy, 1 otherwise.
+    """
+    from .check import check_index
+
+    result = check_index(
+        _index_dir(index_dir), list(corpus) or [Path("corpus")], index_option=index_dir is not None
+    )
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        for problem in result.problems:
+            click.echo(f"problem: {problem.message}")
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        click.echo(result.summary())
+    if not result.ok:
+        sys.exit(EXIT_ERROR)
+
+
 # ---------------------------------------------------------------- serve
 
 
@@ -297,11 +352,12 @@ def serve(index_dir, host, port, threads) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
     import waitress
 
-    from webui import create_app
+    from webui import create_app, warm_up
 
     index_dir = _index_dir(index_dir)
     store.open_index(index_dir)  # fail now, with the reason, rather than on the first request
     app = create_app({"INDEX_DIR": str(index_dir)})
+    warm_up(app)
     click.echo(f"fazhi: serving {index_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="fazhi")
 

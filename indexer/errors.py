@@ -46,3 +46,11 @@ class IndexLocked(IndexStoreError):
 
 class SchemaMismatch(IndexStoreError):
     """The index was built by another schema or analyzer version."""
+
+
+class UnknownReport(FazhiError):
+    """No indexed report has the id asked for."""
+
+
+class SearchTimeout(FazhiError):
+    """A search ran past its time budget and was stopped."""

@@ -25,8 +25,14 @@ can change them):
 
 * size caps, checked before anything is parsed: :data:`MAX_PDF_BYTES`
   (50 MiB), :data:`MAX_DOCX_BYTES` (50 MiB, and :data:`MAX_DOCX_UNPACKED_BYTES`
-  200 MiB once unzipped), :data:`MAX_TEXT_BYTES` (20 MiB),
-  :data:`MAX_HTML_BYTES` (10 MiB);
+  200 MiB once unzipped, of which :data:`MAX_DOCX_XML_BYTES` 10 MiB of XML:
+  a small .docx can unpack into an XML document that takes minutes and
+  gigabytes to parse), :data:`MAX_TEXT_BYTES` (20 MiB),
+  :data:`MAX_HTML_BYTES` (10 MiB). A zip entry that holds more than its
+  declared size fails its CRC check;
+* the extracted text of any file: :data:`MAX_TEXT_CHARS` characters (one
+  million, some fifty times a long report), since each million characters
+  costs about fifteen seconds of segmentation;
 * PDFs must start with ``%PDF-`` (within the first KiB) and end with ``%%EOF``
   (within the last KiB, as Acrobat requires);
 * pdfminer runs in a child process limited to :data:`PDF_TIME_LIMIT` seconds
@@ -70,6 +76,10 @@ MAX_PDF_BYTES = 50 * MiB
 #: Largest .docx accepted, and the most its parts may hold once unzipped (zip bombs).
 MAX_DOCX_BYTES = 50 * MiB
 MAX_DOCX_UNPACKED_BYTES = 200 * MiB
+#: The most the XML parts of a .docx may hold once unzipped (XML bombs).
+MAX_DOCX_XML_BYTES = 10 * MiB
+#: The most characters of text one file may yield.
+MAX_TEXT_CHARS = 1_000_000
 #: Largest .txt/.md accepted.
 MAX_TEXT_BYTES = 20 * MiB
 #: Largest .html/.htm accepted (parsing takes about a second per MiB).
@@ -116,15 +126,26 @@ def extract(path: str | Path) -> Extracted:
     if kind is None:
         raise _unsupported(path, ext)
     if kind == "pdf":
-        return _extract_pdf(path)
+        return _limit_text(path, _extract_pdf(path))
     if kind == "docx":
-        return _extract_docx(path)
+        return _limit_text(path, _extract_docx(path))
     if kind == "html":
         data = _read(path, MAX_HTML_BYTES)
         text = html_to_text(_decode(path, data, declared=_declared_charset(data)))
     else:
         text = _decode(path, _read(path, MAX_TEXT_BYTES))
-    return Extracted(text=_require_text(path, text), kind=kind)
+    return _limit_text(path, Extracted(text=_require_text(path, text), kind=kind))
+
+
+def _limit_text(path: Path, extracted: Extracted) -> Extracted:
+    n = len(extracted.text)
+    if n > MAX_TEXT_CHARS:
+        raise ExtractionError(
+            path,
+            f"text is too long ({n:,} characters; the limit is {MAX_TEXT_CHARS:,})",
+            hint="split the file or check that it is really a single report",
+        )
+    return extracted
 
 
 # ------------------------------------------------------------------ helpers
@@ -463,7 +484,9 @@ def _extract_docx(path: Path) -> Extracted:
         )
     try:
         with zipfile.ZipFile(path) as z:
-            unpacked = sum(info.file_size for info in z.infolist())
+            infos = z.infolist()
+            unpacked = sum(info.file_size for info in infos)
+            xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
         raise ExtractionError(
             path, f"not a valid .docx file ({_one_line(e)})", hint=bad_docx
@@ -473,6 +496,13 @@ def _extract_docx(path: Path) -> Extracted:
             path,
             f"file is too large once unpacked ({_human(unpacked)}; the limit is "
             f"{_human(MAX_DOCX_UNPACKED_BYTES)})",
+            hint="check that it is really a single report",
+        )
+    if xml > MAX_DOCX_XML_BYTES:
+        raise ExtractionError(
+            path,
+            f"file is too large once unpacked ({_human(xml)} of XML; the limit is "
+            f"{_human(MAX_DOCX_XML_BYTES)})",
             hint="check that it is really a single report",
         )
     try:

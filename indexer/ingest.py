@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,28 +79,55 @@ def _reason(exc: FazhiError) -> str:
     return f"{reason} ({exc.hint})" if exc.hint else reason
 
 
-def _parse(path: str) -> tuple[Report, Analyzed] | FazhiError:
+def _parse(path: str) -> tuple[Report, Analyzed] | str:
+    """The report and its analysis, or why the file cannot be indexed (one line).
+
+    Failures come back as text: our exceptions do not survive the trip back
+    from a worker process (unpickling them needs their own arguments).
+    """
     try:
         report = load_report(path, source=path)
         return report, analyze(report)
     except FazhiError as exc:
-        return exc
+        return _reason(exc)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-        return ExtractionError(path, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+        return _reason(
+            ExtractionError(path, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+        )
+
+
+def _parse_alone(path: str) -> tuple[Report, Analyzed] | str:
+    """:func:`_parse` in a process of its own, so that a crash fails this file only."""
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_parse, path).result()
+    except BrokenProcessPool:
+        return "the process reading it crashed (out of memory, or a bug in a reader library)"
 
 
 def _parse_all(paths: list[str], progress: Callable[[str], None] | None):
+    done = 0
     if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
-            for path, result in zip(paths, pool.map(_parse, paths, chunksize=4), strict=True):
-                yield path, result
+        try:
+            with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
+                for path, result in zip(paths, pool.map(_parse, paths, chunksize=4), strict=True):
+                    done += 1
+                    yield path, result
+                    if progress:
+                        progress(path)
+            return
+        except BrokenProcessPool:
+            # a worker died (killed by the kernel, or a crash in a C library):
+            # read the rest one process each, to find the culprit
+            for path in paths[done:]:
+                yield path, _parse_alone(path)
                 if progress:
                     progress(path)
-    else:
-        for path in paths:
-            yield path, _parse(path)
-            if progress:
-                progress(path)
+            return
+    for path in paths:
+        yield path, _parse(path)
+        if progress:
+            progress(path)
 
 
 def index_paths(
@@ -110,23 +138,36 @@ def index_paths(
     prune: bool = False,
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = store.LOCK_TIMEOUT,
+    on_wait: Callable[[], None] | None = None,
 ) -> IndexSummary:
-    """Index the files under ``paths``; see the module docstring."""
+    """Index the files under ``paths``; see the module docstring.
+
+    Waits up to ``lock_timeout`` seconds for another indexer to finish
+    (calling ``on_wait`` once if it has to wait), then raises IndexLocked.
+    Files that fail are also recorded in the index, for ``fazhi check``.
+    """
     files, missing = discover(paths)
     summary = IndexSummary(failed=list(missing))
     cpus = os.cpu_count() or 1
     procs = min(cpus, 4) if len(files) >= PARALLEL_WRITE_MIN_FILES and cpus > 1 else 1
-    with store.write_session(index_dir, rebuild=rebuild, timeout=lock_timeout, procs=procs) as w:
+    session = store.write_session(
+        index_dir, rebuild=rebuild, timeout=lock_timeout, procs=procs, on_wait=on_wait
+    )
+    with session as w:
         rid_of_source = {m["source"]: rid for rid, m in w.reports.items()}
         todo: list[tuple[str, str]] = []  # (source, rid)
+        shas: dict[str, str] = {}  # source → content hash
         claimed: dict[str, str] = {}  # rid → source, for duplicates within this run
         for f in files:
             source = str(f)
             try:
-                rid = file_sha256(f)[:16]
+                sha = file_sha256(f)
             except OSError as exc:
-                summary.failed.append((source, f"cannot read file: {exc.strerror or exc}"))
+                reason = f"cannot read file: {exc.strerror or exc}"
+                summary.failed.append((source, reason))
+                w.record_failure(source, source, None, reason)
                 continue
+            rid, shas[source] = sha[:16], sha
             if rid in claimed:
                 summary.duplicates.append((source, claimed[rid]))
                 continue
@@ -141,8 +182,9 @@ def index_paths(
             todo.append((source, rid))
         rids = dict(todo)
         for source, result in _parse_all([s for s, _ in todo], progress):
-            if isinstance(result, FazhiError):
-                summary.failed.append((source, _reason(result)))
+            if isinstance(result, str):
+                summary.failed.append((source, result))
+                w.record_failure(source, source, shas[source], result)
                 continue
             report, analyzed = result
             old = rid_of_source.get(source)

@@ -10,11 +10,26 @@ columns; snippets are built only for the page shown.
 Words mode splits each unquoted term into its jieba words, which must all
 occur in one passage (in any order, apart), and ranks reports by BM25 over
 the jieba word field.
+
+Every search can be given a time budget (``deadline``, seconds): the
+candidate and scan loops, BM25 scoring and snippet building check it and
+raise :class:`~indexer.errors.SearchTimeout` once it is spent. The check is
+cooperative and works in any thread (no signals). The budget counts the
+processor time of the searching thread: the work a search does, not the
+time it waits while other requests hold the interpreter, so a busy server
+does not turn ordinary searches into timeouts, while a pathological one is
+still stopped.
+
+The engine keeps answering from the last index generation it could read:
+when a new generation cannot be opened (a corrupt file, a half-copied
+index), the error is logged and the old view stays in use until a later
+generation opens.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import threading
 import time
 from bisect import bisect_right
@@ -23,12 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as wq
+from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingCollector
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from . import store
 from .analysis import fold, fold_map, query_grams, segment
-from .errors import QueryError
+from .errors import IndexStoreError, QueryError, SearchTimeout
 from .model import SECTION_KEYS, SECTION_LABELS
 from .query import FILTER_FIELDS, And, Filters, Not, Or, Query, Term, parse
 
@@ -39,8 +55,15 @@ MAX_PAGE = 1000
 #: a term whose rarest gram occurs in more than this share of passages is
 #: answered by scanning all text instead of walking postings
 SCAN_SHARE = 0.05
+#: passages tested between two deadline checks when scanning
+SCAN_SLICE = 20000
 SNIPPET_CHARS = 140
 SNIPPET_LEAD = 40
+
+#: loop iterations between two looks at the clock
+CHECK_EVERY = 1024
+
+log = logging.getLogger(__name__)
 
 SECTION_WEIGHT = {
     "measures": 1.0,
@@ -51,11 +74,54 @@ SECTION_WEIGHT = {
 }
 
 
+# ---------------------------------------------------------------- time budget
+
+
+class Deadline:
+    """A search's time budget: :meth:`check` raises SearchTimeout once it is spent.
+
+    Counted in processor time of the calling thread (:func:`time.thread_time`),
+    so create and check it in the thread that searches.
+    """
+
+    __slots__ = ("budget", "end")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.budget = seconds
+        self.end = None if seconds is None else time.thread_time() + seconds
+
+    def check(self) -> None:
+        if self.end is not None and time.thread_time() > self.end:
+            raise SearchTimeout(
+                f"search stopped after its time limit ({self.budget:g}s)",
+                hint="use a longer phrase, fewer OR terms or a filter, then try again",
+            )
+
+
+#: no budget
+UNLIMITED = Deadline(None)
+
+
+class _DeadlineCollector(WrappingCollector):
+    """Checks the deadline while Whoosh collects matching documents."""
+
+    def __init__(self, child, deadline: Deadline) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+        self.n = 0
+
+    def collect(self, sub_docnum):
+        self.n += 1
+        if not self.n % CHECK_EVERY:
+            self.deadline.check()
+        return self.child.collect(sub_docnum)
+
+
 # ---------------------------------------------------------------- snapshot view
 
 
 class _View:
-    """One generation of the index: its reader and, per segment, the folded text in memory.
+    """One generation of the index: its reader and, per segment, the folded passages in memory.
 
     Passages are numbered globally across segments (``g``); ``p_rid``,
     ``p_n`` and ``p_section`` are flat columns over all of them and ``alive``
@@ -63,6 +129,7 @@ class _View:
     """
 
     def __init__(self, ix, cache: dict[str, store.SegmentData]) -> None:
+        self.folder = ix.storage.folder
         self.reader = store.open_reader(ix)
         self.generation = (store.build_id(ix.storage.folder), self.reader.generation())
         self.lock = threading.Lock()  # Whoosh readers are not thread-safe
@@ -104,7 +171,7 @@ class _View:
                 self.p_n.extend(data.p_n)
                 self.p_section.extend(data.p_section)
                 alive.extend(seg_alive)
-        except store.CORRUPTION_ERRORS as exc:
+        except store.CORRUPTION_ERRORS + (OSError,) as exc:
             self.reader.close()
             raise store._corrupt(Path(ix.storage.folder), exc) from exc
         for sid in set(cache) - used:
@@ -116,6 +183,7 @@ class _View:
                 Path(ix.storage.folder), ValueError(f"reports without text or metadata: {odd}")
             )
         self.alive = alive
+        self.any_dead = alive.count(0) > 0
         self.n_passages = len(self.p_n)
         self._texts: dict[str, list[list]] = {}
 
@@ -169,48 +237,57 @@ class _View:
 
     # -- exact term lookup
 
-    def term_matches(self, term: str) -> set[int]:
+    def term_matches(self, term: str, dl: Deadline = UNLIMITED) -> set[int]:
         """Live passages whose folded text contains ``term`` (folded)."""
         grams = query_grams(term)
         if not grams:
             return set()
         with self.lock:
-            dfs = []
-            for g in grams:
-                df = self.reader.doc_frequency("grams", g)
-                if df == 0:
-                    return set()
-                dfs.append((df, g))
-            df, rarest = min(dfs)
-            if df > SCAN_SHARE * max(len(self.reports), 1):
-                candidates = None
-            else:
-                candidates = list(self.reader.postings("grams", rarest).all_ids())
+            try:
+                dfs = []
+                for g in grams:
+                    df = self.reader.doc_frequency("grams", g)
+                    if df == 0:
+                        return set()
+                    dfs.append((df, g))
+                df, rarest = min(dfs)
+                if df > SCAN_SHARE * max(len(self.reports), 1):
+                    candidates = None
+                else:
+                    candidates = list(self.reader.postings("grams", rarest).all_ids())
+            except store.CORRUPTION_ERRORS + (OSError,) as exc:
+                raise self.corrupt(exc) from exc
+        dl.check()
         out: set[int] = set()
         if candidates is None:
-            for si, data in enumerate(self.segs):
-                _find(data, term, 0, len(data.concat), self.bases[si], out)
+            # a common term: test every passage, a C-speed `in` each, in slices
+            # so that the deadline is checked now and then
+            for data, base in zip(self.segs, self.bases, strict=True):
+                texts = data.texts
+                for lo in range(0, len(texts), SCAN_SLICE):
+                    chunk = texts[lo : lo + SCAN_SLICE]
+                    out.update([base + lo + i for i, t in enumerate(chunk) if term in t])
+                    dl.check()
         else:
-            for docnum in candidates:
+            for n, docnum in enumerate(candidates):
+                if not n % CHECK_EVERY:
+                    dl.check()
                 rid = self.rid_of_doc(docnum)
                 if rid is None:
                     continue
                 si, r = self.loc[rid]
-                data = self.segs[si]
-                lo, hi = data.starts[data.first[r]], data.starts[data.first[r + 1]]
-                _find(data, term, lo, hi, self.bases[si], out)
-        alive = self.alive
-        return {g for g in out if alive[g]}
+                data, base = self.segs[si], self.bases[si]
+                texts = data.texts
+                for i in range(data.first[r], data.first[r + 1]):
+                    if term in texts[i]:
+                        out.add(base + i)
+        if self.any_dead:
+            alive = self.alive
+            out = {g for g in out if alive[g]}
+        return out
 
-
-def _find(data: store.SegmentData, term: str, lo: int, hi: int, base: int, out: set) -> None:
-    """Add to ``out`` the passages of ``data`` within concat[lo:hi] that hold ``term``."""
-    concat, starts = data.concat, data.starts
-    pos = concat.find(term, lo, hi)
-    while pos >= 0:
-        i = bisect_right(starts, pos) - 1
-        out.add(base + i)
-        pos = concat.find(term, starts[i + 1], hi)
+    def corrupt(self, exc: BaseException) -> IndexStoreError:
+        return store._corrupt(Path(self.folder), exc)
 
 
 # ---------------------------------------------------------------- engine
@@ -220,27 +297,64 @@ class Engine:
     """Answers searches over one index directory; reopens when the index changes.
 
     Thread-safe: each call works on an immutable view of one index generation.
+    While one call opens a new generation, the others keep answering from the
+    previous view. ``deadline`` is the default time budget (seconds) of
+    :meth:`search` and :meth:`match`; None means unlimited.
     """
 
-    def __init__(self, index_dir: str | Path) -> None:
+    def __init__(self, index_dir: str | Path, *, deadline: float | None = None) -> None:
         self.index_dir = Path(index_dir)
+        self.deadline = deadline
         self._view: _View | None = None
-        self._lock = threading.Lock()
+        self._opening = threading.Lock()  # one thread opens a new generation at a time
         self._segments: dict[str, store.SegmentData] = {}
+        #: generation token that failed to open (not retried until it changes)
+        self._failed: tuple[str, int] | None = None
+        #: why the newest generation could not be opened (None when it could)
+        self.last_error: str | None = None
 
     def view(self) -> _View:
-        with self._lock:
+        """The newest readable generation; the last good one if the newest cannot be read."""
+        v = self._view
+        token = store.latest_generation(self.index_dir)
+        if v is not None and token in (v.generation, self._failed):
+            return v
+        if v is not None:
+            if not self._opening.acquire(blocking=False):
+                return v  # another request is opening the new generation
+        else:
+            self._opening.acquire()
+        try:
             v = self._view
-            if v is not None and store.latest_generation(self.index_dir) == v.generation:
+            token = store.latest_generation(self.index_dir)
+            if v is not None and token in (v.generation, self._failed):
                 return v
-            ix = store.open_index(self.index_dir)
-            new = _View(ix, self._segments)
-            self._view = new
+            try:
+                new = _View(store.open_index(self.index_dir), self._segments)
+            except IndexStoreError as exc:
+                if v is None:
+                    raise
+                if token != self._failed:
+                    log.error(
+                        "cannot open the new index generation, still answering from the "
+                        "previous one: %s",
+                        exc.user_message(),
+                    )
+                self._failed, self.last_error = token, exc.user_message()
+                return v
             # the old view closes its reader when the last request using it ends
+            self._view, self._failed, self.last_error = new, None, None
             return new
+        finally:
+            self._opening.release()
+
+    def warm_up(self) -> None:
+        """Open the index and load the word segmenter now rather than on the first queries."""
+        segment("依法行政")
+        self.view()
 
     def close(self) -> None:
-        with self._lock:
+        with self._opening:
             self._view = None
 
     def __enter__(self) -> Engine:
@@ -286,8 +400,13 @@ class Engine:
         page: int = 1,
         per_page: int = 20,
         sort: str = "relevance",
+        deadline: float | None = None,
     ) -> dict:
-        """Run one search and return the JSON-ready result (see README)."""
+        """Run one search and return the JSON-ready result (see README).
+
+        ``deadline``: time budget in seconds (default: the engine's); past it
+        the search stops with SearchTimeout.
+        """
         t0 = time.perf_counter()
         if sort not in SORTS:
             raise QueryError(f"unknown sort '{sort}' (use relevance or date)")
@@ -297,10 +416,15 @@ class Engine:
             raise QueryError(f"page must be between 1 and {MAX_PAGE}")
         query = self.parse(q, filters, mode)
         v = self.view()
-        matches, scores, marks = _match(query, mode, v)
-        result = _assemble(query, mode, matches, scores, marks, v, page, per_page, sort)
+        dl = self._deadline(deadline)  # opening a new generation is not the query's time
+        matches, scores, marks = _match(query, mode, v, dl)
+        result = _assemble(query, mode, matches, scores, marks, v, page, per_page, sort, dl)
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
+
+    def _deadline(self, seconds: float | None) -> Deadline:
+        seconds = self.deadline if seconds is None else seconds
+        return UNLIMITED if seconds is None else Deadline(seconds)
 
     @staticmethod
     def parse(q: str, filters: dict[str, list[str]] | None = None, mode: str = "exact") -> Query:
@@ -316,16 +440,22 @@ class Engine:
         return parse(q, flt)
 
     def match(
-        self, q: str, *, filters: dict[str, list[str]] | None = None, mode: str = "exact"
+        self,
+        q: str,
+        *,
+        filters: dict[str, list[str]] | None = None,
+        mode: str = "exact",
+        deadline: float | None = None,
     ) -> dict[str, list[int]]:
         """Every matching passage after filters: report id → passage numbers (ascending).
 
         The same matches :meth:`search` counts, without ranking or snippets;
-        for analytics over all results.
+        for analytics over all results. ``deadline`` as for :meth:`search`.
         """
         query = self.parse(q, filters, mode)
         v = self.view()
-        matches, _, _ = _match(query, mode, v)
+        dl = self._deadline(deadline)
+        matches, _, _ = _match(query, mode, v, dl)
         flt = query.filters
         out: dict[str, list[int]] = defaultdict(list)
         for d in sorted(matches):
@@ -342,16 +472,20 @@ class Engine:
         return self.view().generation
 
 
-def _match(query: Query, mode: str, v: _View) -> tuple[set[int], dict[int, float], list[str]]:
+def _match(
+    query: Query, mode: str, v: _View, dl: Deadline = UNLIMITED
+) -> tuple[set[int], dict[int, float], list[str]]:
     """Matching passages (before filters), their scores, and the strings to mark."""
     if mode == "exact":
-        matches = _eval_exact(query.expr, v, {})
+        matches = _eval_exact(query.expr, v, {}, dl)
+        dl.check()
         scores = {d: SECTION_WEIGHT.get(v.p_section[d], 1.0) for d in matches}
         return matches, scores, [t.folded for t in query.terms()]
     expr = _words_expr(query.expr)
-    matches = _eval_exact(expr, v, {})
+    matches = _eval_exact(expr, v, {}, dl)
+    dl.check()
     marks = [t.folded for t in Query(query.text, expr, query.filters).terms()]
-    rscore = _bm25(v, marks, {v.p_rid[d] for d in matches})
+    rscore = _bm25(v, marks, {v.p_rid[d] for d in matches}, dl)
     # a report's score is its BM25 score, spread over its matching passages
     per: dict[str, int] = defaultdict(int)
     for d in matches:
@@ -364,33 +498,36 @@ def _match(query: Query, mode: str, v: _View) -> tuple[set[int], dict[int, float
 
 
 def _universe(v: _View) -> set[int]:
+    if not v.any_dead:
+        return set(range(v.n_passages))
     alive = v.alive
     return {g for g in range(v.n_passages) if alive[g]}
 
 
-def _eval_exact(node, v: _View, cache: dict) -> set[int]:
+def _eval_exact(node, v: _View, cache: dict, dl: Deadline = UNLIMITED) -> set[int]:
+    dl.check()
     if isinstance(node, Term):
         if node.folded not in cache:
-            cache[node.folded] = v.term_matches(node.folded)
+            cache[node.folded] = v.term_matches(node.folded, dl)
         return cache[node.folded]
     if isinstance(node, Not):
-        return _universe(v) - _eval_exact(node.item, v, cache)
+        return _universe(v) - _eval_exact(node.item, v, cache, dl)
     if isinstance(node, Or):
         out: set[int] = set()
         for item in node.items:
-            out |= _eval_exact(item, v, cache)
+            out |= _eval_exact(item, v, cache, dl)
         return out
     if isinstance(node, And):
         positives = [x for x in node.items if not isinstance(x, Not)]
         negatives = [x.item for x in node.items if isinstance(x, Not)]
-        sets = sorted((_eval_exact(x, v, cache) for x in positives), key=len)
+        sets = sorted((_eval_exact(x, v, cache, dl) for x in positives), key=len)
         out = set(sets[0]) if sets else _universe(v)
         for s in sets[1:]:
             out &= s
             if not out:
                 return out
         for x in negatives:
-            out -= _eval_exact(x, v, cache)
+            out -= _eval_exact(x, v, cache, dl)
         return out
     raise TypeError(f"unknown query node {node!r}")
 
@@ -413,16 +550,22 @@ def _words_expr(node):
     return type(node)(tuple(_words_expr(x) for x in node.items))
 
 
-def _bm25(v: _View, words: list[str], rids: set[str]) -> dict[str, float]:
+def _bm25(v: _View, words: list[str], rids: set[str], dl: Deadline = UNLIMITED) -> dict[str, float]:
     """BM25 score of each report in ``rids`` for ``words`` (report-level)."""
     if not words or not rids:
         return {}
     allowed = {v.text_doc(rid) for rid in rids}
     q = wq.Or([wq.Term("words", w) for w in words])
     with v.lock:
-        searcher = Searcher(v.reader, weighting=BM25F(), closereader=False)
-        results = searcher.search(q, limit=None, filter=allowed, scored=True)
-        return {v.rid_of_doc(hit.docnum): hit.score for hit in results}
+        try:
+            searcher = Searcher(v.reader, weighting=BM25F(), closereader=False)
+            # the filter wraps the deadline check, which sees each allowed document
+            collector = FilterCollector(_DeadlineCollector(UnlimitedCollector(), dl), allowed)
+            searcher.search_with_collector(q, collector)
+            results = collector.results()
+            return {v.rid_of_doc(hit.docnum): hit.score for hit in results}
+        except store.CORRUPTION_ERRORS + (OSError,) as exc:
+            raise v.corrupt(exc) from exc
 
 
 # ---------------------------------------------------------------- results
@@ -447,11 +590,14 @@ def _report_ok(meta: dict, flt: Filters, skip: str | None = None) -> bool:
     return True
 
 
-def _assemble(query, mode, matches, scores, marks, v: _View, page, per_page, sort) -> dict:
+def _assemble(
+    query, mode, matches, scores, marks, v: _View, page, per_page, sort, dl=UNLIMITED
+) -> dict:
     flt = query.filters
     by_report: dict[str, list[int]] = defaultdict(list)
     for d in matches:
         by_report[v.p_rid[d]].append(d)
+    dl.check()
 
     sections = set(flt.section)
 
@@ -495,12 +641,14 @@ def _assemble(query, mode, matches, scores, marks, v: _View, page, per_page, sor
         date = h.meta.get("date") or (f"{h.meta['year']}-99" if h.meta.get("year") else "")
         return (_neg_str(date), h.meta.get("source", ""), h.rid)
 
+    dl.check()
     hits.sort(key=relevance if sort == "relevance" else by_date)
     start = (page - 1) * per_page
     shown = hits[start : start + per_page]
 
     reports_json = []
     for h in shown:
+        dl.check()
         m = h.meta
         entry = {k: m.get(k) for k in ("id", "source", "title", "issuer", "township", "county",
                                         "city", "province", "year", "date", "doc_number")}  # fmt: skip

@@ -1,33 +1,63 @@
 """The Whoosh index: schema, versioning, the one writer, and snapshots for search.
 
 This is the only module that writes the index. Everything it hands upward is
-plain data (dicts, lists, :class:`Snapshot`), never Whoosh objects.
+plain data (dicts, lists, :class:`SegmentData`), never Whoosh objects.
 
 Layout: one Whoosh document per report (``kind="r"``, metadata and outline as
-JSON) and one per passage (``kind="p"``). A small ``fazhi.json`` beside the
-Whoosh files records the schema and analyzer versions.
+JSON) and one with its passages (``kind="t"``). Beside the Whoosh files,
+``fazhi.json`` records the schema and analyzer versions and ``failed.json``
+the files the last runs could not index, with the reason.
+
+Failure model (the index is derived data: it can always be rebuilt from the
+corpus, and ``fazhi check`` says when it should be):
+
+* A commit writes new segment files, then a new TOC that is renamed into
+  place: a writer killed at any point leaves the old or the new generation.
+  Its unfinished segment files, TOC temporary files and temporary
+  directories are removed by the next write session (Whoosh also deletes
+  unreferenced segments on every commit).
+* A new index (``--rebuild``, or none yet) is built in the sibling
+  ``DIR.rebuild-PID`` and exchanged with ``DIR`` in one atomic
+  ``renameat2(RENAME_EXCHANGE)`` once it is committed; readers see the old or
+  the new index, never a mix. A killed rebuild leaves the sibling behind,
+  removed by the next write session.
+* One writer at a time: every session, rebuilds included, holds an ``flock``
+  on ``DIR/MAIN_WRITELOCK`` (Whoosh's own lock file). The kernel drops it when
+  the process dies, so a killed indexer never leaves a stale lock. Processes
+  forked during a session (parsing workers, Whoosh's writer processes) close
+  their copy of the lock and die with the indexer.
+* Readers never memory-map index files: a file truncated or replaced under a
+  running server gives a Python error (reported as a corrupt index), not a
+  ``SIGBUS`` that kills the process.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import json
 import os
 import pickle
+import re
 import shutil
+import signal
 import struct
 import time
 import uuid
+import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
-from whoosh.index import TOC, LockError
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 
 from .analysis import (
@@ -46,9 +76,14 @@ from .model import Report
 #: Bump when the schema or the way documents are laid out changes.
 SCHEMA_VERSION = 2
 VERSION_FILE = "fazhi.json"
+#: Files that failed to index: ``[{"path", "source", "sha256", "reason"}]``.
+FAILED_FILE = "failed.json"
 #: Seconds a writer waits for another indexer to release the lock.
 LOCK_TIMEOUT = 30.0
 LOCK_NAME = "MAIN_WRITELOCK"
+INDEX_NAME = "MAIN"
+#: Attempts to open an index that a concurrent commit keeps changing.
+OPEN_ATTEMPTS = 4
 
 #: Errors Whoosh raises on truncated or garbled index files.
 CORRUPTION_ERRORS = (
@@ -60,8 +95,16 @@ CORRUPTION_ERRORS = (
     KeyError,
     IndexError,
     AttributeError,
+    AssertionError,
+    NameError,
+    OverflowError,
+    zlib.error,
     windex.IndexError,
 )
+
+_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
+_TOC_TEMP_RE = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\.")
+_SEGMENT_FILE_RE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.")
 
 
 class GramField(FieldType):
@@ -117,9 +160,18 @@ def default_index_dir() -> Path:
     return Path(os.environ.get("FAZHI_INDEX") or ".fazhi/index")
 
 
+def _toc_generation(index_dir: Path) -> int:
+    """The newest TOC generation in ``index_dir`` (-1 if none), without reading it."""
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return -1
+    return max((int(m.group(1)) for n in names if (m := _TOC_RE.match(n))), default=-1)
+
+
 def index_exists(index_dir: str | Path) -> bool:
-    index_dir = Path(index_dir)
-    return index_dir.is_dir() and windex.exists_in(str(index_dir))
+    """True if ``index_dir`` holds an index (a TOC file), readable or not."""
+    return _toc_generation(Path(index_dir)) >= 0
 
 
 def _check_version(index_dir: Path) -> None:
@@ -136,9 +188,73 @@ def _check_version(index_dir: Path) -> None:
         )
 
 
+class _Storage(FileStorage):
+    """A FileStorage that can close what it opened when reading an index fails.
+
+    Whoosh leaves the file open when a truncated TOC or segment makes it
+    raise; :meth:`guard` closes such files (and re-raises).
+    """
+
+    def __init__(self, path: str, *, readonly: bool, mmap: bool | None = None) -> None:
+        # no mmap for long-lived readers: a file truncated under one must raise, not SIGBUS
+        mmap = not readonly if mmap is None else mmap
+        super().__init__(path, supports_mmap=mmap, readonly=readonly)
+        self._opened: list | None = None
+
+    def open_file(self, name, *args, **kwargs):
+        f = super().open_file(name, *args, **kwargs)
+        if self._opened is not None:
+            self._opened.append(f)
+        return f
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        if self._opened is not None:  # nested: the outer guard closes
+            yield
+            return
+        self._opened = []
+        try:
+            yield
+        except BaseException:
+            for f in self._opened:
+                try:
+                    f.close()
+                except Exception:  # noqa: BLE001, S110 - already failing; close what we can
+                    pass
+            raise
+        finally:
+            self._opened = None
+
+
+def _read_storage(index_dir: Path) -> _Storage:
+    return _Storage(str(index_dir), readonly=True)
+
+
+def _open_ix(storage: _Storage):
+    """The Whoosh index in ``storage`` (its TOC read), files closed if that fails."""
+    with storage.guard():
+        return windex.FileIndex(storage, indexname=INDEX_NAME)
+
+
 def open_index(index_dir: str | Path):
-    """Open an existing index read-only, checking its version and readability."""
+    """Open an existing index read-only, checking its version and that it can be read.
+
+    The TOC and every segment's directory are read (a truncated file is
+    reported here); a commit that lands meanwhile makes it try again.
+    """
     index_dir = Path(index_dir)
+    for attempt in range(OPEN_ATTEMPTS):
+        token = latest_generation(index_dir)
+        try:
+            return _open_checked(index_dir)
+        except IndexStoreError:
+            if attempt + 1 < OPEN_ATTEMPTS and latest_generation(index_dir) != token:
+                continue  # a writer committed or swapped in a rebuild meanwhile
+            raise
+    raise AssertionError("unreachable")
+
+
+def _open_checked(index_dir: Path):
     if not index_exists(index_dir):
         raise IndexStoreError(
             f"no index at {index_dir}",
@@ -146,18 +262,199 @@ def open_index(index_dir: str | Path):
         )
     _check_version(index_dir)
     try:
-        ix = windex.open_dir(str(index_dir), readonly=True)
-        ix.doc_count_all()
+        storage = _read_storage(index_dir)
+        ix = _open_ix(storage)
+        with storage.guard():
+            ix.reader().close()
     except CORRUPTION_ERRORS + (OSError,) as exc:
         raise _corrupt(index_dir, exc) from exc
     return ix
 
 
 def _corrupt(index_dir: Path, exc: BaseException) -> IndexStoreError:
+    detail = " ".join(str(exc).split())[:160]
     return IndexStoreError(
-        f"index at {index_dir} is corrupt or unreadable ({type(exc).__name__}: {exc})",
+        f"index at {index_dir} is corrupt or unreadable ({type(exc).__name__}: {detail})",
         hint="rebuild it from the corpus with `fazhi index --rebuild`",
     )
+
+
+# ---------------------------------------------------------------- the write lock
+
+#: fds of the write locks this process holds (closed in forked children)
+_held_locks: set[int] = set()
+_fork_hook: list[bool] = []  # non-empty once the at-fork handler is installed
+_fork_parent: list[int] = [0]
+
+
+def _prctl():
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _install_fork_hook() -> None:
+    """Make children forked while a lock is held drop it and die with this process.
+
+    ``flock`` locks belong to the open file, which a forked child shares: a
+    parsing worker orphaned by a killed indexer would otherwise keep the
+    index locked.
+    """
+    if _fork_hook:
+        return
+    prctl = _prctl()
+
+    def before() -> None:
+        _fork_parent[0] = os.getpid()
+
+    def after_in_child() -> None:
+        if not _held_locks:
+            return
+        for fd in list(_held_locks):
+            try:
+                os.close(fd)  # close only: unlocking would release the parent's lock
+            except OSError:
+                pass
+        _held_locks.clear()
+        if prctl is not None:
+            prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+            if os.getppid() != _fork_parent[0]:
+                os._exit(1)  # the indexer died before the signal was armed
+
+    os.register_at_fork(before=before, after_in_child=after_in_child)
+    _fork_hook.append(True)
+
+
+class WriteLock:
+    """An exclusive ``flock`` on ``DIR/MAIN_WRITELOCK``, released when its process dies.
+
+    The same file Whoosh's own writer locks, so any Whoosh writer is excluded
+    too. After a rebuild swapped the directory, the path names another file:
+    a lock taken on the old one does not count and is taken again.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = index_dir / LOCK_NAME
+        self.fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o644)
+        except FileNotFoundError:
+            return False  # the directory is being swapped: try again
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                return False
+            raise
+        try:
+            held, now = os.fstat(fd), os.stat(self.path)
+            same = (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
+        except FileNotFoundError:
+            same = False
+        if not same:
+            os.close(fd)
+            return False
+        _install_fork_hook()
+        self.fd = fd
+        _held_locks.add(fd)
+        return True
+
+    def acquire(self, timeout: float, on_wait: Callable[[], None] | None = None) -> bool:
+        """Try for ``timeout`` seconds; ``on_wait`` is called once if it has to wait."""
+        until = time.monotonic() + timeout
+        waited = False
+        while not self.try_acquire():
+            left = until - time.monotonic()
+            if left <= 0:
+                return False
+            if not waited and on_wait is not None:
+                on_wait()
+            waited = True
+            time.sleep(min(0.1, left))
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            _held_locks.discard(self.fd)
+            os.close(self.fd)  # closing the last copy releases the flock
+            self.fd = None
+
+
+def is_locked(index_dir: str | Path) -> bool:
+    """True if an indexer holds the write lock of ``index_dir`` right now."""
+    if not Path(index_dir).is_dir():
+        return False
+    lock = WriteLock(Path(index_dir))
+    if lock.try_acquire():
+        lock.release()
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- leftovers
+
+
+def _sibling_dirs(index_dir: Path) -> list[Path]:
+    """``DIR.rebuild-*`` and ``DIR.old-*``: what a killed rebuild or swap left."""
+    prefixes = (f"{index_dir.name}.rebuild-", f"{index_dir.name}.old-")
+    try:
+        entries = list(index_dir.parent.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if p.name.startswith(prefixes) and p.is_dir())
+
+
+def _current_segment_ids(index_dir: Path) -> set[str] | None:
+    try:
+        storage = _read_storage(index_dir)
+        with storage.guard():
+            toc = _open_ix(storage)._read_toc()
+    except CORRUPTION_ERRORS + (OSError,):
+        return None
+    return {s.segment_id() for s in toc.segments}
+
+
+def leftovers(index_dir: str | Path) -> list[Path]:
+    """Files and directories an interrupted indexer left behind.
+
+    They never affect searches; the next write session removes them. Only
+    meaningful while no indexer runs (a running one owns such files).
+    """
+    index_dir = Path(index_dir)
+    out = _sibling_dirs(index_dir)
+    try:
+        names = sorted(os.listdir(index_dir))
+    except OSError:
+        return out
+    live = _current_segment_ids(index_dir)
+    for name in names:
+        path = index_dir / name
+        m = _SEGMENT_FILE_RE.match(name)
+        if (
+            _TOC_TEMP_RE.match(name)
+            or (name.endswith(".tmp") and path.is_dir())  # Whoosh's temporary storage
+            or (name.startswith(".") and name.endswith(".tmp"))  # ours (_write_json)
+        ):
+            out.append(path)
+        elif m and live is not None and m.group(1) not in live:
+            out.append(path)
+    return out
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    for path in leftovers(index_dir):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
 
 # ---------------------------------------------------------------- writing
@@ -173,10 +470,12 @@ def report_meta(report: Report, rid: str, path: str) -> dict:
 class Writer:
     """Adds and removes reports inside one write session (see :func:`write_session`)."""
 
-    def __init__(self, whoosh_writer, existing: dict[str, dict]) -> None:
+    def __init__(self, whoosh_writer, existing: dict[str, dict], failed: dict[str, dict]) -> None:
         self._w = whoosh_writer
         #: report id → stored metadata of every report in the index
         self.reports: dict[str, dict] = existing
+        #: absolute path → {"path", "source", "sha256", "reason"} of files that failed
+        self.failed: dict[str, dict] = failed
 
     def add_report(
         self, report: Report, rid: str, path: str, analyzed: Analyzed | None = None
@@ -201,10 +500,16 @@ class Writer:
             words=analyzed.words,
         )
         self.reports[rid] = meta
+        self.failed.pop(os.path.abspath(path), None)
 
     def delete_report(self, rid: str) -> None:
         self._w.delete_by_term("rid", rid)
         self.reports.pop(rid, None)
+
+    def record_failure(self, path: str, source: str, sha256: str | None, reason: str) -> None:
+        """Remember that the file at ``path`` could not be indexed (for ``fazhi check``)."""
+        path = os.path.abspath(path)
+        self.failed[path] = {"path": path, "source": source, "sha256": sha256, "reason": reason}
 
 
 def _read_reports(ix) -> dict[str, dict]:
@@ -216,22 +521,26 @@ def _read_reports(ix) -> dict[str, dict]:
     return out
 
 
-def _create(index_dir: Path):
-    index_dir.mkdir(parents=True, exist_ok=True)
-    ix = windex.create_in(str(index_dir), make_schema())
-    info = dict(versions(), build_id=uuid.uuid4().hex)
-    (index_dir / VERSION_FILE).write_text(json.dumps(info), encoding="utf-8")
-    return ix
+def read_failed(index_dir: str | Path) -> dict[str, dict]:
+    """The files recorded as failed by the last runs: absolute path → record."""
+    try:
+        items = json.loads((Path(index_dir) / FAILED_FILE).read_text(encoding="utf-8"))
+        return {str(x["path"]): dict(x) for x in items}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+
+
+def _write_json(path: Path, obj) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (temporary file, then rename)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def latest_generation(index_dir: str | Path) -> tuple[str, int]:
     """A token that changes whenever the index is committed or rebuilt."""
     index_dir = Path(index_dir)
-    try:
-        gen = TOC._latest_generation(FileStorage(str(index_dir), readonly=True), "MAIN")
-    except (OSError, ValueError):
-        gen = -2
-    return (build_id(index_dir), gen)
+    return (build_id(index_dir), _toc_generation(index_dir))
 
 
 @contextmanager
@@ -241,61 +550,118 @@ def write_session(
     rebuild: bool = False,
     timeout: float = LOCK_TIMEOUT,
     procs: int = 1,
+    on_wait: Callable[[], None] | None = None,
 ) -> Iterator[Writer]:
     """The one way to change the index: commit on success, cancel on error.
 
-    With ``rebuild`` the new index is built in a sibling directory and swapped
-    in only after it committed, so readers keep the old one until then.
+    Holds the write lock for the whole session (waiting up to ``timeout``
+    seconds, calling ``on_wait`` once if it has to wait). A new index (with
+    ``rebuild``, or when there is none) is built in a sibling directory and
+    swapped in only after it committed, so readers keep the old one until then;
+    this works even when the old index cannot be opened at all.
     """
     index_dir = Path(index_dir)
-    target = index_dir
-    if rebuild or not index_exists(index_dir):
-        if rebuild and index_exists(index_dir):
-            target = index_dir.with_name(f"{index_dir.name}.rebuild-{os.getpid()}")
-            shutil.rmtree(target, ignore_errors=True)
-        ix = _create(target)
-    else:
-        _check_version(index_dir)
-        try:
-            ix = windex.open_dir(str(index_dir))
-        except CORRUPTION_ERRORS as exc:
-            raise _corrupt(index_dir, exc) from exc
-    try:
-        ww = ix.writer(timeout=timeout, delay=0.25, **_writer_options(procs))
-    except LockError as exc:
+    lock = WriteLock(index_dir)
+    if not lock.acquire(timeout, on_wait):
         raise IndexLocked(
             f"index at {index_dir} is locked by another indexer "
-            f"(lock {index_dir / LOCK_NAME}, waited {timeout:g}s)",
+            f"(lock {lock.path}, waited {timeout:g}s)",
             hint="wait for the other `fazhi index` to finish, then run again",
-        ) from exc
+        )
     try:
-        try:
-            existing = _read_reports(ix) if target == index_dir else {}
-        except CORRUPTION_ERRORS as exc:
-            raise _corrupt(index_dir, exc) from exc
-        writer = Writer(ww, existing)
-        yield writer
-    except BaseException:
-        ww.cancel()
-        if target != index_dir:
+        _remove_leftovers(index_dir)
+        fresh = rebuild or not index_exists(index_dir)
+        if fresh:
+            target = index_dir.with_name(f"{index_dir.name}.rebuild-{os.getpid()}")
             shutil.rmtree(target, ignore_errors=True)
-        raise
-    ww.commit(optimize=False)
-    if target != index_dir:
-        _swap_in(target, index_dir)
+            target.mkdir(parents=True)
+            ix = windex.create_in(str(target), make_schema(), indexname=INDEX_NAME)
+            existing: dict[str, dict] = {}
+            failed: dict[str, dict] = {}
+        else:
+            target = index_dir
+            _check_version(index_dir)
+            try:
+                storage = _Storage(str(index_dir), readonly=False)
+                with storage.guard():
+                    ix = _open_ix(storage)
+                    existing = _read_reports(ix)
+            except CORRUPTION_ERRORS + (OSError,) as exc:
+                raise _corrupt(index_dir, exc) from exc
+            failed = read_failed(index_dir)
+        ww = ix.writer(**_writer_options(procs))
+        try:
+            yield Writer(ww, existing, failed)
+        except BaseException:
+            ww.cancel()
+            if fresh:
+                shutil.rmtree(target, ignore_errors=True)
+            raise
+        try:
+            ww.commit(optimize=False)
+            _write_json(
+                target / FAILED_FILE,
+                [rec for path, rec in sorted(failed.items()) if os.path.exists(path)],
+            )
+            if fresh:
+                # written last: a rebuild directory with a version file is complete
+                _write_json(target / VERSION_FILE, dict(versions(), build_id=uuid.uuid4().hex))
+                _swap_in(target, index_dir)
+        except BaseException:
+            if fresh:
+                shutil.rmtree(target, ignore_errors=True)
+            raise
+    finally:
+        lock.release()
 
 
 def _writer_options(procs: int) -> dict:
-    """Several writer processes for big batches, each writing its own segment."""
+    """Several writer processes for big batches, each writing its own segment.
+
+    The session holds the lock itself (``_lk=False``); the sub-writers get
+    their own arguments, as Whoosh passes ``_lk`` to them on its own.
+    """
     if procs > 1:
-        return {"procs": procs, "multisegment": True, "limitmb": 256}
-    return {"limitmb": 256}
+        return {
+            "procs": procs,
+            "multisegment": True,
+            "limitmb": 256,
+            "_lk": False,
+            "subargs": {"limitmb": 256},
+        }
+    return {"limitmb": 256, "_lk": False}
 
 
-def _swap_in(new: Path, old: Path) -> None:
-    retired = old.with_name(f"{old.name}.old-{os.getpid()}-{int(time.time())}")
-    os.rename(old, retired)
-    os.rename(new, old)
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically (Linux ``renameat2``); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    path_t, int_t = ctypes.c_char_p, ctypes.c_int
+    renameat2.argtypes = [int_t, path_t, int_t, path_t, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(new: Path, index_dir: Path) -> None:
+    """Put the committed index in ``new`` at ``index_dir``; remove the old one."""
+    if index_dir.exists() and _exchange(new, index_dir):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the old index
+        return
+    # no atomic exchange here: two renames, with a moment without an index
+    retired = index_dir.with_name(f"{index_dir.name}.old-{os.getpid()}")
+    if index_dir.exists():
+        os.rename(index_dir, retired)
+    os.rename(new, index_dir)
     shutil.rmtree(retired, ignore_errors=True)
 
 
@@ -303,10 +669,147 @@ def list_reports(index_dir: str | Path) -> list[dict]:
     """Metadata and outline of every indexed report, sorted by source."""
     ix = open_index(index_dir)
     try:
-        reports = _read_reports(ix)
-    except CORRUPTION_ERRORS as exc:
+        with ix.storage.guard():
+            reports = _read_reports(ix)
+    except CORRUPTION_ERRORS + (OSError,) as exc:
         raise _corrupt(Path(index_dir), exc) from exc
     return sorted(reports.values(), key=lambda m: m["source"])
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` read of an index, and every problem it found (one line each)."""
+
+    reports: dict[str, dict] = field(default_factory=dict)  # rid → meta of live reports
+    problems: list[str] = field(default_factory=list)
+    corrupt: bool = False  # unreadable or inconsistent: only a rebuild repairs it
+    segments: int = 0
+    documents: int = 0
+    postings: int = 0
+
+
+def verify(index_dir: str | Path) -> Verification:
+    """Read every stored field and every posting of every segment of the index.
+
+    A truncated or garbled file, or text and metadata documents that do not
+    pair up, is a problem; nothing is written. A commit that lands meanwhile
+    (it may delete merged segments) makes it start again.
+    """
+    index_dir = Path(index_dir)
+    for _ in range(OPEN_ATTEMPTS):
+        token = latest_generation(index_dir)
+        out = _verify(index_dir)
+        if not out.corrupt or latest_generation(index_dir) == token:
+            break
+    return out
+
+
+def _verify(index_dir: Path) -> Verification:
+    out = Verification()
+    if not index_exists(index_dir):
+        out.problems.append(f"no index at {index_dir}")
+        out.corrupt = True
+        return out
+    try:
+        _check_version(index_dir)
+    except SchemaMismatch as exc:
+        out.problems.append(str(exc))
+        out.corrupt = True
+        return out
+    # memory-mapped: much faster to read in full than through file reads
+    storage = _Storage(str(index_dir), readonly=True, mmap=True)
+    try:
+        with storage.guard():
+            toc = _open_ix(storage)._read_toc()
+    except CORRUPTION_ERRORS + (OSError,) as exc:
+        out.problems.append(str(_corrupt(index_dir, exc)))
+        out.corrupt = True
+        return out
+    kinds: dict[str, list[str]] = {}
+    texts: dict[str, int] = {}
+    for seg in toc.segments:
+        out.segments += 1
+        try:
+            _verify_segment(storage, toc.schema, seg, out, kinds, texts)
+        except CORRUPTION_ERRORS + (OSError,) as exc:
+            detail = " ".join(str(exc).split())[:160]
+            out.problems.append(
+                f"segment {seg.segment_id()} of the index at {index_dir} is corrupt or "
+                f"unreadable ({type(exc).__name__}: {detail})"
+            )
+            out.corrupt = True
+    for rid, found in sorted(kinds.items()):
+        if sorted(found) != ["r", "t"]:
+            out.problems.append(
+                f"report {rid} has {found.count('r')} metadata and {found.count('t')} text "
+                "documents (expected one of each)"
+            )
+            out.corrupt = True
+            continue
+        meta = out.reports.get(rid, {})
+        if meta.get("passage_count") != texts.get(rid):
+            out.problems.append(
+                f"report {rid} ({meta.get('source')}): metadata counts "
+                f"{meta.get('passage_count')} passages, its text document has {texts.get(rid)}"
+            )
+            out.corrupt = True
+    return out
+
+
+def _verify_segment(storage, schema, seg, out: Verification, kinds: dict, texts: dict) -> None:
+    with storage.guard():
+        reader = SegmentReader(storage, schema, seg)
+    try:
+        n = reader.doc_count_all()
+        scorable = [name for name in reader.indexed_field_names() if schema[name].scorable]
+        for docnum in range(n):
+            fields = reader.stored_fields(docnum)  # deleted documents are read too
+            for name in scorable:
+                reader.doc_field_length(docnum, name)
+            if reader.is_deleted(docnum):
+                continue
+            out.documents += 1
+            rid, kind = fields["rid"], fields["kind"]
+            kinds.setdefault(rid, []).append(kind)
+            if kind == "r":
+                out.reports[rid] = json.loads(fields["meta"])
+            elif kind == "t":
+                texts[rid] = len(fields["passages"])
+        terms = reader._terms  # the codec's term table: every entry, with its postings
+        for (name, term), info in terms.items():
+            ids = _posting_ids(terms, schema[name].format, name, term, info)
+            df = info.doc_frequency()
+            if len(ids) != df or (ids and not 0 <= ids[0] <= ids[-1] < n):
+                raise ValueError(
+                    f"postings of {name}:{term!r} do not match their entry "
+                    f"({len(ids)} read, {df} expected, documents 0-{n - 1})"
+                )
+            out.postings += df
+    finally:
+        reader.close()
+
+
+def _posting_ids(terms, fmt, name: str, term: bytes, info) -> list[int]:
+    """Decode every block of one term's postings (ids, weights and values)."""
+    if info.is_inlined():
+        return list(info.inlined_postings()[0])
+    m = terms._codec.postings_reader(terms._postfile, info, fmt, term=(name, term))
+    if not isinstance(m, W3LeafMatcher):  # another codec: the generic, slower way
+        return [docnum for docnum, _ in m.all_items()]
+    ids: list[int] = []
+    while True:  # block by block, without stepping through each posting
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        if len(m._ids) != m._blocklength or m._ids[-1] != m._maxid:
+            raise ValueError(f"a postings block of {name}:{term!r} does not match its header")
+        ids.extend(m._ids)
+        if m._lastblock:
+            return ids
+        m._goto(m._nextoffset)
 
 
 # ---------------------------------------------------------------- snapshots
@@ -325,8 +828,7 @@ class SegmentData:
     rids: list[str] = field(default_factory=list)  # one per text document, local order
     text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
     first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
-    concat: str = ""  # folded passages, NUL-separated
-    starts: list[int] = field(default_factory=lambda: [0])  # each passage's offset (+ end)
+    texts: list[str] = field(default_factory=list)  # folded text of each passage
     p_rid: list[str] = field(default_factory=list)
     p_n: list[int] = field(default_factory=list)
     p_section: list[str] = field(default_factory=list)
@@ -339,25 +841,21 @@ def segment_id(segreader) -> str:
 def read_segment(segreader) -> SegmentData:
     """Read the stored fields of one segment reader's live documents."""
     data = SegmentData()
-    parts: list[str] = []
-    pos = 0
     for docnum, f in segreader.iter_docs():
-        rid = f["rid"]
-        if f.get("kind") == "r":
+        rid, kind = f["rid"], f.get("kind")
+        if kind == "r":
             data.metas[rid] = (docnum, json.loads(f["meta"]))
+            continue
+        if kind != "t":
             continue
         data.rids.append(rid)
         data.text_local.append(docnum)
         for n, section, _heading, _path, text in f["passages"]:
-            folded = fold(text)
-            parts.append(folded)
-            pos += len(folded) + 1
-            data.starts.append(pos)
+            data.texts.append(fold(text))
             data.p_rid.append(rid)
             data.p_n.append(n)
             data.p_section.append(section)
         data.first.append(len(data.p_n))
-    data.concat = "\x00".join(parts) + "\x00"
     return data
 
 
@@ -378,7 +876,11 @@ def build_id(index_dir: str | Path) -> str:
 
 def open_reader(ix):
     """A reader on the index's latest commit (the caller closes it)."""
+    storage = ix.storage
     try:
+        if isinstance(storage, _Storage):
+            with storage.guard():
+                return ix.reader()
         return ix.reader()
     except CORRUPTION_ERRORS + (OSError,) as exc:
         raise _corrupt(Path(ix.storage.folder), exc) from exc

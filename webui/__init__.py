@@ -2,7 +2,11 @@
 
 ``create_app(config)`` builds the app; nothing is opened at import time. One
 :class:`~indexer.search.Engine` per app lives in ``app.extensions``; it notices
-a re-indexed corpus by itself, so the server never needs a restart.
+a re-indexed corpus by itself, so the server never needs a restart. When a new
+index generation cannot be read, the engine logs why and keeps answering from
+the last good one; only with no readable index at all do requests get 503.
+Every search has a time budget (``SEARCH_TIMEOUT`` seconds): past it the
+request gets 503 with a one-line message instead of holding a worker.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from typing import Any
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import IndexStoreError, QueryError
+from indexer.errors import IndexStoreError, QueryError, SearchTimeout
 from indexer.search import Engine
 from indexer.store import default_index_dir
 
 EXTENSION = "fazhi"
+#: Seconds one search (or analytics match) may take before it is stopped (503).
+SEARCH_TIMEOUT = 5.0
 
 #: Sent with every response. No inline script or style is ever needed.
 SECURITY_HEADERS = {
@@ -35,17 +41,28 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app. Config: ``INDEX_DIR`` (default: ``$FAZHI_INDEX`` or ``.fazhi/index``)."""
+    """Build the app.
+
+    Config: ``INDEX_DIR`` (default: ``$FAZHI_INDEX`` or ``.fazhi/index``),
+    ``SEARCH_TIMEOUT`` (seconds per search, default 5; None for no limit).
+    """
     app = Flask(__name__)
-    app.config.from_mapping(INDEX_DIR=str(default_index_dir()), PER_PAGE=20)
+    app.config.from_mapping(
+        INDEX_DIR=str(default_index_dir()), PER_PAGE=20, SEARCH_TIMEOUT=SEARCH_TIMEOUT
+    )
     if config:
         app.config.update(config)
-    app.extensions[EXTENSION] = Engine(app.config["INDEX_DIR"])
+    app.extensions[EXTENSION] = Engine(
+        app.config["INDEX_DIR"], deadline=app.config["SEARCH_TIMEOUT"]
+    )
 
     from . import api, pages  # they import engine() from here
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    from . import analytics  # matrix, trend, practices, precedents
+
+    app.register_blueprint(analytics.bp)
     app.jinja_env.globals.update(
         section_labels=pages.SECTION_LABELS, section_short=pages.SECTION_SHORT
     )
@@ -53,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(IndexStoreError, _index_error)
+    app.register_error_handler(SearchTimeout, _timeout_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -61,6 +79,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def engine() -> Engine:
     """The app's search engine."""
     return current_app.extensions[EXTENSION]
+
+
+def warm_up(app: Flask) -> None:
+    """Open the index and load the word segmenter before serving.
+
+    Otherwise the first requests pay for it (seconds, enough to run out of
+    their time budget when several arrive at once).
+    """
+    app.extensions[EXTENSION].warm_up()
 
 
 def json_response(obj: Any, status: int = 200) -> Response:
@@ -97,6 +124,12 @@ def _query_error(exc: QueryError):
 def _index_error(exc: IndexStoreError):
     log.warning("index unavailable: %s", exc.user_message())
     return _error(503, "索引暂不可用", exc.user_message(), kind="index")
+
+
+def _timeout_error(exc: SearchTimeout):
+    log.warning("search stopped on %s: %s", request.full_path[:300], exc.user_message())
+    body, status = _error(503, "检索超时", exc.user_message(), kind="timeout")
+    return body, status, {"Retry-After": "5"}
 
 
 #: title and default message of the HTTP errors a user can run into

@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""Bounded load test of ``fazhi serve`` on loopback, while the index is being re-indexed.
+
+Usage::
+
+    .venv/bin/python scripts/loadtest.py INDEX_DIR [--requests 5000] [--concurrency 8]
+        [--max-seconds 600] [--threads 8] [--seed 1] [--no-reindex] [--json OUT]
+
+It copies INDEX_DIR to a temporary directory (the given index is never
+written), starts ``fazhi serve`` on a free port of 127.0.0.1 over the copy,
+and sends ``--requests`` requests from ``--concurrency`` threads (one
+keep-alive ``http.client`` connection each) — a seeded mix of exact and
+words searches with filters and pages, search pages with facets, report
+pages, JSON API calls and deliberately bad queries. Meanwhile, unless
+``--no-reindex``, a loop runs ``fazhi index`` on the copy, adding a few
+reports and then removing them again (``--prune``), commit after commit.
+
+It stops by itself after the last request or ``--max-seconds``, whichever
+comes first, stops the server and the indexer, and removes the copy. It
+prints the counts by status class, latency percentiles (overall and per kind
+of request), the number of commits the server went through, and the server's
+resident memory at the start, its peak and at the end. Exit status 1 if any
+request got a 5xx (or no answer), or a good request got a 4xx.
+
+Only loopback is used: nothing listens on or talks to another address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+FAZHI = [
+    sys.executable,
+    "-c",
+    "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
+]
+#: phrases found in township reports, common and rare, long and short
+PHRASES = [
+    "依法行政",
+    "法治政府",
+    "行政执法",
+    "一支队伍管执法",
+    "谁执法谁普法",
+    "枫桥经验",
+    "合法性审查",
+    "法律顾问",
+    "矛盾纠纷",
+    "行政复议",
+    "公共法律服务",
+    "法治宣传",
+    "党政主要负责人",
+    "第一责任人",
+    "镇",
+    "法",
+    "执法",
+    "普法",
+    "调解",
+    "信访",
+    "重大行政决策",
+    "权力清单",
+    "双随机、一公开",
+    "放管服",
+    "营商环境",
+    "八五普法",
+]
+#: requests that must be refused with 400 (or 404), never 5xx
+BAD = [
+    ("bad query", "/api/search?q=%28依法"),
+    ("bad query", "/api/search?q=" + urllib.parse.quote("法" * 600)),
+    ("bad query", "/api/search?q=" + urllib.parse.quote("(" * 20 + "依法")),
+    ("bad query", "/api/search?q=" + urllib.parse.quote(" ".join(["依法"] * 40))),
+    ("bad query", "/api/search?q=依法&per_page=1000"),
+    ("bad query", "/api/search?q=依法&page=abc"),
+    ("bad query", "/api/search?q=依法&colour=red"),
+    ("bad query", "/?q=" + urllib.parse.quote('"未闭合')),
+    ("bad query", "/api/reports/no-such-report"),
+    ("bad query", "/report/no-such-report"),
+]
+
+
+@dataclass
+class Stats:
+    by_class: Counter = field(default_factory=Counter)
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    unexpected: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, status: int, ms: float, path: str, good: bool) -> None:
+        cls = f"{status // 100}xx" if status else "no answer"
+        with self.lock:
+            self.by_class[cls] += 1
+            self.latency[kind].append(ms)
+            if (
+                status >= 500
+                or not status
+                or (good and status >= 400)
+                or (not good and status < 400)
+            ):
+                if len(self.unexpected) < 50:
+                    self.unexpected.append(f"{status} {kind} {path[:160]}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def get(conn_box: list, port: int, path: str, timeout: float) -> int:
+    """GET ``path`` on a kept-alive connection (reconnecting once); the status or 0."""
+    path = urllib.parse.quote(path, safe="/?&=%+")
+    for attempt in range(2):
+        if conn_box[0] is None:
+            conn_box[0] = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        conn = conn_box[0]
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            resp.read()
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn_box[0] = None
+            return resp.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn_box[0] = None
+            if attempt:
+                return 0
+    return 0
+
+
+def request_mix(rng: random.Random, reports: list[dict], n: int) -> list[tuple[str, str, bool]]:
+    """``n`` requests (kind, path, expected to succeed), seeded."""
+    towns = sorted({r["township"] for r in reports if r.get("township")})
+    years = sorted({r["year"] for r in reports if r.get("year")})
+    ids = [r["id"] for r in reports]
+    sections = ["measures", "shortcomings", "leadership", "plans"]
+    out = []
+    for _ in range(n):
+        q = rng.choice(PHRASES)
+        r = rng.random()
+        if r < 0.25:
+            params = {"q": q}
+            if rng.random() < 0.3:
+                params["mode"] = "words"
+            if rng.random() < 0.3 and years:
+                params["year"] = str(rng.choice(years))
+            if rng.random() < 0.2:
+                params["section"] = rng.choice(sections)
+            if rng.random() < 0.2:
+                params["page"] = str(rng.randint(2, 4))
+            out.append(("api search", "/api/search?" + urllib.parse.urlencode(params), True))
+        elif r < 0.50:
+            params = {"q": q}
+            if rng.random() < 0.4 and towns:
+                params["township"] = rng.choice(towns)
+            if rng.random() < 0.3 and years:
+                params["year"] = str(rng.choice(years))
+            if rng.random() < 0.2:
+                params["sort"] = "date"
+            if rng.random() < 0.2:
+                params["mode"] = "words"
+            out.append(("search page", "/?" + urllib.parse.urlencode(params), True))
+        elif r < 0.70:
+            rid = rng.choice(ids)
+            suffix = "?" + urllib.parse.urlencode({"q": q}) if rng.random() < 0.5 else ""
+            out.append(("report page", f"/report/{rid}{suffix}", True))
+        elif r < 0.80:
+            out.append(("api report", f"/api/reports/{rng.choice(ids)}", True))
+        elif r < 0.85:
+            page = rng.randint(1, max(1, len(ids) // 50))
+            out.append(("report list", f"/reports?page={page}", True))
+        elif r < 0.88:
+            out.append(("home", "/", True))
+        else:
+            kind, path = rng.choice(BAD)
+            out.append((kind, path, False))
+    return out
+
+
+def reindex_loop(
+    index: Path, work: Path, stop: threading.Event, commits: list, pause: float, log
+) -> None:
+    """Add three reports, then remove them again, commit after commit, until ``stop``."""
+    extra = work / "extra"
+    seeds = sorted((ROOT / "corpus").glob("*.txt"))
+    n = 0
+    while not stop.is_set():
+        extra.mkdir(exist_ok=True)
+        for i in range(3):
+            text = seeds[(n + i) % len(seeds)].read_text(encoding="utf-8")
+            (extra / f"added_{n}_{i}.txt").write_text(f"{text}\n附：第{n}-{i}号。\n", "utf-8")
+        for args in (["index", str(extra)], None):
+            if args is None:
+                shutil.rmtree(extra)
+                extra.mkdir()
+                args = ["index", str(extra), "--prune"]
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                [*FAZHI, *args, "--index", str(index)], cwd=ROOT, capture_output=True, text=True
+            )
+            if proc.returncode != 0:
+                log(f"re-index failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+                stop.wait(1)
+            else:
+                commits.append(round(time.perf_counter() - t0, 2))
+            if stop.wait(pause):
+                break
+        n += 1
+
+
+def _quarters(marks: list) -> list:
+    """About four samples, evenly spread, of a longer series."""
+    if len(marks) <= 4:
+        return marks
+    return [marks[round(k * (len(marks) - 1) / 3)] for k in range(4)]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("index", type=Path, help="index directory to copy and serve")
+    ap.add_argument("--requests", type=int, default=5000)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--max-seconds", type=float, default=600.0)
+    ap.add_argument("--threads", type=int, default=8, help="worker threads of the server")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=60.0, help="client timeout per request")
+    ap.add_argument("--no-reindex", action="store_true", help="serve a still index")
+    ap.add_argument(
+        "--reindex-pause",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="pause between two re-index commits (default: none)",
+    )
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    opts = ap.parse_args(argv)
+
+    def log(msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+    work = Path(tempfile.mkdtemp(prefix="fazhi-load-"))
+    index = work / "index"
+    server = None
+    stop = threading.Event()
+    indexer = None
+    try:
+        log(f"copying {opts.index} to {index}")
+        shutil.copytree(opts.index, index, ignore=shutil.ignore_patterns("MAIN_WRITELOCK"))
+        port = free_port()
+        server_log = (work / "server.log").open("w")
+        server = subprocess.Popen(
+            [
+                *FAZHI,
+                "serve",
+                "--index",
+                str(index),
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--threads",
+                str(opts.threads),
+            ],
+            cwd=ROOT,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        box: list = [None]
+        t0 = time.perf_counter()
+        while get(box, port, "/api/reports", 120) != 200:
+            if server.poll() is not None or time.perf_counter() - t0 > 120:
+                raise SystemExit("fazhi serve did not start; see its log above")
+            time.sleep(0.3)
+        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        conn.request("GET", "/api/reports")
+        reports = json.loads(conn.getresponse().read())
+        conn.close()
+        # steady state before measuring: the first view, and what the pages derive from it
+        rid = reports[0]["id"] if reports else "none"
+        for path in ("/api/search?q=依法行政", "/?q=依法行政", f"/report/{rid}"):
+            get(box, port, path, 300)
+        log(
+            f"serving {len(reports)} reports on {HOST}:{port} (started in "
+            f"{time.perf_counter() - t0:.1f}s)"
+        )
+        rss_start = rss_kib(server.pid)
+        rng = random.Random(opts.seed)
+        todo = request_mix(rng, reports, opts.requests)
+        stats = Stats()
+        commits: list[float] = []
+        if not opts.no_reindex:
+            indexer = threading.Thread(
+                target=reindex_loop,
+                args=(index, work, stop, commits, opts.reindex_pause, log),
+                daemon=True,
+            )
+            indexer.start()
+        rss_peak = [rss_start]
+        rss_marks: list[tuple[int, int]] = []  # (requests sent, KiB) every 200 requests
+        deadline = time.monotonic() + opts.max_seconds
+        cursor = iter(enumerate(todo))
+        cursor_lock = threading.Lock()
+
+        def worker() -> None:
+            box: list = [None]
+            while time.monotonic() < deadline:
+                with cursor_lock:
+                    item = next(cursor, None)
+                if item is None:
+                    break
+                i, (kind, path, good) = item
+                t = time.perf_counter()
+                status = get(box, port, path, opts.timeout)
+                stats.record(kind, status, (time.perf_counter() - t) * 1000, path, good)
+                if i % 200 == 0:
+                    now = rss_kib(server.pid)
+                    rss_peak[0] = max(rss_peak[0], now)
+                    if i:
+                        rss_marks.append((i, now))
+            if box[0] is not None:
+                box[0].close()
+
+        log(
+            f"sending {len(todo)} requests from {opts.concurrency} threads"
+            + ("" if opts.no_reindex else " while re-indexing")
+        )
+        t_load = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(opts.concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t_load
+        stop.set()
+        if indexer is not None:
+            indexer.join(300)
+        rss_end = rss_kib(server.pid)
+        rss_peak[0] = max(rss_peak[0], rss_end)
+    finally:
+        stop.set()
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+    every = [ms for values in stats.latency.values() for ms in values]
+    sent = sum(stats.by_class.values())
+    result = {
+        "reports": len(reports),
+        "requests": sent,
+        "concurrency": opts.concurrency,
+        "server_threads": opts.threads,
+        "reindex": not opts.no_reindex,
+        "reindex_pause": opts.reindex_pause,
+        "commits": len(commits),
+        "seconds": round(elapsed, 1),
+        "requests_per_second": round(sent / elapsed, 1) if elapsed else 0,
+        "status": dict(sorted(stats.by_class.items())),
+        "latency_ms": {
+            "p50": round(percentile(every, 0.5), 1),
+            "p95": round(percentile(every, 0.95), 1),
+            "p99": round(percentile(every, 0.99), 1),
+            "max": round(max(every, default=0), 1),
+        },
+        "by_kind": {
+            kind: {
+                "n": len(v),
+                "p50": round(percentile(v, 0.5), 1),
+                "p95": round(percentile(v, 0.95), 1),
+                "max": round(max(v), 1),
+            }
+            for kind, v in sorted(stats.latency.items())
+        },
+        "rss_mib": {
+            "start": round(rss_start / 1024, 1),
+            "peak": round(rss_peak[0] / 1024, 1),
+            "end": round(rss_end / 1024, 1),
+            "during": [[i, round(kib / 1024, 1)] for i, kib in _quarters(sorted(rss_marks))],
+        },
+        "unexpected": stats.unexpected,
+    }
+    print(
+        f"{sent} requests in {elapsed:.1f}s ({result['requests_per_second']}/s), "
+        f"{opts.concurrency} clients, {len(reports)} reports, {len(commits)} commits meanwhile"
+    )
+    print("status: " + ", ".join(f"{k} {v}" for k, v in result["status"].items()))
+    lat = result["latency_ms"]
+    print(f"latency ms: p50 {lat['p50']}, p95 {lat['p95']}, p99 {lat['p99']}, max {lat['max']}")
+    for kind, row in result["by_kind"].items():
+        print(
+            f"  {kind:<12} n={row['n']:<5} p50 {row['p50']:>8}  p95 {row['p95']:>8}  "
+            f"max {row['max']:>8}"
+        )
+    rss = result["rss_mib"]
+    during = "".join(f"after {i} requests {mib}, " for i, mib in rss["during"])
+    print(f"server RSS MiB: start {rss['start']}, {during}end {rss['end']}, peak {rss['peak']}")
+    for line in stats.unexpected:
+        print(f"unexpected: {line}")
+    if opts.json:
+        opts.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    failed = stats.by_class.get("5xx", 0) + stats.by_class.get("no answer", 0)
+    return 1 if failed or stats.unexpected else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,823 @@
+"""Analytics: township × year matrix, trend, practice catalogue, precedent wording.
+
+Unit tests of :mod:`indexer.analytics`, then the seeds, the CLI commands and
+the web pages and API (Flask test client). The browser tests are in
+``test_analytics_browser.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+from html import unescape
+
+import flask
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer import analytics as an
+from indexer.analysis import fold
+from indexer.analytics import (
+    Analytics,
+    CorpusReport,
+    SentenceIndex,
+    build_matrix,
+    collect_practices,
+    csv_cell,
+    is_generic,
+    load_lexicon,
+    matrix_csv,
+    parse_lexicon,
+    quoted_phrases,
+    sentence_key,
+    sentence_keys,
+    shingles,
+    similarity,
+    split_sentences,
+    to_csv,
+    trend,
+)
+from indexer.cli import cli
+from indexer.query import Filters
+from indexer.search import Engine
+from webui import create_app
+
+from conftest import build_index, make_report
+
+# ---------------------------------------------------------------- fixtures
+
+#: shared by 甲镇 (2022, issued first) and 乙镇 (2023): the same wording, each with its own name
+SHARED = "{town}坚持把矛盾纠纷排查化解作为基层治理的重要抓手，建立周排查月研判工作机制。"
+#: in every report: boilerplate
+BOILER = "全面建设职能科学、权责法定、执法严明、公开公正、智能高效、廉洁诚信、人民满意的法治政府。"
+#: 甲镇's sentence, and 丙乡's copy of it with three characters changed
+NEAR_A = "聘请专职法律顾问全程参与重大合同审查和信访案件化解工作，全年审查合同四十八份。"
+NEAR_C = "聘请专职法律顾问全程参与重大合同审核和信访案件调处工作，全年审查合同四十八份。"
+UNRELATED = "开展宪法宣传周活动，在集镇广场设置咨询台，发放宣传资料三千余份。"
+HOSTILE = "推行<script>alert(1)</script>“网格员+法律明白人”联调机制化解纠纷一百余件。"
+
+
+@pytest.fixture
+def copied_index(tmp_path):
+    """Four reports: a shared sentence, a near copy, an unrelated one, boilerplate in all."""
+    return build_index(
+        tmp_path / "copied",
+        [
+            make_report(
+                "jia.txt",
+                [BOILER, SHARED.format(town="甲镇"), NEAR_A + HOSTILE],
+                township="甲镇",
+                county="东县",
+                year=2022,
+                date="2022-12-20",
+            ),
+            make_report(
+                "yi.txt",
+                [BOILER + SHARED.format(town="乙镇"), ("plans", HOSTILE)],
+                township="乙镇",
+                county="西县",
+                year=2023,
+                date="2024-02-01",
+            ),
+            make_report(
+                "bing.txt",
+                [BOILER, NEAR_C],
+                township="丙乡",
+                county="南县",
+                year=2023,
+                date=None,
+            ),
+            make_report(
+                "ding.txt",
+                [BOILER, UNRELATED],
+                township="丁镇",
+                county="北县",
+                year=2023,
+                date="2024-03-01",
+            ),
+        ],
+    )
+
+
+@pytest.fixture
+def seed_analytics(seed_index):
+    engine = Engine(seed_index)
+    yield Analytics(engine)
+    engine.close()
+
+
+@pytest.fixture
+def copied(copied_index):
+    engine = Engine(copied_index)
+    yield Analytics(engine)
+    engine.close()
+
+
+def rid_of(a: Analytics, township: str) -> str:
+    return next(m["id"] for m in a.engine.reports() if m["township"] == township)
+
+
+def run(runner, *args):
+    return runner.invoke(cli, [str(x) for x in args], catch_exceptions=False)
+
+
+# ---------------------------------------------------------------- matrix and trend (units)
+
+
+def meta(rid, township, county, year, province="福建省"):
+    return {"id": rid, "township": township, "county": county, "province": province, "year": year}
+
+
+def test_matrix_counts_passages_per_township_and_year():
+    reports = [
+        meta("a", "甲镇", "东县", 2022),
+        meta("b", "甲镇", "东县", 2023),
+        meta("c", "乙镇", "西县", 2023),
+        meta("d", "丙乡", "南县", 2021),
+        meta("e", None, "北县", None),
+    ]
+    m = build_matrix({"b": [1, 4], "c": [2], "e": [3]}, reports, Filters())
+    assert m["years"] == [2021, 2022, 2023, None]
+    rows = {(r["township"], r["county"]): r for r in m["rows"]}
+    assert rows[("甲镇", "东县")]["counts"] == [0, 0, 2, 0]
+    assert rows[("乙镇", "西县")]["counts"] == [0, 0, 1, 0]
+    assert rows[(None, "北县")]["counts"] == [0, 0, 0, 1]
+    assert m["total"] == {"townships": 2, "reports": 3, "passages": 4}
+    cov = {c["year"]: c for c in m["coverage"]}
+    assert cov[2023] == {"year": 2023, "townships": 2, "indexed": 2, "share": 1.0}
+    assert cov[2022] == {"year": 2022, "townships": 0, "indexed": 1, "share": 0.0}
+    tr = {t["year"]: t for t in m["trend"]}
+    assert tr[2023] == {"year": 2023, "reports": 2, "matching": 2, "share": 1.0}
+    assert tr[2021]["share"] == 0.0
+
+
+def test_matrix_scope_follows_the_place_and_year_filters():
+    reports = [meta("a", "甲镇", "东县", 2022), meta("b", "乙镇", "西县", 2022, "广东省")]
+    flt = Filters()
+    flt.add("province", "福建省")
+    m = build_matrix({"a": [1]}, reports, flt)
+    assert m["coverage"] == [{"year": 2022, "townships": 1, "indexed": 1, "share": 1.0}]
+    assert m["trend"] == [{"year": 2022, "reports": 1, "matching": 1, "share": 1.0}]
+
+
+def test_trend_is_matching_over_indexed_reports():
+    assert trend({2023: 1}, {2022: 4, 2023: 3}) == [
+        {"year": 2022, "reports": 4, "matching": 0, "share": 0.0},
+        {"year": 2023, "reports": 3, "matching": 1, "share": 0.3333},
+    ]
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_cells_never_start_a_formula():
+    for raw in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=x", "\r=x"):
+        assert csv_cell(raw) == "'" + raw
+    assert csv_cell("美湖镇") == "美湖镇"
+    assert csv_cell(3) == 3
+    assert csv_cell(None) == ""
+    text = to_csv([['=HYPERLINK("http://x")', 1], ['a,b"c', "-2"]])
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows == [['\'=HYPERLINK("http://x")', "1"], ['a,b"c', "'-2"]]
+
+
+def test_matrix_csv_has_a_row_per_township_and_the_coverage_lines():
+    reports = [meta("a", "=cmd|' /C calc'!A0镇", "@县", 2023), meta("b", "乙镇", "西县", 2023)]
+    text = matrix_csv(build_matrix({"a": [1, 2]}, reports, Filters()))
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0] == ["省份", "区县", "乡镇（街道）", "2023年度", "合计"]
+    assert rows[1] == ["福建省", "'@县", "'=cmd|' /C calc'!A0镇", "2", "2"]
+    assert ["", "", "提及的乡镇数", "1"] in rows
+    assert ["", "", "已收录乡镇数", "2"] in rows
+    assert ["", "", "覆盖率", "50.0%"] in rows
+
+
+# ---------------------------------------------------------------- practices (units)
+
+
+def test_the_lexicon_has_the_domain_practices_with_their_variants():
+    lex = {p.name: p for p in load_lexicon()}
+    for name in ("一支队伍管执法", "法律明白人", "枫桥经验", "最多跑一次", "放管服", "三项制度"):
+        assert name in lex
+    assert "谁执法、谁普法" in lex["谁执法谁普法"].variants
+    assert "双随机一公开" in lex["双随机、一公开"].variants
+    assert all(p.source == "lexicon" for p in lex.values())
+    assert lex["谁执法谁普法"].query.startswith('"谁执法谁普法" OR "谁执法、谁普法"')
+
+
+def test_parse_lexicon_skips_comments_duplicates_and_quotes():
+    lex = parse_lexicon('# c\n甲乙丙 | 甲、乙丙  # note\n\n甲乙丙\n丁戊己 | 丁"戊己\n')
+    assert [(p.name, p.variants) for p in lex] == [
+        ("甲乙丙", ("甲乙丙", "甲、乙丙")),
+        ("丁戊己", ("丁戊己",)),
+    ]
+
+
+@pytest.mark.parametrize("phrase", ["四个意识", "两个维护", "四个自信", "十四五", "两个确立"])
+def test_numbered_slogans_and_plan_periods_are_generic(phrase):
+    assert is_generic(phrase)
+
+
+@pytest.mark.parametrize(
+    "phrase", ["一支队伍管执法", "三项制度", "双随机、一公开", "最多跑一次", "枫桥经验"]
+)
+def test_practices_are_not_generic(phrase):
+    assert not is_generic(phrase)
+
+
+def test_quoted_phrases_keep_names_of_practices_only():
+    text = (
+        "推行“一支队伍管执法”和“双随机、一公开”，落实“谁执法 谁普法”，"
+        "学习《关于“八五”普法规划的通知》与“12.4”宪法日，"
+        "“法”字当头，“这是一个特别长的引号里面有超过十二个汉字的内容”。"
+    )
+    assert quoted_phrases(text) == ["一支队伍管执法", "双随机、一公开", "谁执法谁普法"]
+
+
+def test_collect_practices_merges_spellings_and_needs_two_reports():
+    lexicon = parse_lexicon("谁执法谁普法 | 谁执法、谁普法\n")
+    texts = [
+        ("r1", ["落实“谁执法，谁普法”责任制，推广“院坝说法”。", "“四个意识”"]),
+        ("r2", ["开展“院坝说法”活动。“四个意识”", "“三官一律”"]),
+        ("r3", ["“四个意识”"]),
+    ]
+    practices = {p.name: p for p in collect_practices(lexicon, texts)}
+    assert practices["谁执法谁普法"].variants == (
+        "谁执法谁普法",
+        "谁执法、谁普法",
+        "谁执法，谁普法",
+    )
+    assert practices["院坝说法"].source == "quoted"
+    assert "三官一律" not in practices  # quoted in one report only
+    assert "四个意识" not in practices  # a numbered slogan
+
+
+# ---------------------------------------------------------------- precedents (units)
+
+
+def test_sentences_split_on_end_punctuation_and_line_breaks():
+    text = " 第一句话。第二句话！第三句？第四；\n第五"
+    assert split_sentences(text) == ["第一句话。", "第二句话！", "第三句？", "第四；", "", "第五"]
+    # the normal forms line up with the sentences as written
+    assert sentence_keys(text + "（6）", ("第四",)) == [
+        "第一句话",
+        "第二句话",
+        "第三句",
+        "〇",
+        "",
+        "第五#",
+    ]
+
+
+def test_sentence_key_ignores_width_punctuation_own_names_and_numbers():
+    names = an.place_names({"township": "美湖镇", "county": "德化县", "city": "泉州市"})
+    assert names == ("德化县", "泉州市", "美湖镇", "美湖")
+    a = sentence_key("美湖镇2023年开展（法治）培训12次，覆盖德化县全部村居。", names)
+    b = sentence_key("〇 2022 年开展(法治)培训 8 次,覆盖〇全部村居", ())
+    assert a == b == "〇#年开展法治培训#次覆盖〇全部村居"
+
+
+def test_near_identical_is_most_shingles_of_the_larger_sentence():
+    a, c = shingles(sentence_key(NEAR_A)), shingles(sentence_key(NEAR_C))
+    assert similarity(a, a) == 1.0
+    assert similarity(a, c) >= an.NEAR_SIMILARITY
+    assert similarity(a, shingles(sentence_key(UNRELATED))) < 0.2
+    # a short sentence inside a long one is not near-identical to it
+    long = shingles(sentence_key(NEAR_A + UNRELATED))
+    assert similarity(a, long) < an.NEAR_SIMILARITY
+
+
+def corpus_of(texts_by_report: list[list[str]]) -> list[CorpusReport]:
+    return [
+        CorpusReport(
+            {"id": f"r{i}", "source": f"r{i}.txt", "year": 2020 + i % 3, "date": None},
+            tuple(range(1, len(texts) + 1)),
+            tuple(texts),
+        )
+        for i, texts in enumerate(texts_by_report)
+    ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000))
+def test_the_prefix_index_finds_every_near_identical_pair(seed):
+    """Prefix filtering loses nothing: compare with checking every pair."""
+    rng = random.Random(seed)
+    alphabet = "法治政府建设依法行政执法普法乡镇村"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(12, 40))) for _ in range(6)]
+    sentences = []
+    for _ in range(30):
+        s = list(rng.choice(base))
+        for _ in range(rng.randint(0, 4)):
+            s[rng.randrange(len(s))] = rng.choice(alphabet)
+        sentences.append("".join(s))
+    corpus = corpus_of([[s + "。"] for s in sentences])
+    index = SentenceIndex(corpus)
+    keys = index.keys
+    for kid, key in enumerate(keys):
+        found = {c for c, _ in index.near(kid)}
+        brute = {
+            c
+            for c, other in enumerate(keys)
+            if c != kid and similarity(shingles(key), shingles(other)) >= an.NEAR_SIMILARITY
+        }
+        assert found == brute
+
+
+# ---------------------------------------------------------------- precedents (index)
+
+
+def sentence_of(data: dict, needle: str) -> dict:
+    for p in data["passages"]:
+        for s in p["sentences"]:
+            if needle in s["text"]:
+                return s
+    raise AssertionError(f"no sentence with {needle!r}")
+
+
+def test_a_shared_sentence_links_both_reports_earliest_is_precedent(copied):
+    jia, yi = rid_of(copied, "甲镇"), rid_of(copied, "乙镇")
+    early = sentence_of(copied.precedents(jia), "周排查月研判")
+    assert early["count"] == 1 and early["precedent"] == "self" and not early["boilerplate"]
+    (m,) = early["matches"]
+    assert (m["id"], m["township"], m["kind"], m["precedent"]) == (yi, "乙镇", "same", False)
+    assert m["text"] == SHARED.format(town="乙镇")  # the other report's own wording
+
+    late = sentence_of(copied.precedents(yi), "周排查月研判")
+    assert late["precedent"] == "other"
+    (m,) = late["matches"]
+    assert (m["id"], m["date"], m["precedent"], m["passage"]) == (jia, "2022-12-20", True, 2)
+
+
+def test_a_near_identical_sentence_is_found_and_an_unrelated_one_is_not(copied):
+    jia, bing, ding = (rid_of(copied, t) for t in ("甲镇", "丙乡", "丁镇"))
+    s = sentence_of(copied.precedents(bing), "专职法律顾问")
+    (m,) = s["matches"]
+    assert m["id"] == jia and m["kind"] == "near"
+    assert an.NEAR_SIMILARITY <= m["similarity"] < 1
+    # 甲镇 (2022-12-20) was before 丙乡 (no date: end of 2023)
+    assert m["precedent"] and s["precedent"] == "other"
+    data = copied.precedents(ding)
+    assert all("宪法宣传周" not in s["text"] for p in data["passages"] for s in p["sentences"])
+
+
+def test_a_sentence_in_every_report_is_boilerplate(copied):
+    for township in ("甲镇", "乙镇", "丙乡", "丁镇"):
+        data = copied.precedents(rid_of(copied, township))
+        s = sentence_of(data, "职能科学")
+        assert s["boilerplate"] and s["count"] == 3 and s["matches"] == []
+        assert s["share"] == 1.0
+        assert data["rules"]["boilerplate_reports"] == 3
+    # boilerplate does not count as shared wording
+    data = copied.precedents(rid_of(copied, "丁镇"))
+    assert data["total"] == {"sentences": 0, "boilerplate": 1, "reports": 0}
+    passage = data["passages"][0]
+    assert passage["reports"] == 0 and passage["boilerplate"] == 1
+
+
+def test_precedents_of_an_unknown_report_is_none(copied):
+    assert copied.precedents("nope") is None
+
+
+def test_precedents_are_cached_per_generation(copied, copied_index):
+    first = copied.sentence_index()
+    assert copied.sentence_index() is first
+    build_index(copied_index, [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县")])
+    assert copied.sentence_index() is not first
+    data = copied.precedents(rid_of(copied, "丁镇"))
+    assert sentence_of(data, "宪法宣传周")["matches"][0]["township"] == "戊镇"
+
+
+# ---------------------------------------------------------------- the seeds
+
+
+def test_seed_matrix_for_yi_zhi_dui_wu(seed_analytics):
+    m = seed_analytics.matrix("一支队伍管执法")
+    cells = {
+        (r["township"], y): n
+        for r in m["rows"]
+        for y, n in zip(m["years"], r["counts"], strict=True)
+        if n
+    }
+    assert cells == {("美湖镇", 2023): 1, ("湖上乡", 2023): 1}
+    assert {(r["township"], r["county"]) for r in m["rows"]} == {
+        ("美湖镇", "德化县"),
+        ("湖上乡", "安溪县"),
+    }
+    assert m["coverage"] == [
+        {"year": 2022, "townships": 0, "indexed": 2, "share": 0.0},
+        {"year": 2023, "townships": 2, "indexed": 3, "share": 0.6667},
+    ]
+
+
+def test_seed_trend_normalises_by_reports_per_year(seed_analytics):
+    # 谁执法谁普法: 雷高镇 (2022) and 美湖镇, 湖上乡 (2023); 2022 has 2 reports, 2023 has 3
+    t = seed_analytics.trend("谁执法谁普法")["trend"]
+    assert t == [
+        {"year": 2022, "reports": 2, "matching": 1, "share": 0.5},
+        {"year": 2023, "reports": 3, "matching": 2, "share": 0.6667},
+    ]
+
+
+def test_seed_practice_catalogue(seed_analytics):
+    entries = {e["name"]: e for e in seed_analytics.practices()}
+    e = entries["谁执法谁普法"]
+    # 美湖镇, 雷高镇, 湖上乡 write 谁执法谁普法; 新乡镇 writes 谁执法、谁普法
+    assert (e["townships"], e["reports"], e["first_year"]) == (4, 4, 2022)
+    towns = {r["township"] for r in seed_analytics.matrix(e["query"])["rows"]}
+    assert towns == {"美湖镇", "雷高镇", "湖上乡", "新乡镇"}
+    assert entries["一支队伍管执法"]["townships"] == 2
+    assert entries["枫桥经验"]["first_year"] == 2023
+    assert not any(is_generic(name) for name in entries)
+    assert "四个意识" not in entries  # quoted in three seeds, but a slogan
+
+
+def test_seed_catalogue_sorts(seed_analytics):
+    by_name = [e["name"] for e in seed_analytics.practices("name")]
+    assert by_name == sorted(by_name, key=an.practice_key)
+    years = [e["first_year"] for e in seed_analytics.practices("first_year")]
+    assert years == sorted(years)
+    reports = [e["reports"] for e in seed_analytics.practices("reports")]
+    assert reports == sorted(reports, reverse=True)
+
+
+def test_seed_practice_facet_counts_matching_reports(seed_analytics):
+    facet = {p["name"]: p["reports"] for p in seed_analytics.practice_facet("一支队伍管执法")}
+    # 美湖镇 and 湖上乡 both also write 谁执法谁普法
+    assert facet["谁执法谁普法"] == 2
+    assert facet["一支队伍管执法"] == 2
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_matrix_table_json_and_csv(runner, seed_index):
+    res = run(runner, "matrix", "一支队伍管执法", "--index", seed_index)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0] == "'一支队伍管执法': 2 townships, 2 reports, 2 passages (exact)"
+    assert any(line.startswith("美湖镇（德化县，福建省）") for line in lines)
+    assert any(line.startswith("湖上乡（安溪县，福建省）") for line in lines)
+    assert any(line.startswith("覆盖 提及/已收录") and "2/3" in line for line in lines)
+
+    res = run(runner, "matrix", "一支队伍管执法", "--index", seed_index, "--json", "--year", "2023")
+    out = json.loads(res.stdout)
+    assert out["filters"] == {"year": ["2023"]} and out["years"] == [2023]
+    assert [r["counts"] for r in out["rows"]] == [[1], [1]]
+
+    res = run(runner, "matrix", "依法行政", "--index", seed_index, "--csv", "--province", "福建省")
+    assert res.stdout.startswith("\ufeff省份,区县,乡镇（街道）,2023年度,合计")
+
+
+def test_cli_matrix_errors(runner, seed_index, tmp_path):
+    res = run(runner, "matrix", "(依法", "--index", seed_index)
+    assert res.exit_code == 2
+    assert res.stderr == "error: unbalanced parentheses: '(' is not closed\n"
+    res = run(runner, "matrix", "依法", "--csv", "--json", "--index", seed_index)
+    assert res.exit_code == 2 and json.loads(res.stdout) == {
+        "error": "give --csv or --json, not both"
+    }
+    res = run(runner, "matrix", "依法", "--section", "bogus", "--index", seed_index)
+    assert res.exit_code == 2 and res.stderr.startswith("error: unknown section 'bogus'")
+    res = run(runner, "matrix", "依法", "--index", tmp_path / "none")
+    assert res.exit_code == 1 and len(res.stderr.splitlines()) == 1
+
+
+def test_cli_practices(runner, seed_index):
+    res = run(runner, "practices", "--index", seed_index, "--json")
+    assert res.exit_code == 0
+    entries = {e["name"]: e for e in json.loads(res.stdout)}
+    assert entries["谁执法谁普法"]["townships"] == 4
+    res = run(runner, "practices", "--index", seed_index, "--sort", "name")
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["乡镇", "报告", "最早", "做法"]
+    assert any(line.split()[:4] == ["4", "4", "2022", "谁执法谁普法"] for line in lines)
+    assert lines[-1] == f"{len(entries)} practices"
+    res = runner.invoke(cli, ["practices", "--sort", "bogus", "--index", str(seed_index)])
+    assert res.exit_code == 2
+
+
+def test_cli_precedents(runner, copied_index, copied):
+    yi = rid_of(copied, "乙镇")
+    res = run(runner, "precedents", yi, "--index", copied_index)
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "[套话]" in out and "in 3 other reports (100% of all)" in out
+    line = next(x for x in out.splitlines() if "★" in x)
+    assert "2022-12-20" in line and "甲镇（东县）" in line and line.endswith("precedent")
+    assert out.splitlines()[-1] == "2 sentences share wording with 1 other reports; 1 boilerplate"
+    res = run(runner, "precedents", yi, "--index", copied_index, "--json", "--limit", "1")
+    assert json.loads(res.stdout) == copied.precedents(yi, 1)
+
+
+def test_cli_precedents_of_an_unknown_report_fails_in_one_line(runner, copied_index):
+    res = run(runner, "precedents", "0000", "--index", copied_index)
+    assert res.exit_code == 1
+    assert res.stderr == "error: no report with id '0000' (list the ids with `fazhi reports`)\n"
+    res = run(runner, "precedents", "0000", "--index", copied_index, "--json")
+    assert res.exit_code == 1 and "error" in json.loads(res.stdout)
+
+
+# ---------------------------------------------------------------- web
+
+
+@pytest.fixture
+def app(copied_index):
+    app = create_app({"INDEX_DIR": str(copied_index), "TESTING": True})
+    yield app
+    app.extensions["fazhi"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def seed_client(seed_index):
+    app = create_app({"INDEX_DIR": str(seed_index), "TESTING": True})
+    yield app.test_client()
+    app.extensions["fazhi"].close()
+
+
+@pytest.fixture
+def exceptions(app):
+    seen: list[BaseException] = []
+
+    def record(sender, exception, **extra):
+        seen.append(exception)
+
+    flask.got_request_exception.connect(record, app)
+    yield seen
+    flask.got_request_exception.disconnect(record, app)
+
+
+def test_api_matrix_is_what_the_cli_prints(seed_client, seed_index, runner):
+    api = seed_client.get("/api/matrix?q=一支队伍管执法&year=2023&section=measures")
+    assert api.status_code == 200 and api.mimetype == "application/json"
+    res = run(runner, "matrix", "一支队伍管执法", "--year", "2023", "--section", "measures",
+              "--json", "--index", seed_index)  # fmt: skip
+    assert api.json == json.loads(res.stdout)
+    assert (
+        api.json["trend"]
+        == seed_client.get("/api/trend?q=一支队伍管执法&year=2023&section=measures").json["trend"]
+    )
+
+
+@pytest.mark.parametrize("path", ["/api/matrix?format=csv&", "/api/matrix.csv?"])
+def test_api_matrix_csv(seed_client, path):
+    r = seed_client.get(path + "q=一支队伍管执法")
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv" and r.headers["Content-Type"].endswith("charset=utf-8")
+    assert "attachment" in r.headers["Content-Disposition"]
+    assert r.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert rows[0] == ["省份", "区县", "乡镇（街道）", "2022年度", "2023年度", "合计"]
+    assert sorted(rows[1:3]) == [["福建省", "安溪县", "湖上乡", "0", "1", "1"],
+                                 ["福建省", "德化县", "美湖镇", "0", "1", "1"]]  # fmt: skip
+
+
+def test_api_matrix_csv_neutralises_formulas(tmp_path):
+    ix = build_index(
+        tmp_path / "ix",
+        [
+            make_report(
+                "x.txt", ["推行一支队伍管执法。"], township="=2+5镇", county="+县", province="@省"
+            )
+        ],
+    )
+    client = create_app({"INDEX_DIR": str(ix), "TESTING": True}).test_client()
+    rows = list(
+        csv.reader(io.StringIO(client.get("/api/matrix.csv?q=执法").data.decode("utf-8-sig")))
+    )
+    assert rows[1] == ["'@省", "'+县", "'=2+5镇", "1", "1"]
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/api/matrix?q=一&page=2", "unknown parameter 'page'"),
+        ("/api/matrix?q=一&per_page=2", "unknown parameter 'per_page'"),
+        ("/api/matrix?q=一&format=xlsx", "unknown format 'xlsx' (use json or csv)"),
+        ("/api/matrix?q=一&format=csv&format=json", "parameter 'format' given more than once"),
+        ("/api/matrix?q=(", "unbalanced parentheses"),
+        ("/api/matrix?q=", "empty query"),
+        ("/api/matrix?q=一&year=20x", "malformed year '20x'"),
+        ("/api/matrix?q=一&mode=fuzzy", "unknown mode 'fuzzy'"),
+        ("/api/matrix.csv?q=一&format=csv", "unknown parameter 'format'"),
+        ("/api/trend?q=一&sort=size", "unknown sort 'size'"),
+        ("/api/practices?sort=size", "unknown sort 'size'"),
+        ("/api/practices?page=2", "unknown parameter 'page'"),
+        ("/api/practices?q=一&sort=name", "sort applies to the catalogue only"),
+        ("/api/practices?q=一&limit=0", "limit must be between 1 and 1000"),
+        ("/api/practices?q=一&limit=x", "limit must be a whole number"),
+        ("/api/reports/abc/precedents?limit=-1", "limit must be a whole number"),
+        ("/api/reports/abc/precedents?x=1", "unknown parameter 'x'"),
+    ],
+)
+def test_api_bad_parameters_are_400_with_one_line(client, exceptions, url, message):
+    r = client.get(url)
+    assert r.status_code == 400, r.data
+    assert r.json["error"].startswith(message) and "\n" not in r.json["error"]
+    assert exceptions == []
+
+
+def test_api_precedents(client, copied):
+    jia = rid_of(copied, "甲镇")
+    r = client.get(f"/api/reports/{jia}/precedents")
+    assert r.status_code == 200 and r.json == copied.precedents(jia)
+    assert client.get(f"/api/reports/{jia}/precedents?limit=1").json["passages"]
+    r = client.get("/api/reports/nope/precedents")
+    assert r.status_code == 404 and r.json == {"error": "no report with id 'nope'"}
+
+
+def test_api_practices_catalogue_and_facet(seed_client):
+    catalogue = seed_client.get("/api/practices?sort=first_year").json
+    assert [e["first_year"] for e in catalogue] == sorted(e["first_year"] for e in catalogue)
+    facet = seed_client.get("/api/practices?q=一支队伍管执法&township=美湖镇").json
+    assert facet["query"] == "一支队伍管执法" and facet["filters"] == {"township": ["美湖镇"]}
+    names = {p["name"]: p["reports"] for p in facet["practices"]}
+    assert names["谁执法谁普法"] == 1 and names["法律明白人"] == 1
+
+
+def test_api_search_is_unchanged_by_the_practice_facet(seed_client, seed_index, runner):
+    api = seed_client.get("/api/search?q=依法行政").json
+    cli_out = json.loads(run(runner, "search", "依法行政", "--json", "--index", seed_index).stdout)
+    api.pop("took_ms"), cli_out.pop("took_ms")
+    assert api == cli_out and "practices" not in api
+
+
+def test_openapi_describes_the_analytics_endpoints(client):
+    spec = client.get("/api/openapi.json").json
+    for path in ("/api/matrix", "/api/matrix.csv", "/api/trend", "/api/practices",
+                 "/api/reports/{id}/precedents"):  # fmt: skip
+        assert "get" in spec["paths"][path], path
+    for name in ("Matrix", "Trend", "Practice", "Precedents"):
+        assert name in spec["components"]["schemas"]
+
+
+def cell_links(body: str) -> list[str]:
+    return [unescape(u) for u in re.findall(r'<td class="num has-hits"><a href="([^"]+)"', body)]
+
+
+def test_matrix_page_links_each_cell_to_its_results(seed_client):
+    r = seed_client.get("/matrix?q=一支队伍管执法")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert "美湖镇" in body and "湖上乡" in body and "2/3" in body
+    links = cell_links(body)
+    assert len(links) == 2
+    for link in links:
+        page = seed_client.get(link).get_data(as_text=True)
+        assert re.search(r'class="count-reports">1<', page), link
+    assert '<svg class="trend-chart"' in body
+    assert "/api/matrix.csv?q=" in body
+
+
+def test_matrix_page_without_query_and_with_a_bad_one(seed_client):
+    assert seed_client.get("/matrix").status_code == 200
+    r = seed_client.get("/matrix?q=(依法")
+    assert r.status_code == 400 and "unbalanced parentheses" in r.get_data(as_text=True)
+    r = seed_client.get("/matrix?q=依法&year=abc")
+    assert r.status_code == 400 and "malformed year" in r.get_data(as_text=True)
+
+
+def test_practices_page_sorts_on_the_server_and_links_to_the_search(seed_client):
+    body = seed_client.get("/practices?sort=name").get_data(as_text=True)
+    assert '<span class="sort-current" aria-current="true">名称</span>' in body
+    names = re.findall(r'class="practice-name" href="([^"]+)">([^<]+)<', body)
+    assert [n for _, n in names] == sorted((n for _, n in names), key=an.practice_key)
+    href = dict((n, u) for u, n in names)["谁执法谁普法"].replace("&amp;", "&")
+    page = seed_client.get(href).get_data(as_text=True)
+    assert re.search(r'class="count-reports">4<', page)
+    assert seed_client.get("/practices?sort=bogus").status_code == 400
+
+
+def test_search_page_shows_the_trend_chart_and_the_practices(seed_client):
+    body = seed_client.get("/?q=谁执法谁普法").get_data(as_text=True)
+    svg = body[body.index('<svg class="trend-chart"') : body.index("</svg>")]
+    assert "年度" in svg and "报告占比" in svg
+    bars = re.findall(
+        r'<a class="trend-bar[^"]*" href="([^"]+)" data-year="(\d+)">\s*<title>([^<]+)<', svg
+    )
+    assert [(y, t) for _, y, t in bars] == [
+        ("2022", "2022年度：已收录 2 份报告，其中 1 份提及（50.0%）"),
+        ("2023", "2023年度：已收录 3 份报告，其中 2 份提及（66.7%）"),
+    ]
+    href = bars[0][0].replace("&amp;", "&")
+    assert "year=2022" in href
+    assert re.search(r'class="count-reports">1<', seed_client.get(href).get_data(as_text=True))
+    assert 'id="facet-practices-title"' in body and "法律明白人" in body
+    assert 'class="matrix-link" href="/matrix?q=' in body
+
+
+def test_search_page_without_results_has_no_chart(seed_client):
+    body = seed_client.get("/?q=不存在的提法xyz").get_data(as_text=True)
+    assert "trend-chart" not in body and "facet-practices" not in body
+
+
+def test_report_page_shows_precedents_escaped(client, copied):
+    yi = rid_of(copied, "乙镇")
+    body = client.get(f"/report/{yi}").get_data(as_text=True)
+    assert '<details class="precedents">' in body
+    assert "相同表述见于其他 <strong>1</strong> 份报告" in body
+    assert "最早（先例）" in body and "套话" in body
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    jia = rid_of(copied, "甲镇")
+    assert f'href="/report/{jia}?p=2#p2"' in body
+
+
+def test_analytics_pages_escape_hostile_metadata(tmp_path):
+    ix = build_index(
+        tmp_path / "ix",
+        [
+            make_report(
+                f"{i}.txt",
+                ["推行“<b>一支队伍</b>管执法”。" + BOILER],
+                township="<i>镇",
+                county="<script>县",
+            )
+            for i in range(2)
+        ],
+    )
+    client = create_app({"INDEX_DIR": str(ix), "TESTING": True}).test_client()
+    for url in ("/matrix?q=执法", "/practices", "/?q=执法"):
+        body = client.get(url).get_data(as_text=True)
+        assert "<script>县" not in body and "<i>镇" not in body and "<b>一支" not in body, url
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            "法治ＡＢａｚ０９Az09 \u3000（）(),，、。！？；!?;\n\r_\u200b\ufeff\t"
+        ),
+        max_size=30,
+    )
+)
+def test_sentence_key_is_fold_without_punctuation(text):
+    sentences = split_sentences(text)
+    for s in sentences:
+        assert sentence_key(s) == an._DIGITS_RE.sub("#", re.sub(r"[\W_]+", "", fold(s)))
+    assert sentence_keys(text) == [sentence_key(s) for s in sentences]
+
+
+def test_precedents_list_the_earliest_reports_and_count_all():
+    sentence = "坚持每季度召开一次法治政府建设专题会议研究部署重点任务。"
+    dates = ["2024-03-01", "2023-01-05", "2024-01-10", "2022-12-01", "2024-02-02", "2023-06-30"]
+    corpus = [
+        CorpusReport(
+            {"id": f"r{i}", "source": f"r{i}.txt", "year": int(d[:4]) - 1, "date": d},
+            (1, 2),
+            ("短的第一段。", sentence + sentence),  # twice in one passage
+        )
+        for i, d in enumerate(dates)
+    ]
+    index = SentenceIndex(corpus, boilerplate_min=99, boilerplate_share=1.0)
+    data = index.precedents("r2", limit=2)  # issued 2024-01-10: three are earlier
+    (passage,) = data["passages"]
+    (s,) = passage["sentences"]  # the repeated sentence is listed once
+    assert s["count"] == 5 and s["precedent"] == "other"
+    assert [(m["id"], m["precedent"]) for m in s["matches"]] == [("r3", True), ("r1", False)]
+    assert index.precedents("r3", limit=10)["passages"][0]["sentences"][0]["precedent"] == "self"
+
+
+def test_search_page_does_without_the_facet_when_its_search_fails(seed_client, monkeypatch):
+    from indexer.errors import FazhiError
+
+    def stopped(*args, **kwargs):
+        raise FazhiError("search stopped after 1.0 s")
+
+    monkeypatch.setattr(Analytics, "practice_facet", stopped)
+    r = seed_client.get("/?q=谁执法谁普法")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert 'class="count-reports">3<' in body and "trend-chart" in body
+    assert "facet-practices" not in body
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=st.text(alphabet=st.sampled_from(list("执法普镇()“”\"-: ORyear<>&'\x00\u3000")), max_size=40),
+    extra=st.sampled_from(["", "year", "section", "mode", "format", "sort", "limit", "page"]),
+    value=st.text(max_size=12),
+)
+def test_analytics_input_never_reaches_the_500_handler(client, exceptions, q, extra, value):
+    args = {"q": q}
+    if extra:
+        args[extra] = value
+    rid = client.application.extensions["fazhi"].reports()[0]["id"]
+    urls = ("/matrix", "/practices", "/api/matrix", "/api/matrix.csv", "/api/trend",
+            "/api/practices", f"/api/reports/{rid}/precedents")  # fmt: skip
+    for url in urls:
+        r = client.get(url, query_string=args)
+        assert r.status_code in (200, 400), (url, args, r.status_code)
+        if r.status_code == 400 and url.startswith("/api/"):
+            assert "\n" not in r.json["error"]
+    assert exceptions == []

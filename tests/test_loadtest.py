@@ -1,0 +1,28 @@
+"""scripts/loadtest.py works: a small load on loopback, with a re-index meanwhile."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.slow
+def test_small_load_while_reindexing_has_no_5xx(seed_index, tmp_path):
+    out = tmp_path / "load.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "loadtest.py"), str(seed_index),
+         "--requests", "150", "--concurrency", "3", "--max-seconds", "60", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["requests"] == 150
+    assert "5xx" not in result["status"] and result["unexpected"] == []
+    assert result["status"]["4xx"] > 0  # the bad queries were refused, not served
+    assert result["reports"] == 5
+    assert proc.stdout.splitlines()[1].startswith("status: 2xx ")
