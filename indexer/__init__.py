@@ -10,6 +10,7 @@ from .errors import (
     IndexStoreError,
     QueryError,
     SchemaMismatch,
+    SearchTimeout,
     UnsupportedFormat,
 )
 from .ingest import IndexSummary, index_paths
@@ -29,6 +30,7 @@ __all__ = [
     "QueryError",
     "Report",
     "SchemaMismatch",
+    "SearchTimeout",
     "Section",
     "UnsupportedFormat",
     "index_paths",

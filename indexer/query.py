@@ -67,7 +67,7 @@ class Filters:
     def add(self, name: str, value: str) -> None:
         value = value.strip()
         if not value:
-            raise QueryError(f"empty value for filter '{name}'")
+            raise QueryError(f"empty value for filter '{shown(name)}'")
         if name == "year":
             rng = parse_year(value)
             if rng not in self.year:
@@ -76,7 +76,9 @@ class Filters:
             key = resolve_section(value)
             if key is None:
                 known = ", ".join(SECTION_LABELS)
-                raise QueryError(f"unknown section '{value}' (use one of: {known}, or a label)")
+                raise QueryError(
+                    f"unknown section '{shown(value)}' (use one of: {known}, or a label)"
+                )
             if key not in self.section:
                 self.section.append(key)
         elif name in FILTER_FIELDS:
@@ -84,7 +86,9 @@ class Filters:
             if value not in values:
                 values.append(value)
         else:
-            raise QueryError(f"unknown field '{name}' (known fields: {', '.join(FILTER_FIELDS)})")
+            raise QueryError(
+                f"unknown field '{shown(name)}' (known fields: {', '.join(FILTER_FIELDS)})"
+            )
 
     def to_json(self) -> dict:
         out: dict = {}
@@ -125,19 +129,25 @@ class Query:
         return out
 
 
+def shown(value: str, limit: int = 40) -> str:
+    """A user's value as quoted in a one-line message: no line breaks, bounded length."""
+    value = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", str(value))
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
 _YEAR_RE = re.compile(r"^(\d{4})(?:\s*[-–—~～至]\s*(\d{4}))?$")
 
 
 def parse_year(value: str) -> tuple[int, int]:
     m = _YEAR_RE.match(fold(value).replace("年", "") if value else "")
     if not m:
-        raise QueryError(f"malformed year '{value}' (use YYYY or YYYY-YYYY, e.g. 2021-2023)")
+        raise QueryError(f"malformed year '{shown(value)}' (use YYYY or YYYY-YYYY, e.g. 2021-2023)")
     lo = int(m.group(1))
     hi = int(m.group(2) or lo)
     if lo > hi:
         lo, hi = hi, lo
     if lo < YEAR_MIN or hi > YEAR_MAX:
-        raise QueryError(f"year '{value}' is out of range ({YEAR_MIN}-{YEAR_MAX})")
+        raise QueryError(f"year '{shown(value)}' is out of range ({YEAR_MIN}-{YEAR_MAX})")
     return lo, hi
 
 
@@ -228,7 +238,7 @@ class _Parser:
             tok = self.peek()
             if tok.kind == "RPAREN":
                 raise QueryError("unbalanced parentheses: ')' without '('")
-            raise QueryError(f"unexpected '{tok.value or tok.kind}'")
+            raise QueryError(f"unexpected '{shown(tok.value or tok.kind)}'")
         return expr
 
     def or_expr(self, depth: int, top: bool = False):

@@ -115,3 +115,14 @@ def test_bad_queries_get_one_line_reasons(query, message):
 
 def test_control_characters_are_treated_as_spaces():
     assert terms("依法\x00行政") == ["依法", "行政"]
+
+
+@pytest.mark.parametrize("value", ["0\n0", "x\r\ny", "\u2028", "a" * 300])
+def test_messages_quoting_a_value_stay_on_one_bounded_line(value):
+    """Regression (found by fuzzing the web API): a year with a line break broke the message."""
+    for field in ("year", "section"):
+        with pytest.raises(QueryError) as info:
+            Filters().add(field, value)
+        message = str(info.value)
+        assert "\n" not in message and "\r" not in message and "\u2028" not in message
+        assert len(message) < 160

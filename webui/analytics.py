@@ -26,7 +26,7 @@ from indexer.analytics import (
     year_label,
 )
 from indexer.errors import FazhiError, QueryError
-from indexer.query import FILTER_FIELDS
+from indexer.query import FILTER_FIELDS, shown
 
 from . import EXTENSION, json_response
 from .params import SearchParams, parse_int, parse_search_args
@@ -70,27 +70,27 @@ def _strict_args(args: MultiDict, extra: tuple[str, ...] = ()) -> SearchParams:
     known = (*_QUERY_PARAMS, *extra)
     for name in args:
         if name not in known:
-            raise QueryError(f"unknown parameter '{name[:40]}' (known: {', '.join(known)})")
+            raise QueryError(f"unknown parameter '{shown(name)}' (known: {', '.join(known)})")
     for name in ("format", "limit"):
         if len(args.getlist(name)) > 1:
-            raise QueryError(f"parameter '{name}' given more than once")
+            raise QueryError(f"parameter '{shown(name)}' given more than once")
     params = parse_search_args(args, strict=True, allowed=extra)
     if params.sort not in ("relevance", "date"):
-        raise QueryError(f"unknown sort '{params.sort[:40]}' (use relevance or date)")
+        raise QueryError(f"unknown sort '{shown(params.sort)}' (use relevance or date)")
     return params
 
 
 def _format(args: MultiDict) -> str:
     fmt = args.get("format", "json").strip().lower() or "json"
     if fmt not in FORMATS:
-        raise QueryError(f"unknown format '{fmt[:20]}' (use json or csv)")
+        raise QueryError(f"unknown format '{shown(fmt, 20)}' (use json or csv)")
     return fmt
 
 
 def _sort(args: MultiDict) -> str:
     sort = args.get("sort", "townships").strip() or "townships"
     if sort not in SORT_KEYS:
-        raise QueryError(f"unknown sort '{sort[:40]}' (use {', '.join(SORT_KEYS)})")
+        raise QueryError(f"unknown sort '{shown(sort)}' (use {', '.join(SORT_KEYS)})")
     return sort
 
 
@@ -385,7 +385,7 @@ def practices_api():
         for name in args:
             if name != "sort":
                 raise QueryError(
-                    f"unknown parameter '{name[:40]}' (the catalogue takes sort; "
+                    f"unknown parameter '{shown(name)}' (the catalogue takes sort; "
                     "give q for the practices of a search)"
                 )
         return json_response(analytics().practices(_sort(args)))
@@ -412,7 +412,7 @@ def precedents_api(rid: str):
     args = request.args
     for name in args:
         if name != "limit":
-            raise QueryError(f"unknown parameter '{name[:40]}' (known: limit)")
+            raise QueryError(f"unknown parameter '{shown(name)}' (known: limit)")
     limit = parse_int(args["limit"], "limit") if "limit" in args else MAX_LISTED
     if not 1 <= limit <= 1000:
         raise QueryError("limit must be between 1 and 1000")

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
 from indexer.model import resolve_section
-from indexer.query import FILTER_FIELDS, Or, parse, parse_year
+from indexer.query import FILTER_FIELDS, Or, parse, parse_year, shown
 
 SCALARS = ("q", "mode", "sort", "page", "per_page")
 #: more values than this for one filter is refused (the UI never sends that many)
@@ -39,7 +39,7 @@ class SearchParams:
 
 def parse_int(value: str, name: str) -> int:
     if not _INT_RE.match(value):
-        raise QueryError(f"{name} must be a whole number (got '{value[:40]}')")
+        raise QueryError(f"{name} must be a whole number (got '{shown(value)}')")
     return int(value)
 
 
@@ -58,11 +58,11 @@ def parse_search_args(
         for name in args:
             if name not in known:
                 raise QueryError(
-                    f"unknown parameter '{name[:40]}' (known: {', '.join(SCALARS + FILTER_FIELDS)})"
+                    f"unknown parameter '{shown(name)}' (known: {', '.join(SCALARS + FILTER_FIELDS)})"
                 )
         for name in SCALARS:
             if len(args.getlist(name)) > 1:
-                raise QueryError(f"parameter '{name}' given more than once")
+                raise QueryError(f"parameter '{shown(name)}' given more than once")
     p = SearchParams(per_page=per_page)
     p.q = args.get("q", "")
     p.mode = args.get("mode", "").strip() or "exact"
@@ -76,7 +76,9 @@ def parse_search_args(
         if not strict:
             values = [v.strip() for v in values if v.strip()]
         if len(values) > MAX_FILTER_VALUES:
-            raise QueryError(f"too many values for '{name}' (the limit is {MAX_FILTER_VALUES})")
+            raise QueryError(
+                f"too many values for '{shown(name)}' (the limit is {MAX_FILTER_VALUES})"
+            )
         if values:
             p.filters[name] = values
     return p
