@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on fixed examples, so that a run is reproducible;
+# developers' runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from indexer import store
 from indexer.model import Passage, Report, Section
