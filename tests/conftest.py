@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from indexer import store
+from indexer.model import Passage, Report, Section
+
 # CI runs the property tests on fixed examples, so that a run is reproducible;
 # developers' runs keep exploring new ones.
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from indexer import store
-from indexer.model import Passage, Report, Section
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
