@@ -33,6 +33,23 @@ def index_option(f):
     )(f)
 
 
+def filter_options(f):
+    """The search filters and mode, shared by every command that takes a query."""
+    options = [
+        click.option("--township", multiple=True, help="Only reports of this township (repeatable)."),
+        click.option("--county", multiple=True, help="Only reports of this county (repeatable)."),
+        click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023."),
+        click.option("--section", multiple=True, help="Only this section: key or Chinese label."),
+        click.option("--province", multiple=True, help="Only reports of this province (repeatable)."),
+        click.option("--mode", type=click.Choice(["exact", "words"]), default="exact",
+                     show_default=True,
+                     help="exact: verbatim phrases; words: jieba words ranked by BM25."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _index_dir(value: Path | None) -> Path:
     return value if value is not None else store.default_index_dir()
 
@@ -213,13 +230,7 @@ def _print_result(result: dict) -> None:
 
 @cli.command()
 @click.argument("query", required=False)
-@click.option("--township", multiple=True, help="Only reports of this township (repeatable).")
-@click.option("--county", multiple=True, help="Only reports of this county (repeatable).")
-@click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023.")
-@click.option("--section", multiple=True, help="Only this section: key or Chinese label.")
-@click.option("--province", multiple=True, help="Only reports of this province (repeatable).")
-@click.option("--mode", type=click.Choice(["exact", "words"]), default="exact", show_default=True,
-              help="exact: verbatim phrases; words: jieba words ranked by BM25.")  # fmt: skip
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True, help="Order of reports.")  # fmt: skip
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,

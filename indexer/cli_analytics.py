@@ -11,7 +11,7 @@ import unicodedata
 import click
 
 from .analytics import MAX_LISTED, SORT_KEYS, Analytics, matrix_csv, year_label
-from .cli import _emit_json, _index_dir, handle_errors, index_option, json_option
+from .cli import _emit_json, _index_dir, filter_options, handle_errors, index_option, json_option
 from .errors import QueryError, UnknownReport
 
 
@@ -38,13 +38,7 @@ def _engine(index_dir):
 
 @click.command()
 @click.argument("query")
-@click.option("--township", multiple=True, help="Only reports of this township (repeatable).")
-@click.option("--county", multiple=True, help="Only reports of this county (repeatable).")
-@click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023.")
-@click.option("--section", multiple=True, help="Only passages of this section: key or label.")
-@click.option("--province", multiple=True, help="Only reports of this province (repeatable).")
-@click.option("--mode", type=click.Choice(["exact", "words"]), default="exact", show_default=True,
-              help="exact: verbatim phrases; words: jieba words.")  # fmt: skip
+@filter_options
 @click.option("--csv", "as_csv", is_flag=True,
               help="Print CSV (UTF-8 with BOM, for Excel) instead of a table.")  # fmt: skip
 @json_option
