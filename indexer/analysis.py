@@ -42,13 +42,80 @@ def _fold_table() -> dict[int, int | None]:
 _FOLD = _fold_table()
 
 
+#: marks a character that folding removes, in :func:`_fold_array`'s table
+_GONE = 0xFFFFFFFF
+
+
+@cache
+def _fold_array():
+    """:data:`_FOLD` as a numpy table over all code points (built on first use)."""
+    import numpy as np
+
+    table = np.arange(0x110000, dtype=np.uint32)
+    for src, dst in _FOLD.items():
+        table[src] = _GONE if dst is None else dst
+    return table
+
+
+def fold_points(texts: list[str]):
+    """Fold many texts at once: the code points of the folded texts laid end to end
+    (a numpy ``uint32`` array) and the folded length of each (``int64``).
+
+    The same result as :func:`fold` on each text, computed with array
+    operations: much faster than ``str.translate`` over millions of
+    characters that are mostly CJK.
+    """
+    import numpy as np
+
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    mapped = _fold_array()[points]
+    kept = mapped != _GONE
+    if kept.all():
+        return mapped, lens
+    # removed[i] = characters removed among the first i
+    removed = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(~kept, out=removed[1:])
+    ends = np.cumsum(lens)
+    return mapped[kept], lens - (removed[ends] - removed[ends - lens])
+
+
+def _char_class(codes) -> str:
+    """A regex character class of the given code points, as ranges."""
+    ranges: list[list[int]] = []
+    for c in sorted(codes):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return (
+        "["
+        + "".join(
+            re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+            for a, b in ranges
+        )
+        + "]"
+    )
+
+
+# the characters fold() changes or removes, and what each becomes
+_FOLDABLE = re.compile(_char_class(_FOLD))
+_FOLDED = {chr(k): "" if v is None else chr(v) for k, v in _FOLD.items()}
+
+
+def _fold_match(m: re.Match) -> str:
+    return _FOLDED[m.group()]
+
+
 def fold(text: str) -> str:
     """The form exact search compares: no whitespace, one width, lower case.
 
     Every character maps to at most one character, so folded text keeps the
     order of the original and a match can be mapped back (see :func:`fold_map`).
+    Only the few characters that change are visited (a regex over the fold
+    table), several times faster than ``str.translate`` on CJK text.
     """
-    return text.translate(_FOLD)
+    return _FOLDABLE.sub(_fold_match, text)
 
 
 _REMOVED = re.compile("[" + "".join(re.escape(c) for c in _WHITESPACE) + "]")
@@ -60,48 +127,13 @@ def fold_map(text: str) -> tuple[str, list[int]]:
     The list has one extra entry (``len(text)``) so that a folded span
     ``[a, b)`` maps to the original span ``[idx[a], idx[b - 1] + 1)``.
     """
-    folded = text.translate(_FOLD)
+    folded = fold(text)
     if len(folded) == len(text):  # nothing removed: the common case
         return folded, list(range(len(text) + 1))
     removed = {m.start() for m in _REMOVED.finditer(text)}
     idx = [i for i in range(len(text)) if i not in removed]
     idx.append(len(text))
     return folded, idx
-
-
-def grams(folded: str) -> set[str]:
-    """Every character and every pair of adjacent characters of folded text."""
-    unigrams = set(folded)
-    bigrams = {folded[i : i + 2] for i in range(len(folded) - 1)}
-    return unigrams | bigrams
-
-
-def query_grams(term: str) -> list[str]:
-    """The grams whose postings must all contain a passage holding ``term`` (folded)."""
-    if len(term) <= 1:
-        return [term] if term else []
-    return sorted({term[i : i + 2] for i in range(len(term) - 1)})
-
-
-class GramTokenizer(Tokenizer):
-    """Emits the distinct unigrams and bigrams of the folded text (no positions).
-
-    Exact search takes candidates from these postings and verifies them against
-    the passage text, so positions are not needed.
-    """
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):  # fmt: skip
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        values = grams(fold(value)) if tokenize else {value}
-        for pos, g in enumerate(sorted(values)):
-            t.text = g
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + pos
-            yield t
 
 
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
@@ -164,18 +196,13 @@ class WordTokenizer(Tokenizer):
 class Analyzed:
     """What the index needs of a report's text, computed where it is cheap to (workers)."""
 
-    grams: list[str]
     words: list[str]
 
 
 def analyze(report) -> Analyzed:
-    """Grams and jieba words of a report's passages (joined by line breaks)."""
+    """The jieba words of a report's passages (joined by line breaks)."""
     text = "\n".join(p.text for p in report.passages)
-    return Analyzed(sorted(grams(fold(text))), [w for w, _, _ in segment(text)])
-
-
-def gram_analyzer() -> GramTokenizer:
-    return GramTokenizer()
+    return Analyzed([w for w, _, _ in segment(text)])
 
 
 def word_analyzer() -> WordTokenizer:

@@ -1,18 +1,18 @@
 """Search: exact and word queries, facets, ranking, snippets.
 
-Exact mode is complete by construction: each term's rarest character gram is
-looked up in the Whoosh postings (one text document per report) and the
-candidate reports' passages are checked against their folded text held in
-memory; a term whose rarest gram is common is answered by scanning all the
-folded text instead. Facets are counted over every match from in-memory
-columns; snippets are built only for the page shown.
+Exact mode is complete by construction: every term is looked up in the
+character-gram index (:mod:`indexer.grams`), which gives the exact passages
+whose folded text holds it, across the line and page breaks that ingestion
+joined. Matches are boolean masks over all passages; filters, facets and
+ranking are array operations over per-report columns; snippets are built
+only for the page shown.
 
 Words mode splits each unquoted term into its jieba words, which must all
 occur in one passage (in any order, apart), and ranks reports by BM25 over
 the jieba word field.
 
-Every search can be given a time budget (``deadline``, seconds): the
-candidate and scan loops, BM25 scoring and snippet building check it and
+Every search can be given a time budget (``deadline``, seconds): term
+lookups (between blocks), BM25 scoring and snippet building check it and
 raise :class:`~indexer.errors.SearchTimeout` once it is spent. The check is
 cooperative and works in any thread (no signals). The budget counts the
 processor time of the searching thread: the work a search does, not the
@@ -28,22 +28,22 @@ generation opens.
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 import threading
 import time
 from bisect import bisect_right
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingCollector
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from . import store
-from .analysis import fold, fold_map, query_grams, segment
+from .analysis import fold, fold_map, segment
 from .errors import IndexStoreError, QueryError, SearchTimeout
 from .model import SECTION_KEYS, SECTION_LABELS
 from .query import FILTER_FIELDS, And, Filters, Not, Or, Query, Term, parse
@@ -52,11 +52,6 @@ MODES = ("exact", "words")
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-#: a term whose rarest gram occurs in more than this share of passages is
-#: answered by scanning all text instead of walking postings
-SCAN_SHARE = 0.05
-#: passages tested between two deadline checks when scanning
-SCAN_SLICE = 20000
 SNIPPET_CHARS = 140
 SNIPPET_LEAD = 40
 
@@ -119,13 +114,73 @@ class _DeadlineCollector(WrappingCollector):
 
 # ---------------------------------------------------------------- snapshot view
 
+_SECTION_CODE = {key: i for i, key in enumerate(SECTION_KEYS)}
+#: ranking weight of a matching passage, by section code
+_SECTION_WEIGHTS = np.array([SECTION_WEIGHT.get(k, 1.0) for k in SECTION_KEYS])
+#: the facets and filters over report metadata
+_PLACE_FIELDS = ("township", "county", "province")
+
+
+class _Column:
+    """One metadata field of every report as integer codes (-1: unknown)."""
+
+    __slots__ = ("codes", "labels", "index", "_rank")
+
+    def __init__(self, values: list) -> None:
+        self.labels: list = []
+        self.index: dict = {}
+        codes = np.full(len(values), -1, dtype=np.int32)
+        for r, value in enumerate(values):
+            if value is None:
+                continue
+            c = self.index.get(value)
+            if c is None:
+                c = self.index[value] = len(self.labels)
+                self.labels.append(value)
+            codes[r] = c
+        self.codes = codes
+        self._rank: np.ndarray | None = None
+
+    def mask(self, wanted: list) -> np.ndarray:
+        """Reports whose value is one of ``wanted``."""
+        chosen = np.zeros(len(self.labels) + 1, dtype=bool)  # the last slot: unknown (-1)
+        for value in wanted:
+            c = self.index.get(value)
+            if c is not None:
+                chosen[c] = True
+        return chosen[self.codes]
+
+    def _tally(self, selected: np.ndarray) -> np.ndarray:
+        codes = self.codes[selected]
+        return np.bincount(codes[codes >= 0], minlength=len(self.labels))
+
+    def counts(self, selected: np.ndarray) -> dict:
+        """Value → number of selected reports (values with none left out)."""
+        tally = self._tally(selected)
+        return {self.labels[c]: int(tally[c]) for c in np.flatnonzero(tally).tolist()}
+
+    def ranked(self, selected: np.ndarray) -> list[tuple]:
+        """(value, number of selected reports), most first, then by the value's text."""
+        if self._rank is None:
+            # a (township, county) pair sorts by the township's name
+            text = [str(v[0] if isinstance(v, tuple) else v) for v in self.labels]
+            order = sorted(range(len(text)), key=text.__getitem__)
+            self._rank = np.empty(len(text), dtype=np.int64)
+            self._rank[order] = np.arange(len(text))
+        tally = self._tally(selected)
+        found = np.flatnonzero(tally)
+        found = found[np.lexsort((self._rank[found], -tally[found]))]
+        return [(self.labels[c], int(tally[c])) for c in found.tolist()]
+
 
 class _View:
-    """One generation of the index: its reader and, per segment, the folded passages in memory.
+    """One generation of the index: its reader and flat arrays over its reports and passages.
 
-    Passages are numbered globally across segments (``g``); ``p_rid``,
-    ``p_n`` and ``p_section`` are flat columns over all of them and ``alive``
-    marks the passages of reports not deleted since their segment was read.
+    Reports are numbered across segments (``r``), passages too (``g``); each
+    report's passages are ``rep_first[r]:rep_first[r + 1]``. ``alive`` marks
+    the passages (``rep_alive`` the reports) not deleted since their segment
+    was read. Per segment, the gram index of exact search stays in memory
+    (:class:`~indexer.store.SegmentData`, shared between generations).
     """
 
     def __init__(self, ix, cache: dict[str, store.SegmentData]) -> None:
@@ -135,14 +190,15 @@ class _View:
         self.lock = threading.Lock()  # Whoosh readers are not thread-safe
         self.segs: list[store.SegmentData] = []
         self.doc_offsets: list[int] = []
-        self.bases: list[int] = []
+        self.bases: list[int] = []  # first passage of each segment
+        self.rep_bases: list[int] = []  # first report of each segment
         self.text_index: list[dict[int, int]] = []  # per segment: local docnum → report
         self.reports: dict[str, dict] = {}
-        self.loc: dict[str, tuple[int, int]] = {}  # rid → (segment, report in segment)
-        self.p_rid: list[str] = []
-        self.p_n: list[int] = []
-        self.p_section: list[str] = []
-        alive = bytearray()
+        self.loc: dict[str, int] = {}  # rid → report number (live reports)
+        self.rep_rid: list[str] = []
+        rep_alive: list[bool] = []
+        firsts, numbers, sections = [], [], []
+        n_passages = 0
         used = set()
         try:
             for segreader, offset in self.reader.leaf_readers():
@@ -151,26 +207,25 @@ class _View:
                 if data is None:
                     data = cache[sid] = store.read_segment(segreader)
                 used.add(sid)
-                si = len(self.segs)
                 self.segs.append(data)
                 self.doc_offsets.append(offset)
-                self.bases.append(len(self.p_n))
+                self.bases.append(n_passages)
+                self.rep_bases.append(len(self.rep_rid))
                 self.text_index.append({d: r for r, d in enumerate(data.text_local)})
                 dead = segreader.is_deleted if segreader.has_deletions() else None
-                seg_alive = bytearray(b"\x01") * len(data.p_n)
-                for r, (rid, local) in enumerate(zip(data.rids, data.text_local, strict=True)):
-                    if dead is not None and dead(local):
-                        a, b = data.first[r], data.first[r + 1]
-                        seg_alive[a:b] = bytes(b - a)
-                    else:
-                        self.loc[rid] = (si, r)
+                for rid, local in zip(data.rids, data.text_local, strict=True):
+                    live = dead is None or not dead(local)
+                    if live:
+                        self.loc[rid] = len(self.rep_rid)
+                    self.rep_rid.append(rid)
+                    rep_alive.append(live)
                 for rid, (local, meta) in data.metas.items():
                     if dead is None or not dead(local):
                         self.reports[rid] = meta
-                self.p_rid.extend(data.p_rid)
-                self.p_n.extend(data.p_n)
-                self.p_section.extend(data.p_section)
-                alive.extend(seg_alive)
+                firsts.append(np.asarray(data.first[:-1], dtype=np.int64) + n_passages)
+                numbers.append(data.p_n)
+                sections.append(data.p_section)
+                n_passages += len(data.p_n)
         except store.CORRUPTION_ERRORS + (OSError,) as exc:
             self.reader.close()
             raise store._corrupt(Path(ix.storage.folder), exc) from exc
@@ -182,10 +237,37 @@ class _View:
             raise store._corrupt(
                 Path(ix.storage.folder), ValueError(f"reports without text or metadata: {odd}")
             )
-        self.alive = alive
-        self.any_dead = alive.count(0) > 0
-        self.n_passages = len(self.p_n)
+        self.n_passages = n_passages
+        self.n_reports = len(self.rep_rid)
+        self.rep_first = np.append(np.concatenate(firsts) if firsts else [], n_passages)
+        self.rep_first = self.rep_first.astype(np.int64)
+        self.p_n = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int32)
+        self.p_section = np.concatenate(sections) if sections else np.zeros(0, dtype=np.uint8)
+        self.p_rep = np.repeat(np.arange(self.n_reports, dtype=np.int32), np.diff(self.rep_first))
+        self.rep_alive = np.array(rep_alive, dtype=bool)
+        self.alive = self.rep_alive[self.p_rep]
+        self.any_dead = not self.rep_alive.all()
+        self._columns()
         self._texts: dict[str, list[list]] = {}
+
+    def _columns(self) -> None:
+        """Metadata columns over report numbers, for filters, facets and sorting."""
+        metas = [self.reports.get(rid, {}) for rid in self.rep_rid]
+        self.cols = {name: _Column([m.get(name) for m in metas]) for name in _PLACE_FIELDS}
+        # the township facet tells apart same-named townships of different counties
+        self.cols["township_county"] = _Column(
+            [(m["township"], m.get("county")) if m.get("township") else None for m in metas]
+        )
+        self.year = np.array([m.get("year") or 0 for m in metas], dtype=np.int32)
+        self.cols["year"] = _Column([m.get("year") for m in metas])
+        order = sorted(
+            range(self.n_reports), key=lambda r: (metas[r].get("source", ""), self.rep_rid[r])
+        )
+        self.src_rank = np.empty(self.n_reports, dtype=np.int64)
+        self.src_rank[order] = np.arange(self.n_reports)
+        dates = [m.get("date") or (f"{m['year']}-99" if m.get("year") else "") for m in metas]
+        rank = {d: i for i, d in enumerate(sorted(set(dates)))}
+        self.date_rank = np.array([rank[d] for d in dates], dtype=np.int64)
 
     def close(self) -> None:
         self.reader.close()
@@ -196,20 +278,22 @@ class _View:
         if reader is not None:
             reader.close()
 
-    # -- passages
+    # -- reports and passages
+
+    def _seg_of(self, r: int) -> tuple[int, int]:
+        si = bisect_right(self.rep_bases, r) - 1
+        return si, r - self.rep_bases[si]
 
     def passages_of(self, rid: str) -> range:
         """Global numbers of a report's passages."""
-        si, r = self.loc[rid]
-        data, base = self.segs[si], self.bases[si]
-        return range(base + data.first[r], base + data.first[r + 1])
+        r = self.loc[rid]
+        return range(int(self.rep_first[r]), int(self.rep_first[r + 1]))
 
     def stored(self, rid: str) -> list[list]:
         """A report's passages ``[n, section, heading, path, text]`` from the stored fields."""
         cached = self._texts.get(rid)
         if cached is None:
-            si, r = self.loc[rid]
-            docnum = self.doc_offsets[si] + self.segs[si].text_local[r]
+            docnum = self.text_doc(rid)
             with self.lock:
                 cached = store.stored_passages(self.reader, docnum)
             if len(self._texts) >= 512:
@@ -219,71 +303,51 @@ class _View:
 
     def passage(self, g: int) -> list:
         """``[n, section, heading, path, text]`` of passage ``g``."""
-        rid = self.p_rid[g]
-        return self.stored(rid)[g - self.passages_of(rid).start]
+        r = int(self.p_rep[g])
+        return self.stored(self.rep_rid[r])[g - int(self.rep_first[r])]
 
     def rid_of_doc(self, docnum: int) -> str | None:
-        """The report whose text document has this global Whoosh number."""
+        """The live report whose text document has this global Whoosh number."""
         si = bisect_right(self.doc_offsets, docnum) - 1
         r = self.text_index[si].get(docnum - self.doc_offsets[si])
         if r is None:
             return None
-        rid = self.segs[si].rids[r]
-        return rid if self.loc.get(rid) == (si, r) else None
+        r += self.rep_bases[si]
+        return self.rep_rid[r] if self.rep_alive[r] else None
 
     def text_doc(self, rid: str) -> int:
-        si, r = self.loc[rid]
+        si, r = self._seg_of(self.loc[rid])
         return self.doc_offsets[si] + self.segs[si].text_local[r]
+
+    # -- filters
+
+    def report_mask(self, flt: Filters, skip: str | None = None) -> np.ndarray:
+        """Live reports that pass the place and year filters (all but ``skip``)."""
+        ok = self.rep_alive.copy()
+        for name in _PLACE_FIELDS:
+            values = getattr(flt, name)
+            if values and name != skip:
+                ok &= self.cols[name].mask(values)
+        if flt.year and skip != "year":
+            known = self.cols["year"].codes >= 0
+            in_range = np.zeros(self.n_reports, dtype=bool)
+            for lo, hi in flt.year:
+                in_range |= (self.year >= lo) & (self.year <= hi)
+            ok &= known & in_range
+        return ok
 
     # -- exact term lookup
 
-    def term_matches(self, term: str, dl: Deadline = UNLIMITED) -> set[int]:
-        """Live passages whose folded text contains ``term`` (folded)."""
-        grams = query_grams(term)
-        if not grams:
-            return set()
-        with self.lock:
-            try:
-                dfs = []
-                for g in grams:
-                    df = self.reader.doc_frequency("grams", g)
-                    if df == 0:
-                        return set()
-                    dfs.append((df, g))
-                df, rarest = min(dfs)
-                if df > SCAN_SHARE * max(len(self.reports), 1):
-                    candidates = None
-                else:
-                    candidates = list(self.reader.postings("grams", rarest).all_ids())
-            except store.CORRUPTION_ERRORS + (OSError,) as exc:
-                raise self.corrupt(exc) from exc
-        dl.check()
-        out: set[int] = set()
-        if candidates is None:
-            # a common term: test every passage, a C-speed `in` each, in slices
-            # so that the deadline is checked now and then
-            for data, base in zip(self.segs, self.bases, strict=True):
-                texts = data.texts
-                for lo in range(0, len(texts), SCAN_SLICE):
-                    chunk = texts[lo : lo + SCAN_SLICE]
-                    out.update([base + lo + i for i, t in enumerate(chunk) if term in t])
-                    dl.check()
-        else:
-            for n, docnum in enumerate(candidates):
-                if not n % CHECK_EVERY:
-                    dl.check()
-                rid = self.rid_of_doc(docnum)
-                if rid is None:
-                    continue
-                si, r = self.loc[rid]
-                data, base = self.segs[si], self.bases[si]
-                texts = data.texts
-                for i in range(data.first[r], data.first[r + 1]):
-                    if term in texts[i]:
-                        out.add(base + i)
+    def term_matches(self, term: str, dl: Deadline = UNLIMITED) -> np.ndarray:
+        """Live passages whose folded text contains ``term`` (folded), as a mask."""
+        out = np.zeros(self.n_passages, dtype=bool)
+        if not term:
+            return out
+        for data, base in zip(self.segs, self.bases, strict=True):
+            local = data.grams.passages(term, dl.check)
+            out[local + base] = True
         if self.any_dead:
-            alive = self.alive
-            out = {g for g in out if alive[g]}
+            out &= self.alive
         return out
 
     def corrupt(self, exc: BaseException) -> IndexStoreError:
@@ -344,6 +408,7 @@ class Engine:
                 return v
             # the old view closes its reader when the last request using it ends
             self._view, self._failed, self.last_error = new, None, None
+            _settle()
             return new
         finally:
             self._opening.release()
@@ -456,15 +521,14 @@ class Engine:
         v = self.view()
         dl = self._deadline(deadline)
         matches, _, _ = _match(query, mode, v, dl)
-        flt = query.filters
-        out: dict[str, list[int]] = defaultdict(list)
-        for d in sorted(matches):
-            rid = v.p_rid[d]
-            if flt.section and v.p_section[d] not in flt.section:
-                continue
-            if _report_ok(v.reports[rid], flt):
-                out[rid].append(v.p_n[d])
-        return dict(out)
+        pids = _filtered(v, matches, query.filters)
+        if not len(pids):
+            return {}
+        reps = v.p_rep[pids]
+        cut = np.flatnonzero(reps[1:] != reps[:-1]) + 1
+        numbers = np.split(v.p_n[pids], cut)
+        firsts = reps[np.append(0, cut)].tolist()
+        return {v.rep_rid[r]: ns.tolist() for r, ns in zip(firsts, numbers, strict=True)}
 
     @property
     def generation(self) -> tuple[str, int]:
@@ -472,62 +536,70 @@ class Engine:
         return self.view().generation
 
 
+def _settle() -> None:
+    """Keep the cyclic garbage collector from walking a freshly loaded view on every pass.
+
+    A view holds the metadata of every report (tens of thousands of dicts
+    and lists) until the next commit, and contains no reference cycles; left
+    to the collector, each full collection walks them all, which showed as
+    tens of milliseconds inside ordinary searches. Unfreezing first lets
+    garbage frozen last time (and the previous view, once unused) be
+    collected before everything alive is frozen again.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 def _match(
     query: Query, mode: str, v: _View, dl: Deadline = UNLIMITED
-) -> tuple[set[int], dict[int, float], list[str]]:
-    """Matching passages (before filters), their scores, and the strings to mark."""
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+    """Matching passages (a mask, before filters), report scores (words mode), marks."""
     if mode == "exact":
         matches = _eval_exact(query.expr, v, {}, dl)
         dl.check()
-        scores = {d: SECTION_WEIGHT.get(v.p_section[d], 1.0) for d in matches}
-        return matches, scores, [t.folded for t in query.terms()]
+        return matches, None, [t.folded for t in query.terms()]
     expr = _words_expr(query.expr)
     matches = _eval_exact(expr, v, {}, dl)
     dl.check()
     marks = [t.folded for t in Query(query.text, expr, query.filters).terms()]
-    rscore = _bm25(v, marks, {v.p_rid[d] for d in matches}, dl)
-    # a report's score is its BM25 score, spread over its matching passages
-    per: dict[str, int] = defaultdict(int)
-    for d in matches:
-        per[v.p_rid[d]] += 1
-    scores = {d: rscore.get(v.p_rid[d], 0.0) / per[v.p_rid[d]] for d in matches}
-    return matches, scores, marks
+    found = np.unique(v.p_rep[matches])
+    rscore = np.zeros(v.n_reports)
+    for rid, score in _bm25(v, marks, {v.rep_rid[r] for r in found.tolist()}, dl).items():
+        if rid is not None:
+            rscore[v.loc[rid]] = score
+    return matches, rscore, marks
 
 
 # ---------------------------------------------------------------- exact evaluation
 
 
-def _universe(v: _View) -> set[int]:
-    if not v.any_dead:
-        return set(range(v.n_passages))
-    alive = v.alive
-    return {g for g in range(v.n_passages) if alive[g]}
+def _universe(v: _View) -> np.ndarray:
+    return v.alive.copy()
 
 
-def _eval_exact(node, v: _View, cache: dict, dl: Deadline = UNLIMITED) -> set[int]:
+def _eval_exact(node, v: _View, cache: dict, dl: Deadline = UNLIMITED) -> np.ndarray:
+    """The live passages matching a query node, as a boolean mask (not to be modified)."""
     dl.check()
     if isinstance(node, Term):
         if node.folded not in cache:
             cache[node.folded] = v.term_matches(node.folded, dl)
         return cache[node.folded]
     if isinstance(node, Not):
-        return _universe(v) - _eval_exact(node.item, v, cache, dl)
+        return _universe(v) & ~_eval_exact(node.item, v, cache, dl)
     if isinstance(node, Or):
-        out: set[int] = set()
+        out = np.zeros(v.n_passages, dtype=bool)
         for item in node.items:
             out |= _eval_exact(item, v, cache, dl)
         return out
     if isinstance(node, And):
         positives = [x for x in node.items if not isinstance(x, Not)]
         negatives = [x.item for x in node.items if isinstance(x, Not)]
-        sets = sorted((_eval_exact(x, v, cache, dl) for x in positives), key=len)
-        out = set(sets[0]) if sets else _universe(v)
-        for s in sets[1:]:
-            out &= s
-            if not out:
-                return out
+        out = _universe(v)
+        for x in positives:
+            out &= _eval_exact(x, v, cache, dl)
         for x in negatives:
-            out -= _eval_exact(x, v, cache, dl)
+            out &= ~_eval_exact(x, v, cache, dl)
         return out
     raise TypeError(f"unknown query node {node!r}")
 
@@ -571,99 +643,86 @@ def _bm25(v: _View, words: list[str], rids: set[str], dl: Deadline = UNLIMITED) 
 # ---------------------------------------------------------------- results
 
 
-@dataclass
-class _ReportHits:
-    rid: str
-    meta: dict
-    docs: list[int]
+def _section_ok(flt: Filters) -> np.ndarray | None:
+    """By section code: in the section filter (None: no section filter)."""
+    if not flt.section:
+        return None
+    ok = np.zeros(len(SECTION_KEYS), dtype=bool)
+    for key in flt.section:
+        if key in _SECTION_CODE:
+            ok[_SECTION_CODE[key]] = True
+    return ok
 
 
-def _report_ok(meta: dict, flt: Filters, skip: str | None = None) -> bool:
-    for name in ("township", "county", "province"):
-        values = getattr(flt, name)
-        if values and name != skip and meta.get(name) not in values:
-            return False
-    if flt.year and skip != "year":
-        year = meta.get("year")
-        if year is None or not any(lo <= year <= hi for lo, hi in flt.year):
-            return False
-    return True
+def _filtered(v: _View, matches: np.ndarray, flt: Filters) -> np.ndarray:
+    """Matching passages (ascending numbers) that pass every filter."""
+    pids = np.flatnonzero(matches)
+    keep = v.report_mask(flt)[v.p_rep[pids]]
+    secok = _section_ok(flt)
+    if secok is not None:
+        keep &= secok[v.p_section[pids]]
+    return pids[keep]
 
 
 def _assemble(
-    query, mode, matches, scores, marks, v: _View, page, per_page, sort, dl=UNLIMITED
+    query, mode, matches, rscore, marks, v: _View, page, per_page, sort, dl=UNLIMITED
 ) -> dict:
     flt = query.filters
-    by_report: dict[str, list[int]] = defaultdict(list)
-    for d in matches:
-        by_report[v.p_rid[d]].append(d)
+    n = v.n_reports
+    pids = np.flatnonzero(matches)
+    reps = v.p_rep[pids]
+    secs = v.p_section[pids]
+    secok = _section_ok(flt)
+    insec = None if secok is None else secok[secs]
+    per_report = np.bincount(reps, minlength=n)
+    in_sections = per_report if insec is None else np.bincount(reps[insec], minlength=n)
+    has_sec = in_sections > 0
     dl.check()
-
-    sections = set(flt.section)
-
-    def in_sections(d: int) -> bool:
-        return not sections or v.p_section[d] in sections
 
     # facet counts: each facet counts within the other filters
-    facet_counts: dict[str, dict] = {name: defaultdict(int) for name in FILTER_FIELDS}
-    for rid, docs in by_report.items():
-        meta = v.reports.get(rid)
-        if meta is None:
-            continue
-        base_ok = _report_ok(meta, flt)
-        has_sec = any(in_sections(d) for d in docs)
-        for name in ("township", "province", "year", "county"):
-            if _report_ok(meta, flt, skip=name) and has_sec:
-                value = meta.get(name)
-                if value is not None:
-                    key = (value, meta.get("county")) if name == "township" else value
-                    facet_counts[name][key] += 1
-        if base_ok:
-            for key in {v.p_section[d] for d in docs}:
-                facet_counts["section"][key] += 1
+    base = v.report_mask(flt)
+    facets: dict[str, dict] = {}
+    for name, column in (("township", "township_county"), ("province", "province"),
+                         ("year", "year"), ("county", "county")):  # fmt: skip
+        selected = has_sec & v.report_mask(flt, skip=name)
+        col = v.cols[column]
+        facets[name] = col.counts(selected) if name == "year" else col.ranked(selected)
+    counted = base[reps]
+    seen = np.zeros((n, len(SECTION_KEYS)), dtype=bool)
+    seen[reps[counted], secs[counted]] = True
+    per_section = seen.sum(axis=0)
+    facets["section"] = {SECTION_KEYS[c]: int(per_section[c]) for c in np.flatnonzero(per_section)}
 
-    hits: list[_ReportHits] = []
-    n_passages = 0
-    for rid, docs in by_report.items():
-        meta = v.reports.get(rid)
-        if meta is None or not _report_ok(meta, flt):
-            continue
-        docs = sorted(d for d in docs if in_sections(d))
-        if docs:
-            hits.append(_ReportHits(rid, meta, docs))
-            n_passages += len(docs)
-
-    def relevance(h: _ReportHits):
-        score = sum(scores.get(d, 0.0) for d in h.docs)
-        return (-round(score, 6), -(h.meta.get("year") or 0), h.meta.get("source", ""), h.rid)
-
-    def by_date(h: _ReportHits):
-        date = h.meta.get("date") or (f"{h.meta['year']}-99" if h.meta.get("year") else "")
-        return (_neg_str(date), h.meta.get("source", ""), h.rid)
-
+    hits = np.flatnonzero(base & has_sec)
+    n_passages = int(in_sections[hits].sum())
+    if rscore is None:
+        weights = _SECTION_WEIGHTS[secs] if insec is None else _SECTION_WEIGHTS[secs] * insec
+        score = np.bincount(reps, weights=weights, minlength=n)
+    else:
+        # a report's BM25 score, spread over its matching passages
+        score = rscore * in_sections / np.maximum(per_report, 1)
     dl.check()
-    hits.sort(key=relevance if sort == "relevance" else by_date)
+    if sort == "relevance":
+        order = np.lexsort((v.src_rank[hits], -v.year[hits], -np.round(score[hits], 6)))
+    else:
+        order = np.lexsort((v.src_rank[hits], -v.date_rank[hits]))
     start = (page - 1) * per_page
-    shown = hits[start : start + per_page]
+    shown = hits[order[start : start + per_page]]
 
     reports_json = []
-    for h in shown:
+    for r in shown.tolist():
         dl.check()
-        m = h.meta
+        rid = v.rep_rid[r]
+        m = v.reports[rid]
         entry = {k: m.get(k) for k in ("id", "source", "title", "issuer", "township", "county",
                                         "city", "province", "year", "date", "doc_number")}  # fmt: skip
-        entry["score"] = round(sum(scores.get(d, 0.0) for d in h.docs), 4)
-        entry["passages"] = [
-            {
-                "id": n,
-                "section": section,
-                "label": SECTION_LABELS.get(section, ""),
-                "heading": heading,
-                "text": text,
-                "snippet": snippet(text, marks),
-            }
-            for n, section, heading, _path, text in map(v.passage, h.docs)
-        ]
+        entry["score"] = round(float(score[r]), 4)
+        a, b = int(v.rep_first[r]), int(v.rep_first[r + 1])
+        mine = matches[a:b]
+        if secok is not None:
+            mine = mine & secok[v.p_section[a:b]]
+        stored = v.stored(rid)
+        entry["passages"] = [_passage_json(stored[i], marks) for i in np.flatnonzero(mine).tolist()]
         reports_json.append(entry)
 
     return {
@@ -671,7 +730,7 @@ def _assemble(
         "mode": mode,
         "filters": flt.to_json(),
         "total": {"reports": len(hits), "passages": n_passages},
-        "facets": _facets_json(facet_counts, flt),
+        "facets": _facets_json(facets, flt),
         "reports": reports_json,
         "page": page,
         "per_page": per_page,
@@ -679,42 +738,50 @@ def _assemble(
     }
 
 
-def _neg_str(s: str) -> tuple:
-    return tuple(-ord(c) for c in s)
+def _passage_json(passage: list, marks: list[str]) -> dict:
+    n, section, heading, _path, text = passage
+    return {
+        "id": n,
+        "section": section,
+        "label": SECTION_LABELS.get(section, ""),
+        "heading": heading,
+        "text": text,
+        "snippet": snippet(text, marks),
+    }
 
 
-def _facets_json(counts: dict[str, dict], flt: Filters) -> dict:
-    def ordered(items):
-        return sorted(items, key=lambda e: (-e["count"], str(e["value"])))
+def _facets_json(counts: dict, flt: Filters) -> dict:
+    """``counts``: township, province and county as ranked (value, count) lists;
+    year and section as value → count. Selected values that match nothing are
+    listed with a count of 0, after the others."""
 
-    township = [{"value": t, "county": c, "count": n} for (t, c), n in counts["township"].items()]
-    for t in flt.township:
-        if not any(e["value"] == t for e in township):
-            township.append({"value": t, "county": None, "count": 0})
+    def with_selected(ranked: list[tuple], selected: list[str], make) -> list[dict]:
+        out = [make(value, n) for value, n in ranked]
+        present = {e["value"] for e in out}
+        missing = sorted({v for v in selected if v not in present}, key=str)
+        return out + [make((v, None) if make is township else v, 0) for v in missing]
+
+    def township(value, n):
+        return {"value": value[0], "county": value[1], "count": n}
+
+    def plain(value, n):
+        return {"value": value, "count": n}
+
     year = [{"value": y, "count": n} for y, n in counts["year"].items()]
     for lo, hi in flt.year:
-        for y in range(lo, hi + 1) if hi - lo < 50 else ():
-            if lo == hi and not any(e["value"] == y for e in year):
-                year.append({"value": y, "count": 0})
-    province = [{"value": p, "count": n} for p, n in counts["province"].items()]
-    for p in flt.province:
-        if not any(e["value"] == p for e in province):
-            province.append({"value": p, "count": 0})
-    county = [{"value": c, "count": n} for c, n in counts["county"].items()]
-    for c in flt.county:
-        if not any(e["value"] == c for e in county):
-            county.append({"value": c, "count": 0})
+        if lo == hi and not any(e["value"] == lo for e in year):
+            year.append({"value": lo, "count": 0})
     section = [
         {"value": k, "label": SECTION_LABELS[k], "count": counts["section"].get(k, 0)}
         for k in SECTION_KEYS
         if counts["section"].get(k) or k in flt.section
     ]
     return {
-        "township": ordered(township),
+        "township": with_selected(counts["township"], flt.township, township),
         "year": sorted(year, key=lambda e: -e["value"]),
         "section": section,
-        "province": ordered(province),
-        "county": ordered(county),
+        "province": with_selected(counts["province"], flt.province, plain),
+        "county": with_selected(counts["county"], flt.county, plain),
     }
 
 
@@ -740,12 +807,21 @@ def mark_spans(text: str, marks: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def highlight(text: str, marks: list[str], start: int = 0, end: int | None = None) -> str:
-    """HTML-escaped ``text[start:end]`` with every mark wrapped in <mark>."""
+def highlight(
+    text: str,
+    marks: list[str],
+    start: int = 0,
+    end: int | None = None,
+    spans: list[tuple[int, int]] | None = None,
+) -> str:
+    """HTML-escaped ``text[start:end]`` with every mark wrapped in <mark>.
+
+    ``spans``: :func:`mark_spans` of ``text``, if the caller has them already.
+    """
     end = len(text) if end is None else end
     out = []
     pos = start
-    for a, b in mark_spans(text, marks):
+    for a, b in mark_spans(text, marks) if spans is None else spans:
         a, b = max(a, start), min(b, end)
         if a >= b:
             continue
@@ -760,11 +836,11 @@ def snippet(text: str, marks: list[str], width: int = SNIPPET_CHARS) -> str:
     """About ``width`` characters around the first match, escaped, marks wrapped."""
     spans = mark_spans(text, marks)
     if len(text) <= width:
-        return highlight(text, marks)
+        return highlight(text, marks, spans=spans)
     first = spans[0] if spans else (0, 0)
     start = max(0, first[0] - SNIPPET_LEAD)
     end = min(len(text), max(start + width, first[1]))
     if end - start < width:
         start = max(0, end - width)
-    body = highlight(text, marks, start, end)
+    body = highlight(text, marks, start, end, spans)
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")

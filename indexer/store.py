@@ -4,7 +4,10 @@ This is the only module that writes the index. Everything it hands upward is
 plain data (dicts, lists, :class:`SegmentData`), never Whoosh objects.
 
 Layout: one Whoosh document per report (``kind="r"``, metadata and outline as
-JSON) and one with its passages (``kind="t"``). Beside the Whoosh files,
+JSON) and one with its passages and jieba words (``kind="t"``). The character
+grams of exact search are not Whoosh postings: a reader builds them per
+segment in numpy arrays from the stored passages (:mod:`indexer.grams`),
+which costs far less than writing them would. Beside the Whoosh files,
 ``fazhi.json`` records the schema and analyzer versions and ``failed.json``
 the files the last runs could not index, with the reason.
 
@@ -52,29 +55,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Existence
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 
-from .analysis import (
-    ANALYZER_VERSION,
-    Analyzed,
-    GramTokenizer,
-    WordTokenizer,
-    analyze,
-    fold,
-    grams,
-    segment,
-)
+from .analysis import ANALYZER_VERSION, Analyzed, WordTokenizer, analyze, fold_points, segment
 from .errors import IndexLocked, IndexStoreError, SchemaMismatch
-from .model import Report
+from .grams import SegmentGrams
+from .model import SECTION_KEYS, Report
 
 #: Bump when the schema or the way documents are laid out changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_FILE = "fazhi.json"
 #: Files that failed to index: ``[{"path", "source", "sha256", "reason"}]``.
 FAILED_FILE = "failed.json"
@@ -107,21 +102,6 @@ _TOC_TEMP_RE = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\.")
 _SEGMENT_FILE_RE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.")
 
 
-class GramField(FieldType):
-    """Character grams for exact-search candidates: one posting per distinct gram.
-
-    Accepts the text, or the gram list computed beforehand by
-    :func:`indexer.analysis.analyze` (in a worker process).
-    """
-
-    def __init__(self) -> None:
-        super().__init__(format=Existence(), analyzer=GramTokenizer(), scorable=True)
-
-    def index(self, value, **kwargs):
-        gs = value if isinstance(value, (list, tuple, set)) else grams(fold(value))
-        return [(g.encode("utf-8"), 1, 1.0, b"") for g in gs]
-
-
 class WordField(TEXT):
     """jieba words with frequencies (BM25); accepts the text or its word list."""
 
@@ -138,8 +118,8 @@ def make_schema() -> Schema:
     """Two documents per report, sharing ``rid``.
 
     ``kind="r"``: the metadata and outline as JSON (small, read by the writer).
-    ``kind="t"``: the passages (stored), the character grams of the whole text
-    (candidates for exact search) and its jieba words (BM25 for ranking).
+    ``kind="t"``: the passages (stored) and the jieba words of the whole text
+    (BM25 for ranking).
     """
     return Schema(
         kind=ID(stored=True),
@@ -147,7 +127,6 @@ def make_schema() -> Schema:
         rid=ID(stored=True),
         meta=STORED,
         passages=STORED,
-        grams=GramField(),
         words=WordField(),
     )
 
@@ -482,7 +461,7 @@ class Writer:
     ) -> None:
         """Add or replace the report ``rid`` (idempotent).
 
-        ``analyzed`` is the report's grams and words if already computed.
+        ``analyzed`` is the report's jieba words if already computed.
         """
         if rid in self.reports:
             self.delete_report(rid)
@@ -496,7 +475,6 @@ class Writer:
             uid=f"t:{rid}",
             rid=rid,
             passages=passages,
-            grams=analyzed.grams,
             words=analyzed.words,
         )
         self.reports[rid] = meta
@@ -820,18 +798,19 @@ class SegmentData:
     """What search keeps in memory of one Whoosh segment's live documents.
 
     Segments never change once written (only deletions are added later), so
-    this is read once per segment and reused across commits. Display text is
-    not kept: it is read from the stored fields for the passages shown.
+    this is read once per segment and reused across commits. Passage text is
+    not kept: exact search uses the gram index, and display text is read
+    from the stored fields for the passages shown.
     """
 
     metas: dict[str, tuple[int, dict]] = field(default_factory=dict)  # rid → (docnum, meta)
     rids: list[str] = field(default_factory=list)  # one per text document, local order
     text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
     first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
-    texts: list[str] = field(default_factory=list)  # folded text of each passage
-    p_rid: list[str] = field(default_factory=list)
-    p_n: list[int] = field(default_factory=list)
-    p_section: list[str] = field(default_factory=list)
+    p_n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    #: section of each passage as an index into ``SECTION_KEYS``
+    p_section: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    grams: SegmentGrams | None = None
 
 
 def segment_id(segreader) -> str:
@@ -839,8 +818,13 @@ def segment_id(segreader) -> str:
 
 
 def read_segment(segreader) -> SegmentData:
-    """Read the stored fields of one segment reader's live documents."""
+    """Read the stored fields of one segment reader's documents and index their grams."""
     data = SegmentData()
+    texts: list[str] = []
+    numbers: list[int] = []
+    sections: list[int] = []
+    code = {key: i for i, key in enumerate(SECTION_KEYS)}
+    other = code["other"]
     for docnum, f in segreader.iter_docs():
         rid, kind = f["rid"], f.get("kind")
         if kind == "r":
@@ -851,11 +835,15 @@ def read_segment(segreader) -> SegmentData:
         data.rids.append(rid)
         data.text_local.append(docnum)
         for n, section, _heading, _path, text in f["passages"]:
-            data.texts.append(fold(text))
-            data.p_rid.append(rid)
-            data.p_n.append(n)
-            data.p_section.append(section)
-        data.first.append(len(data.p_n))
+            texts.append(text)
+            numbers.append(n)
+            sections.append(code.get(section, other))
+        data.first.append(len(numbers))
+    data.p_n = np.array(numbers, dtype=np.int32)
+    data.p_section = np.array(sections, dtype=np.uint8)
+    points, lens = fold_points(texts)
+    del texts
+    data.grams = SegmentGrams(points, lens)
     return data
 
 

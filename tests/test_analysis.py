@@ -5,15 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.analysis import (
-    GramTokenizer,
-    WordTokenizer,
-    fold,
-    fold_map,
-    grams,
-    query_grams,
-    segment,
-)
+from indexer.analysis import _FOLD, WordTokenizer, fold, fold_map, fold_points, segment
 
 TEXT = "2023年以来，落实好乡镇“一支队伍管执法”，全面落实“谁执法谁普法”责任制（试行）。"
 
@@ -37,16 +29,21 @@ def test_punctuation_is_not_a_word():
     assert all(w not in "，。“”（）" for w, _, _ in segment(TEXT))
 
 
-def test_gram_tokens_are_unigrams_and_bigrams_of_folded_text():
-    out = {t.text for t in GramTokenizer()("依法 行政（A）")}
-    assert out == grams("依法行政(a)")
-    assert {"依", "依法", "法行", "(a", "a)"} <= out
+FOLD_ALPHABET = "依法行政（）() ，,\n\t\r\u3000\u200b\ufeffＡaBz１1“”ｶﾞ"
 
 
-def test_query_grams():
-    assert query_grams("法") == ["法"]
-    assert query_grams("依法行政") == ["依法", "法行", "行政"]
-    assert query_grams("") == []
+@given(st.text(alphabet=FOLD_ALPHABET, max_size=40))
+def test_fold_is_the_fold_table(text):
+    assert fold(text) == text.translate(_FOLD)
+
+
+@given(st.lists(st.text(alphabet=FOLD_ALPHABET, max_size=12), max_size=8))
+def test_fold_points_folds_many_texts_at_once(texts):
+    points, lens = fold_points(texts)
+    joined = points.tobytes().decode("utf-32-le")
+    assert lens.sum() == len(joined)
+    ends = lens.cumsum()
+    assert [joined[e - n : e] for e, n in zip(ends, lens, strict=True)] == [fold(t) for t in texts]
 
 
 def test_fold_removes_space_and_folds_width():

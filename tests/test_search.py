@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer import grams as grams_mod
 from indexer import search as search_mod
 from indexer.analysis import fold
 from indexer.errors import QueryError
@@ -35,16 +36,16 @@ def corpora(draw):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scan_share", [0.0, 1.0], ids=["postings", "scan"])
+@pytest.mark.parametrize("block_chars", [None, 16], ids=["one-block", "small-blocks"])
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(corpus=corpora(), data=st.data())
 def test_exact_search_finds_exactly_the_passages_containing_a_substring(
-    corpus, data, scan_share, monkeypatch
+    corpus, data, block_chars, monkeypatch
 ):
     """Every substring (1-12 chars, across former line breaks) finds exactly its passages."""
-    monkeypatch.setattr(search_mod, "SCAN_SHARE", scan_share)
+    monkeypatch.setattr(grams_mod, "BLOCK_CHARS", block_chars or grams_mod.BLOCK_CHARS)
     with tempfile.TemporaryDirectory() as tmp:
         reports = [make_report(f"r{i}.txt", texts) for i, texts in enumerate(corpus)]
         engine = Engine(build_index(Path(tmp) / "index", reports))
