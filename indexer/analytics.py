@@ -4,8 +4,10 @@ Plain functions over plain data — report metadata dicts, ``{report id:
 [passage numbers]}`` matches, passage texts — plus :class:`Analytics`, which
 takes them from an engine (anything with ``match``, ``parse``, ``reports``,
 ``report`` and ``generation``, i.e. :class:`indexer.search.Engine`) and caches
-what costs a pass over the corpus (the practice catalogue, the sentence index
-for precedents) per index generation. No Flask and no Whoosh here.
+what it derives per index generation; what costs a pass over the corpus (the
+practice catalogue, the sentence index for precedents) is served from the
+earlier generation while a background thread rebuilds it after a commit. No
+Flask and no Whoosh here.
 
 Matrix and trend
     Built from the matches of one query and the reports' metadata columns. The
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 import threading
@@ -49,13 +52,16 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from operator import itemgetter
 
 from .analysis import fold
+from .errors import FazhiError
 from .query import Filters
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- scope
 
@@ -618,6 +624,12 @@ def _unpack(loc: int) -> tuple[int, int]:
     return divmod(loc, _S)
 
 
+def _holds(values: array, x: int) -> bool:
+    """Whether an ascending array holds ``x``."""
+    i = bisect_left(values, x)
+    return i < len(values) and values[i] == x
+
+
 def _first_distinct(values: array, n: int) -> list[int]:
     """The ``n`` smallest distinct values of an ascending array."""
     k = 2 * n + 2
@@ -776,14 +788,20 @@ class SentenceIndex:
             "precedent": False,
         }
 
-    def precedents(self, rid: str, limit: int = MAX_LISTED) -> dict | None:
+    def precedents(
+        self, rid: str, limit: int = MAX_LISTED, hidden: Collection[str] = ()
+    ) -> dict | None:
         """For each sentence of report ``rid``, the other reports with the same wording.
 
-        None if the report is not in the corpus. See the README for the JSON.
+        None if the report is not in the corpus. ``hidden``: ids of reports
+        neither listed nor counted (removed from the index since this one was
+        built). See the README for the JSON.
         """
         rep = self.position.get(rid)
         if rep is None:
             return None
+        hide = {self.position[h] for h in hidden if h in self.position}
+        hide.discard(rep)
         r = self.corpus[rep]
         passages = []
         n_sentences = n_boiler = 0
@@ -799,7 +817,7 @@ class SentenceIndex:
                 seen.add(key)
                 if written is None:
                     written = split_sentences(text)
-                found = self._sentence(rep, key, written[j], limit)
+                found = self._sentence(rep, key, written[j], limit, hide)
                 if found is None:
                     continue
                 entry, family = found
@@ -812,6 +830,7 @@ class SentenceIndex:
                         others_here.update(self.reps[c])
             if sentences:
                 others_here.discard(rep)
+                others_here -= hide
                 all_others |= others_here
                 passages.append(
                     {
@@ -822,6 +841,8 @@ class SentenceIndex:
                     }
                 )
         m = r.meta
+        rules = self.rules()
+        rules["reports_indexed"] -= len(hide)
         return {
             "id": rid,
             "title": m.get("title"),
@@ -829,7 +850,7 @@ class SentenceIndex:
             "county": m.get("county"),
             "year": m.get("year"),
             "date": m.get("date"),
-            "rules": self.rules(),
+            "rules": rules,
             "total": {
                 "sentences": n_sentences,
                 "boilerplate": n_boiler,
@@ -873,22 +894,27 @@ class SentenceIndex:
         return hit
 
     def _sentence(
-        self, rep: int, key: str, text: str, limit: int
+        self, rep: int, key: str, text: str, limit: int, hide: Collection[int] = ()
     ) -> tuple[dict, list[tuple[int, float]]] | None:
-        """One sentence's entry and its family of keys (None if no other report has it)."""
-        family, total, head = self._family(self.key_id[key], limit)
+        """One sentence's entry and its family of keys (None if no other report has it).
+
+        ``hide``: numbers of reports neither listed nor counted.
+        """
+        family, total, head = self._family(self.key_id[key], limit + len(hide))
+        if hide:
+            total -= sum(1 for h in hide if any(_holds(self.reps[c], h) for c, _ in family))
         if total <= 1:  # only this report (it always has its own sentence)
             return None
         entry: dict = {
             "text": text,
             "count": total - 1,
-            "share": _share(total, len(self.corpus)),
+            "share": _share(total, len(self.corpus) - len(hide)),
         }
         if total >= self.boilerplate_reports:
             entry.update(boilerplate=True, precedent=None, matches=[])
             return entry, family
         # earliest first: reports are numbered in order of issue
-        listed = [r for r in head if r != rep][: max(1, limit)]
+        listed = [r for r in head if r != rep and r not in hide][: max(1, limit)]
         matches = []
         for other in listed:
             for c, sim in family:  # the closest wording it has
@@ -907,25 +933,89 @@ class SentenceIndex:
 # ---------------------------------------------------------------- per-generation cache
 
 
+def report_mask(rids: Iterable[str], bits: dict[str, int]) -> int:
+    """The reports ``rids`` as an int bitmask, bit ``bits[rid]`` each (unknown ids left out)."""
+    buf = bytearray((len(bits) + 8) // 8)
+    for rid in rids:
+        i = bits.get(rid)
+        if i is not None:
+            buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The practice catalogue of one snapshot of the index.
+
+    ``entries``: (catalogue entry, bitmask of the reports that mention it);
+    ``bits``: the bit of each report of the snapshot, the only map the masks
+    may be combined with (see :meth:`Analytics.practice_facet`).
+    """
+
+    entries: list[tuple[dict, int]]
+    bits: dict[str, int]
+
+
+@dataclass
+class _Slot:
+    """An expensive structure: the last value built and the generation it was built for."""
+
+    value: object = None
+    generation: object = None
+    #: how many times it was built (0: never)
+    version: int = 0
+    building: bool = False
+    #: why the last build failed (None after a successful one)
+    error: str | None = None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, FazhiError):
+        return exc.user_message()
+    return f"{type(exc).__name__}: {exc}"
+
+
 class Analytics:
     """The analytics of one engine, with what they derive cached per index generation.
 
-    Thread-safe. The first call that needs the practice catalogue or the
-    sentence index builds it (one pass over the corpus); later calls reuse it
-    until the index is committed again.
+    Thread-safe. What costs a pass over the corpus — the practice catalogue
+    and the sentence index for precedents — is built by the first call that
+    needs it, which waits for it (one build; concurrent callers wait for the
+    same one). After a commit, calls keep getting the structure of the
+    earlier generation at once while one background thread builds it for the
+    current one, then the new one replaces it; a build that fails is logged,
+    the old structure stays, and the next call tries again. :meth:`stale`
+    and :meth:`build_info` tell which is served, :meth:`wait_idle` waits for
+    the builds under way.
+
+    A stale structure answers as of its own snapshot: the catalogue keeps the
+    report bitmasks and the bit map of that snapshot, so the practice facet
+    counts the current matches that it knows (reports added since count once
+    it is rebuilt). Precedents leave out reports removed since; a report the
+    stale sentence index does not know yet (or one that is missing many
+    reports removed since) waits for an index that knows it.
+
+    The cheap structures (report metadata, matrix columns, scopes, the match
+    and precedent caches) are rebuilt by the first call after each commit.
     """
 
     MATCH_CACHE = 64
     SCOPE_CACHE = 64
     PRECEDENT_CACHE = 256
+    #: structures served from an earlier generation while rebuilt in the background
+    BACKGROUND = ("practices", "sentences")
+    #: a stale sentence index missing more reports than this is not used for precedents
+    STALE_REMOVED_MAX = 100
 
     def __init__(self, engine, lexicon: list[Practice] | None = None) -> None:
         self.engine = engine
         self._lexicon = lexicon
         self._lock = threading.RLock()
+        self._ready = threading.Condition(self._lock)  # a build of a slot ended
         self._build_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._generation = None
         self._cache: dict[str, object] = {}
+        self._slots: dict[str, _Slot] = {name: _Slot() for name in self.BACKGROUND}
         self._matches: OrderedDict = OrderedDict()
         self._precedents: OrderedDict = OrderedDict()
         self._scopes: OrderedDict = OrderedDict()
@@ -963,6 +1053,110 @@ class Analytics:
                     self._cache[name] = value
             return value
 
+    def _latest(
+        self, name: str, build: Callable[[], object], usable: Callable[[object], bool] | None = None
+    ) -> tuple[object, int]:
+        """(value, version) of a structure of :data:`BACKGROUND`, stale or not.
+
+        A value of an earlier generation is returned at once (if ``usable``
+        accepts it) and one background thread rebuilds it; with none, or none
+        usable, the call waits for the build under way or builds in this thread.
+        """
+        while True:
+            gen = self._fresh()
+            with self._ready:
+                slot = self._slots[name]
+                fresh = slot.generation == gen
+                if slot.version and (fresh or usable is None or usable(slot.value)):
+                    if not fresh and not slot.building:
+                        self._spawn(name, build)
+                    return slot.value, slot.version
+                if not slot.building:
+                    slot.building = True
+                    break
+                self._ready.wait()
+        return self._build(name, build)
+
+    def _build(
+        self, name: str, build: Callable[[], object], background: bool = False
+    ) -> tuple[object, int] | None:
+        """Build ``name`` in this thread and keep it (the caller has set ``building``).
+
+        In the background a failure is logged, not raised: the earlier value stays.
+        """
+        slot = self._slots[name]
+        try:
+            # read first: the data a build reads is never older than its label
+            gen = self._fresh()
+            t0 = time.perf_counter()
+            value = build()
+        except BaseException as exc:
+            logged = background and isinstance(exc, Exception)
+            if logged:  # before the build counts as ended: wait_idle() sees the record
+                log.error(
+                    "rebuilding the %s failed, still serving the one of an earlier index "
+                    "generation (the next request retries): %s",
+                    name,
+                    _message(exc),
+                    exc_info=not isinstance(exc, FazhiError),
+                )
+            with self._ready:
+                slot.building, slot.error = False, _message(exc)
+                self._ready.notify_all()
+            if logged:
+                return None
+            raise
+        with self._ready:
+            slot.value, slot.generation, slot.building, slot.error = value, gen, False, None
+            slot.version += 1
+            self.build_seconds[name] = round(time.perf_counter() - t0, 3)
+            self._ready.notify_all()
+            return value, slot.version
+
+    def _spawn(self, name: str, build: Callable[[], object]) -> None:
+        """Start the background rebuild of ``name`` (with the lock held)."""
+        slot = self._slots[name]
+        slot.building = True
+        thread = threading.Thread(
+            target=self._build, args=(name, build, True), name=f"analytics-{name}", daemon=True
+        )
+        try:
+            thread.start()
+        except RuntimeError as exc:  # no thread to be had: serve the old one, retry later
+            slot.building, slot.error = False, _message(exc)
+            log.warning("cannot rebuild the %s in the background: %s", name, slot.error)
+
+    def stale(self, name: str) -> bool:
+        """Whether ``name`` (one of :data:`BACKGROUND`) is served from an earlier generation."""
+        gen = self.engine.generation
+        with self._lock:
+            slot = self._slots[name]
+            return bool(slot.version) and slot.generation != gen
+
+    def build_info(self, name: str) -> dict:
+        """Of ``name`` (one of :data:`BACKGROUND`): ``builds`` so far, whether it is ``stale``,
+        whether a build is ``building``, its last build's ``seconds``, the last ``error``."""
+        stale = self.stale(name)
+        with self._lock:
+            slot = self._slots[name]
+            return {
+                "builds": slot.version,
+                "stale": stale,
+                "building": slot.building,
+                "seconds": self.build_seconds.get(name),
+                "error": slot.error,
+            }
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no structure is being built; False if ``timeout`` seconds passed first.
+
+        For tests and benchmarks: the request paths never wait for a rebuild.
+        """
+        with self._ready:
+            return self._ready.wait_for(
+                lambda: not any(s.building for s in self._slots.values()), timeout
+            )
+
     def _lru(self, cache: OrderedDict, key, size: int, build: Callable[[], object]):
         self._fresh()
         with self._lock:
@@ -980,19 +1174,6 @@ class Analytics:
 
     def metas(self) -> dict[str, dict]:
         return self._cached("metas", lambda: {m["id"]: m for m in self.engine.reports()})
-
-    def _index(self) -> dict:
-        """Report id → bit position, for report sets held as int bitmasks."""
-        return self._cached("bits", lambda: {rid: i for i, rid in enumerate(self.metas())})
-
-    def _mask(self, rids: Iterable[str]) -> int:
-        bits = self._index()
-        buf = bytearray((len(bits) + 8) // 8)
-        for rid in rids:
-            i = bits.get(rid)
-            if i is not None:
-                buf[i >> 3] |= 1 << (i & 7)
-        return int.from_bytes(buf, "little")
 
     def match(
         self,
@@ -1068,25 +1249,27 @@ class Analytics:
             self._lexicon = load_lexicon()
         return self._lexicon
 
-    def _practices(self) -> list[tuple[dict, int]]:
-        def build():
-            metas = self.metas()
-            practices = collect_practices(
-                self.lexicon(), ((r.meta["id"], r.texts) for r in self.corpus())
-            )
-            out = []
-            for p in practices:
-                rids = self.engine.match(p.query)
-                if not rids:
-                    continue
-                out.append((catalogue_entry(p, rids, metas), self._mask(rids)))
-            return out
+    def _build_catalogue(self) -> Catalogue:
+        metas = self.metas()
+        bits = {rid: i for i, rid in enumerate(metas)}
+        practices = collect_practices(
+            self.lexicon(), ((r.meta["id"], r.texts) for r in self.corpus())
+        )
+        entries = []
+        for p in practices:
+            rids = self.engine.match(p.query)
+            entry = catalogue_entry(p, rids, metas)
+            if entry["reports"]:
+                entries.append((entry, report_mask(rids, bits)))
+        return Catalogue(entries, bits)
 
-        return self._cached("practices", build)
+    def catalogue(self) -> Catalogue:
+        """The practice catalogue with its report bitmasks (maybe of an earlier generation)."""
+        return self._latest("practices", self._build_catalogue)[0]
 
     def practices(self, sort: str = "townships") -> list[dict]:
         """The practice catalogue (see :func:`collect_practices`), sorted."""
-        return sort_catalogue([e for e, _ in self._practices()], sort)
+        return sort_catalogue([e for e, _ in self.catalogue().entries], sort)
 
     def practice_facet(
         self,
@@ -1097,9 +1280,11 @@ class Analytics:
         deadline: float | None = None,
     ) -> list[dict]:
         """Practices mentioned by the reports matching a query, most reports first."""
-        found = self._mask(self.match(q, filters, mode, deadline))
+        matches = self.match(q, filters, mode, deadline)
+        cat = self.catalogue()
+        found = report_mask(matches, cat.bits)  # the catalogue's own bits, never newer ones
         out = []
-        for entry, mask in self._practices():
+        for entry, mask in cat.entries:
             n = (mask & found).bit_count()
             if n:
                 out.append(
@@ -1115,15 +1300,31 @@ class Analytics:
 
     # -- precedents
 
+    def _build_sentences(self) -> SentenceIndex:
+        return SentenceIndex(self.corpus())
+
     def sentence_index(self) -> SentenceIndex:
-        return self._cached("sentences", lambda: SentenceIndex(self.corpus()))
+        """The sentence index for precedents (maybe of an earlier generation)."""
+        return self._latest("sentences", self._build_sentences)[0]
 
     def precedents(self, rid: str, limit: int = MAX_LISTED) -> dict | None:
-        """Precedent wording of every sentence of report ``rid`` (None if unknown)."""
-        if rid not in self.metas():
+        """Precedent wording of every sentence of report ``rid`` (None if unknown).
+
+        From a stale sentence index when it knows the report, leaving out the
+        reports removed since; else from one that knows it, waiting for it.
+        """
+        metas = self.metas()
+        if rid not in metas:
             return None
-        index = self.sentence_index()
+
+        def removed(index: SentenceIndex) -> set[str]:
+            return index.position.keys() - metas.keys()
+
+        def usable(index) -> bool:
+            return rid in index.position and len(removed(index)) <= self.STALE_REMOVED_MAX
+
+        index, version = self._latest("sentences", self._build_sentences, usable)
         return self._lru(
-            self._precedents, (rid, limit), self.PRECEDENT_CACHE,
-            lambda: index.precedents(rid, limit),
+            self._precedents, (version, rid, limit), self.PRECEDENT_CACHE,
+            lambda: index.precedents(rid, limit, removed(index)),
         )  # fmt: skip

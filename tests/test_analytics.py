@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import random
 import re
+import threading
 from html import unescape
 
 import flask
@@ -20,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import analytics as an
+from indexer import store
 from indexer.analysis import fold
 from indexer.analytics import (
     Analytics,
@@ -42,6 +45,7 @@ from indexer.analytics import (
     trend,
 )
 from indexer.cli import cli
+from indexer.errors import SearchTimeout
 from indexer.query import Filters
 from indexer.search import Engine
 from webui import create_app
@@ -106,15 +110,59 @@ def copied_index(tmp_path):
 @pytest.fixture
 def seed_analytics(seed_index):
     engine = Engine(seed_index)
-    yield Analytics(engine)
+    a = Analytics(engine)
+    yield a
+    assert a.wait_idle(60)
     engine.close()
 
 
 @pytest.fixture
 def copied(copied_index):
     engine = Engine(copied_index)
-    yield Analytics(engine)
+    a = Analytics(engine)
+    yield a
+    assert a.wait_idle(60)
     engine.close()
+
+
+class Gate:
+    """Stands in for a function of :mod:`indexer.analytics` that a build calls: counts
+    the calls, holds each one until ``opened`` is set, raises ``fail`` once if given."""
+
+    def __init__(self, func) -> None:
+        self.func = func
+        self.calls = 0
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+        self.fail: BaseException | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            self.calls += 1
+            fail, self.fail = self.fail, None
+        self.entered.set()
+        if not self.opened.wait(60):
+            raise RuntimeError("gate never opened")
+        if fail is not None:
+            raise fail
+        return self.func(*args, **kwargs)
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """``gate(name)`` puts a :class:`Gate` in place of ``indexer.analytics.<name>``."""
+    gates: list[Gate] = []
+
+    def install(name: str) -> Gate:
+        g = Gate(getattr(an, name))
+        monkeypatch.setattr(an, name, g)
+        gates.append(g)
+        return g
+
+    yield install
+    for g in gates:
+        g.opened.set()
 
 
 def rid_of(a: Analytics, township: str) -> str:
@@ -386,11 +434,175 @@ def test_precedents_of_an_unknown_report_is_none(copied):
 
 def test_precedents_are_cached_per_generation(copied, copied_index):
     first = copied.sentence_index()
-    assert copied.sentence_index() is first
+    assert copied.sentence_index() is first and not copied.stale("sentences")
     build_index(copied_index, [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县")])
-    assert copied.sentence_index() is not first
+    # served at once from the earlier generation while rebuilt in the background
+    assert copied.sentence_index() is first and copied.stale("sentences")
+    assert copied.wait_idle(60)
+    assert copied.sentence_index() is not first and not copied.stale("sentences")
     data = copied.precedents(rid_of(copied, "丁镇"))
     assert sentence_of(data, "宪法宣传周")["matches"][0]["township"] == "戊镇"
+    assert copied.build_info("sentences")["builds"] == 2
+
+
+# ---------------------------------------------------------------- served stale while rebuilt
+
+#: a report whose source sorts first: every other report's bit moves up by one
+GENG = make_report(
+    "aaa.txt", ["成立“法律明白人”调解队伍，化解纠纷二十件。"], township="庚镇", county="中县"
+)
+
+
+def practice(entries: list[dict], name: str) -> dict:
+    return next(e for e in entries if e["name"] == name)
+
+
+def test_after_a_commit_the_earlier_catalogue_is_served_while_rebuilt(copied, copied_index, gate):
+    before = copied.practices()
+    assert practice(before, "法律明白人")["reports"] == 2  # 甲镇 and 乙镇
+    yi = {"township": ["乙镇"]}
+    facet = copied.practice_facet("法律明白人", yi)
+    assert [(p["name"], p["reports"]) for p in facet] == [("法律明白人", 1)]
+    held = gate("collect_practices")
+    build_index(copied_index, [GENG])
+
+    assert copied.practices() == before and copied.stale("practices")
+    # the stale masks meet the query's reports through the stale bit map, so 乙镇
+    # (another bit since 庚镇 came first) still counts, and 庚镇 (no bit yet) does not
+    assert copied.practice_facet("法律明白人", yi) == facet
+    assert copied.practice_facet("法律明白人", {"township": ["庚镇"]}) == []
+    assert held.entered.wait(60)
+    assert copied.build_info("practices")["building"]
+
+    held.opened.set()
+    assert copied.wait_idle(60)
+    assert not copied.stale("practices") and held.calls == 1
+    assert practice(copied.practices(), "法律明白人")["reports"] == 3
+    assert copied.practice_facet("法律明白人", yi) == facet
+    geng = copied.practice_facet("法律明白人", {"township": ["庚镇"]})
+    assert [(p["name"], p["reports"]) for p in geng] == [("法律明白人", 1)]
+
+
+def test_one_background_build_for_concurrent_callers(copied, copied_index, gate):
+    before = copied.practices()
+    held = gate("collect_practices")
+    build_index(copied_index, [GENG])
+    results: list = []
+
+    def call():
+        results.append((copied.practices(), copied.practice_facet("法律明白人")))
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)  # none waited for the build
+    assert len(results) == 8 and all(r[0] == before for r in results)
+    assert held.entered.wait(60)
+    held.opened.set()
+    assert copied.wait_idle(60)
+    copied.practices()
+    copied.practice_facet("法律明白人")
+    assert held.calls == 1 and copied.build_info("practices")["builds"] == 2
+
+
+def test_the_first_build_is_waited_for_once(copied, gate):
+    held = gate("collect_practices")
+    results: list = []
+    threads = [
+        threading.Thread(target=lambda: results.append(copied.practices())) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    assert held.entered.wait(60)
+    assert not results  # nothing to serve before the first build
+    held.opened.set()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 4 and all(r == results[0] for r in results) and results[0]
+    assert held.calls == 1 and not copied.stale("practices")
+
+
+def test_after_a_commit_the_earlier_sentence_index_is_served_while_rebuilt(
+    copied, copied_index, gate
+):
+    ding = rid_of(copied, "丁镇")
+    before = copied.precedents(ding)
+    held = gate("SentenceIndex")
+    build_index(copied_index, [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县")])
+    assert copied.precedents(ding) == before and copied.stale("sentences")
+    held.opened.set()
+    assert copied.wait_idle(60)
+    after = copied.precedents(ding)
+    assert sentence_of(after, "宪法宣传周")["matches"][0]["township"] == "戊镇"
+    assert held.calls == 1
+
+
+def test_precedents_of_a_new_report_wait_for_an_index_that_knows_it(copied, copied_index, gate):
+    ding = rid_of(copied, "丁镇")
+    before = copied.precedents(ding)
+    held = gate("SentenceIndex")
+    build_index(
+        copied_index,
+        [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县", date="2024-05-01")],
+    )
+    wu = rid_of(copied, "戊镇")
+    results: list = []
+    waiting = threading.Thread(target=lambda: results.append(copied.precedents(wu)))
+    waiting.start()
+    assert held.entered.wait(60)
+    assert waiting.is_alive()  # the stale index does not know 戊镇: it waits for one that does
+    assert copied.precedents(ding) == before  # while reports it knows are answered at once
+    held.opened.set()
+    waiting.join(60)
+    (data,) = results
+    s = sentence_of(data, "宪法宣传周")
+    assert s["precedent"] == "other" and s["count"] == 1
+    assert [(m["id"], m["precedent"]) for m in s["matches"]] == [(ding, True)]
+    assert held.calls == 1 and not copied.stale("sentences")
+    assert data == copied.precedents(wu)
+
+
+def test_a_stale_sentence_index_leaves_out_removed_reports(copied, copied_index, gate):
+    jia, yi = rid_of(copied, "甲镇"), rid_of(copied, "乙镇")
+    assert sentence_of(copied.precedents(yi), "周排查月研判")["matches"][0]["id"] == jia
+    held = gate("SentenceIndex")
+    with store.write_session(copied_index) as w:
+        w.delete_report(jia)
+    stale = copied.precedents(yi)
+    assert copied.stale("sentences")
+    ids = {m["id"] for p in stale["passages"] for s in p["sentences"] for m in s["matches"]}
+    assert jia not in ids
+    assert stale["total"]["reports"] == 0 and stale["rules"]["reports_indexed"] == 3
+    held.opened.set()
+    assert copied.wait_idle(60)
+    assert not copied.stale("sentences")
+    assert copied.precedents(yi) == stale  # what the rebuilt index says too
+
+
+def test_a_failed_background_build_keeps_the_earlier_one_and_is_retried(
+    copied, copied_index, gate, caplog
+):
+    before = copied.practices()
+    held = gate("collect_practices")
+    held.fail = SearchTimeout("search stopped after 5.0 s")
+    held.opened.set()
+    build_index(copied_index, [GENG])
+    with caplog.at_level(logging.ERROR, logger="indexer.analytics"):
+        assert copied.practices() == before
+        assert copied.wait_idle(60)
+    info = copied.build_info("practices")
+    assert info["stale"] and info["error"] == "search stopped after 5.0 s"
+    (record,) = [r for r in caplog.records if r.name == "indexer.analytics"]
+    assert "rebuilding the practices failed" in record.getMessage()
+    assert "search stopped after 5.0 s" in record.getMessage()
+
+    assert copied.practices() == before  # still served; this call starts another build
+    assert copied.wait_idle(60)
+    info = copied.build_info("practices")
+    assert not info["stale"] and info["error"] is None and held.calls == 2
+    assert practice(copied.practices(), "法律明白人")["reports"] == 3
 
 
 # ---------------------------------------------------------------- the seeds
