@@ -170,6 +170,12 @@ def segment(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def words(text: str) -> list[str]:
+    """The words of :func:`segment` without their offsets (faster: for indexing)."""
+    match = _PUNCT_OR_SPACE.match
+    return [w.lower() for w in _jieba().lcut(text) if not (w.isspace() or match(w))]
+
+
 class WordTokenizer(Tokenizer):
     """jieba words with sequential positions (phrase queries work) and true offsets."""
 
@@ -202,7 +208,7 @@ class Analyzed:
 def analyze(report) -> Analyzed:
     """The jieba words of a report's passages (joined by line breaks)."""
     text = "\n".join(p.text for p in report.passages)
-    return Analyzed([w for w, _, _ in segment(text)])
+    return Analyzed(words(text))
 
 
 def word_analyzer() -> WordTokenizer:

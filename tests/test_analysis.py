@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.analysis import _FOLD, WordTokenizer, fold, fold_map, fold_points, segment
+from indexer.analysis import _FOLD, WordTokenizer, fold, fold_map, fold_points, segment, words
 
 TEXT = "2023年以来，落实好乡镇“一支队伍管执法”，全面落实“谁执法谁普法”责任制（试行）。"
 
@@ -23,6 +23,11 @@ def test_user_dictionary_keeps_named_practices_whole():
     assert "一支队伍管执法" in words
     assert "谁执法谁普法" in words
     assert [w for w, _, _ in segment("培养法律明白人")][-1] == "法律明白人"
+
+
+def test_words_are_the_words_of_segment():
+    text = TEXT + " 美湖镇 ABC 2023 年度\n　谁执法谁普法。"
+    assert words(text) == [w for w, _, _ in segment(text)]
 
 
 def test_punctuation_is_not_a_word():
