@@ -8,6 +8,8 @@ files are gone. One bad file fails alone; every good file is still committed.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -24,8 +26,11 @@ from .pipeline import file_sha256, load_report
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 #: parse in worker processes when at least this many files changed
 PARALLEL_MIN_FILES = 8
-#: write the index with several processes (one segment each) from this many files
+#: from this many files, worker processes parse and write a segment each
 PARALLEL_WRITE_MIN_FILES = 100
+#: at most this many worker processes
+MAX_WORKERS = 4
+CRASHED = "the process reading it crashed (out of memory, or a bug in a reader library)"
 
 
 @dataclass
@@ -102,7 +107,7 @@ def _parse_alone(path: str) -> tuple[Report, Analyzed] | str:
         with ProcessPoolExecutor(max_workers=1) as pool:
             return pool.submit(_parse, path).result()
     except BrokenProcessPool:
-        return "the process reading it crashed (out of memory, or a bug in a reader library)"
+        return CRASHED
 
 
 def _parse_all(paths: list[str], progress: Callable[[str], None] | None):
@@ -148,11 +153,7 @@ def index_paths(
     """
     files, missing = discover(paths)
     summary = IndexSummary(failed=list(missing))
-    cpus = os.cpu_count() or 1
-    procs = min(cpus, 4) if len(files) >= PARALLEL_WRITE_MIN_FILES and cpus > 1 else 1
-    session = store.write_session(
-        index_dir, rebuild=rebuild, timeout=lock_timeout, procs=procs, on_wait=on_wait
-    )
+    session = store.write_session(index_dir, rebuild=rebuild, timeout=lock_timeout, on_wait=on_wait)
     with session as w:
         rid_of_source = {m["source"]: rid for rid, m in w.reports.items()}
         todo: list[tuple[str, str]] = []  # (source, rid)
@@ -181,17 +182,32 @@ def index_paths(
                 continue
             todo.append((source, rid))
         rids = dict(todo)
-        for source, result in _parse_all([s for s, _ in todo], progress):
-            if isinstance(result, str):
-                summary.failed.append((source, result))
-                w.record_failure(source, source, shas[source], result)
-                continue
-            report, analyzed = result
+
+        def failed(source: str, reason: str) -> None:
+            summary.failed.append((source, reason))
+            w.record_failure(source, source, shas[source], reason)
+
+        def replaced(source: str) -> None:
             old = rid_of_source.get(source)
             if old is not None and old != rids[source]:
                 w.delete_report(old)
-            w.add_report(report, rids[source], os.path.abspath(source), analyzed)
             summary.indexed.append(source)
+
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if len(todo) >= PARALLEL_WRITE_MIN_FILES and workers > 1:
+            redo = _write_in_workers(w, todo, workers, failed, replaced, progress)
+        else:
+            redo = [s for s, _ in todo]
+        for source, result in _parse_all(redo, progress):
+            if isinstance(result, str):
+                failed(source, result)
+                continue
+            report, analyzed = result
+            w.add_report(report, rids[source], os.path.abspath(source), analyzed)
+            replaced(source)
+        order = {source: i for i, (source, _) in enumerate(todo)}
+        summary.indexed.sort(key=order.__getitem__)
+        summary.failed.sort(key=lambda f: order.get(f[0], -1))
         if prune:
             for rid, meta in list(w.reports.items()):
                 if not Path(meta["path"]).exists():
@@ -199,3 +215,129 @@ def index_paths(
                     summary.pruned.append(meta["source"])
         summary.total_reports = len(w.reports)
     return summary
+
+
+# ---------------------------------------------------------------- parallel writing
+
+
+def _segment_worker(target: str, jobs, out) -> None:
+    """Parse the files taken from ``jobs`` and write them into a segment of this process's own.
+
+    Tells the session through the connection ``out`` (synchronously, so that
+    nothing sent is lost if the process dies): ``("start", source)`` before
+    each file, then ``("done", source, meta)`` or ``("failed", source,
+    reason)``, and at the end ``("segment", segment)`` (None when nothing was
+    written) or ``("error", message)``.
+    """
+    builder = None
+    try:
+        builder = store.SegmentBuilder(target)
+        while (job := jobs.get()) is not None:
+            source, rid = job
+            out.send(("start", source))
+            parsed = _parse(source)
+            if isinstance(parsed, str):
+                out.send(("failed", source, parsed))
+                continue
+            report, analyzed = parsed
+            meta = builder.add_report(report, rid, os.path.abspath(source), analyzed)
+            out.send(("done", source, meta))
+        out.send(("segment", builder.finish()))
+    except BaseException as exc:  # noqa: BLE001 - reported to the session, which redoes the files
+        out.send(("error", f"{type(exc).__name__}: {exc}"))
+        if builder is not None:
+            builder.cancel()
+    finally:
+        out.close()
+
+
+def _write_in_workers(
+    w: store.Writer,
+    todo: list[tuple[str, str]],
+    workers: int,
+    failed: Callable[[str, str], None],
+    replaced: Callable[[str], None],
+    progress: Callable[[str], None] | None,
+) -> list[str]:
+    """Index ``todo`` in worker processes that each parse files and write one segment.
+
+    The session adopts every finished segment and commits them together.
+    Returns the files to do again in this process: those of a worker that
+    died or failed before finishing its segment, and any no worker took. The
+    file a worker was reading when it died is recorded as failed instead.
+    """
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else None)
+    jobs = ctx.Queue()
+    pipes = [ctx.Pipe(duplex=False) for _ in range(workers)]
+    procs = [
+        ctx.Process(target=_segment_worker, args=(str(w.target), jobs, send), daemon=True)
+        for _, send in pipes
+    ]
+    rids = dict(todo)
+    reading: dict[int, str | None] = dict.fromkeys(range(workers))
+    written: dict[int, list[tuple[str, dict]]] = {i: [] for i in range(workers)}
+    finished: dict[int, bool] = {}  # worker → whether its segment was adopted
+    settled: set[str] = set()  # files indexed or failed
+
+    def handle(me: int, msg) -> None:
+        kind, *rest = msg
+        if kind == "start":
+            reading[me] = rest[0]
+        elif kind == "done":
+            written[me].append((rest[0], rest[1]))
+            reading[me] = None
+        elif kind == "failed":
+            source, reason = rest
+            failed(source, reason)
+            settled.add(source)
+            reading[me] = None
+            if progress:
+                progress(source)
+        elif kind == "segment":
+            if rest[0] is not None:
+                w.adopt(rest[0])
+            for source, meta in written[me]:
+                w.added_elsewhere(rids[source], meta, meta["path"])
+                replaced(source)
+                settled.add(source)
+                if progress:
+                    progress(source)
+            finished[me] = True
+        else:  # "error": the worker's segment is lost
+            finished[me] = False
+
+    try:
+        for p in procs:
+            p.start()
+        for _, send in pipes:
+            send.close()  # the workers hold the sending ends: EOF when one ends
+        # queued after the workers forked: the queue's feeding thread is this process's only
+        for item in todo:
+            jobs.put(item)
+        for _ in procs:
+            jobs.put(None)
+        open_ends = {recv: i for i, (recv, _) in enumerate(pipes)}
+        while open_ends:
+            for recv in multiprocessing.connection.wait(list(open_ends)):
+                me = open_ends[recv]
+                try:
+                    handle(me, recv.recv())
+                except EOFError:  # the worker is gone; all it sent has been read
+                    del open_ends[recv]
+                    finished.setdefault(me, False)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+            p.join()
+        for recv, _ in pipes:
+            recv.close()
+        jobs.cancel_join_thread()  # items left for dead workers must not block the exit
+        jobs.close()
+    for i, ok in finished.items():
+        if not ok and reading[i] is not None and reading[i] not in settled:
+            failed(reading[i], CRASHED)
+            settled.add(reading[i])
+            if progress:
+                progress(reading[i])
+    return [source for source, _ in todo if source not in settled]

@@ -46,7 +46,7 @@ from . import store
 from .analysis import fold, fold_map, segment
 from .errors import IndexStoreError, QueryError, SearchTimeout
 from .model import SECTION_KEYS, SECTION_LABELS
-from .query import FILTER_FIELDS, And, Filters, Not, Or, Query, Term, parse
+from .query import FILTER_FIELDS, And, Filters, Not, Or, Query, Term, parse, shown
 
 MODES = ("exact", "words")
 SORTS = ("relevance", "date")
@@ -474,7 +474,7 @@ class Engine:
         """
         t0 = time.perf_counter()
         if sort not in SORTS:
-            raise QueryError(f"unknown sort '{sort}' (use relevance or date)")
+            raise QueryError(f"unknown sort '{shown(sort)}' (use relevance or date)")
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if not 1 <= page <= MAX_PAGE:
@@ -495,11 +495,11 @@ class Engine:
     def parse(q: str, filters: dict[str, list[str]] | None = None, mode: str = "exact") -> Query:
         """Check ``mode`` and parse ``q`` with the extra ``filters`` (QueryError if bad)."""
         if mode not in MODES:
-            raise QueryError(f"unknown mode '{mode}' (use exact or words)")
+            raise QueryError(f"unknown mode '{shown(mode)}' (use exact or words)")
         flt = Filters()
         for name, values in (filters or {}).items():
             if name not in FILTER_FIELDS:
-                raise QueryError(f"unknown filter '{name}'")
+                raise QueryError(f"unknown filter '{shown(name)}'")
             for value in values or []:
                 flt.add(name, str(value))
         return parse(q, flt)
@@ -707,10 +707,10 @@ def _assemble(
     else:
         order = np.lexsort((v.src_rank[hits], -v.date_rank[hits]))
     start = (page - 1) * per_page
-    shown = hits[order[start : start + per_page]]
+    on_page = hits[order[start : start + per_page]]
 
     reports_json = []
-    for r in shown.tolist():
+    for r in on_page.tolist():
         dl.check()
         rid = v.rep_rid[r]
         m = v.reports[rid]

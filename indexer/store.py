@@ -62,6 +62,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
+from whoosh.writing import SegmentWriter
 
 from .analysis import ANALYZER_VERSION, Analyzed, WordTokenizer, analyze, fold_points, segment
 from .errors import IndexLocked, IndexStoreError, SchemaMismatch
@@ -446,15 +447,53 @@ def report_meta(report: Report, rid: str, path: str) -> dict:
     return meta
 
 
+def report_documents(report: Report, rid: str, path: str, analyzed: Analyzed | None = None):
+    """The report's metadata and the two Whoosh documents that store it."""
+    meta = report_meta(report, rid, path)
+    analyzed = analyzed or analyze(report)
+    passages = [[p.id, p.section, p.heading, p.path, p.text] for p in report.passages]
+    return meta, (
+        {"kind": "r", "uid": f"r:{rid}", "rid": rid, "meta": json.dumps(meta, ensure_ascii=False)},
+        {"kind": "t", "uid": f"t:{rid}", "rid": rid, "passages": passages, "words": analyzed.words},
+    )
+
+
+class _SessionWriter(SegmentWriter):
+    """A segment writer whose commit also lists segments written by other processes.
+
+    :class:`SegmentBuilder` processes write whole segments into the same
+    directory; they become part of the index in this writer's one TOC
+    commit, so a run commits all or nothing.
+    """
+
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self.adopted: list = []
+
+    def commit(self, mergetype=None, optimize=None, merge=None):
+        self._check_state()
+        segments = self._merge_segments(mergetype, optimize, merge)
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments + self.adopted)
+        self._finish()
+
+
 class Writer:
     """Adds and removes reports inside one write session (see :func:`write_session`)."""
 
-    def __init__(self, whoosh_writer, existing: dict[str, dict], failed: dict[str, dict]) -> None:
+    def __init__(
+        self, whoosh_writer, existing: dict[str, dict], failed: dict[str, dict], target: Path
+    ) -> None:
         self._w = whoosh_writer
         #: report id → stored metadata of every report in the index
         self.reports: dict[str, dict] = existing
         #: absolute path → {"path", "source", "sha256", "reason"} of files that failed
         self.failed: dict[str, dict] = failed
+        #: the directory being written (the index, or the sibling of a rebuild)
+        self.target = target
 
     def add_report(
         self, report: Report, rid: str, path: str, analyzed: Analyzed | None = None
@@ -465,22 +504,27 @@ class Writer:
         """
         if rid in self.reports:
             self.delete_report(rid)
-        meta = report_meta(report, rid, path)
-        analyzed = analyzed or analyze(report)
-        passages = [[p.id, p.section, p.heading, p.path, p.text] for p in report.passages]
-        w = self._w
-        w.add_document(kind="r", uid=f"r:{rid}", rid=rid, meta=json.dumps(meta, ensure_ascii=False))
-        w.add_document(
-            kind="t",
-            uid=f"t:{rid}",
-            rid=rid,
-            passages=passages,
-            words=analyzed.words,
-        )
+        meta, docs = report_documents(report, rid, path, analyzed)
+        for doc in docs:
+            self._w.add_document(**doc)
+        self._added(rid, meta, path)
+
+    def added_elsewhere(self, rid: str, meta: dict, path: str) -> None:
+        """Record a report that a :class:`SegmentBuilder` wrote (replacing any older copy)."""
+        if rid in self.reports:
+            self.delete_report(rid)
+        self._added(rid, meta, path)
+
+    def adopt(self, segment) -> None:
+        """Make a segment written by a :class:`SegmentBuilder` part of this commit."""
+        self._w.adopted.append(segment)
+
+    def _added(self, rid: str, meta: dict, path: str) -> None:
         self.reports[rid] = meta
         self.failed.pop(os.path.abspath(path), None)
 
     def delete_report(self, rid: str) -> None:
+        """Delete the report from the segments that existed when the session began."""
         self._w.delete_by_term("rid", rid)
         self.reports.pop(rid, None)
 
@@ -488,6 +532,53 @@ class Writer:
         """Remember that the file at ``path`` could not be indexed (for ``fazhi check``)."""
         path = os.path.abspath(path)
         self.failed[path] = {"path": path, "source": source, "sha256": sha256, "reason": reason}
+
+
+class _BuilderStorage(FileStorage):
+    """Temporary files in a directory of this process's own.
+
+    Whoosh's writers share ``MAIN.tmp`` and remove it when they finish,
+    which would pull it from under the session's writer.
+    """
+
+    def temp_storage(self, name=None):
+        return super().temp_storage(f"{INDEX_NAME}.{os.getpid()}.tmp")
+
+
+class SegmentBuilder:
+    """Writes reports into a segment of its own, in a process other than the session's.
+
+    The session (which holds the lock) adopts the finished segment with
+    :meth:`Writer.adopt`; until it commits, the segment is not part of the
+    index, and the files of one never adopted are removed by the commit.
+    """
+
+    def __init__(self, target: str | Path) -> None:
+        ix = windex.FileIndex(_BuilderStorage(str(target)), indexname=INDEX_NAME)
+        self._w = SegmentWriter(ix, _lk=False, limitmb=256)
+
+    def add_report(self, report: Report, rid: str, path: str, analyzed: Analyzed) -> dict:
+        """Write the report's documents; its metadata for the session."""
+        meta, docs = report_documents(report, rid, path, analyzed)
+        for doc in docs:
+            self._w.add_document(**doc)
+        return meta
+
+    def finish(self):
+        """The finished segment (picklable), or None when nothing was added."""
+        if not self._w._added:
+            self._w.cancel()
+            return None
+        segment = self._w._finalize_segment()
+        self._w._finish()
+        return segment
+
+    def cancel(self) -> None:
+        """Drop what was written (best effort: the session's commit removes the rest)."""
+        try:
+            self._w.cancel()
+        except Exception:  # noqa: BLE001, S110 - already failing
+            pass
 
 
 def _read_reports(ix) -> dict[str, dict]:
@@ -527,7 +618,6 @@ def write_session(
     *,
     rebuild: bool = False,
     timeout: float = LOCK_TIMEOUT,
-    procs: int = 1,
     on_wait: Callable[[], None] | None = None,
 ) -> Iterator[Writer]:
     """The one way to change the index: commit on success, cancel on error.
@@ -567,9 +657,10 @@ def write_session(
             except CORRUPTION_ERRORS + (OSError,) as exc:
                 raise _corrupt(index_dir, exc) from exc
             failed = read_failed(index_dir)
-        ww = ix.writer(**_writer_options(procs))
+        # the session holds the lock itself (``_lk=False``)
+        ww = _SessionWriter(ix, limitmb=256, _lk=False)
         try:
-            yield Writer(ww, existing, failed)
+            yield Writer(ww, existing, failed, target)
         except BaseException:
             ww.cancel()
             if fresh:
@@ -591,23 +682,6 @@ def write_session(
             raise
     finally:
         lock.release()
-
-
-def _writer_options(procs: int) -> dict:
-    """Several writer processes for big batches, each writing its own segment.
-
-    The session holds the lock itself (``_lk=False``); the sub-writers get
-    their own arguments, as Whoosh passes ``_lk`` to them on its own.
-    """
-    if procs > 1:
-        return {
-            "procs": procs,
-            "multisegment": True,
-            "limitmb": 256,
-            "_lk": False,
-            "subargs": {"limitmb": 256},
-        }
-    return {"limitmb": 256, "_lk": False}
 
 
 _RENAME_EXCHANGE = 2

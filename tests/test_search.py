@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import grams as grams_mod
-from indexer import search as search_mod
 from indexer.analysis import fold
 from indexer.errors import QueryError
 from indexer.search import Engine, snippet
@@ -248,3 +247,18 @@ def test_seeds_every_substring_of_random_passages_is_found(seed_index):
             continue
         res = e.search(f'"{sub}"', per_page=100)
         assert meta["id"] in {r["id"] for r in res["reports"]}, sub
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"mode": "a\nb"}, "unknown mode 'a b' (use exact or words)"),
+        ({"sort": "x\r\ny"}, "unknown sort 'x  y' (use relevance or date)"),
+        ({"filters": {"to\nwn": ["x"]}}, "unknown filter 'to wn'"),
+    ],
+)
+def test_bad_options_are_named_on_one_line(synthetic_index, kwargs, message):
+    """Regression: a line break in a mode, sort or filter name broke the one-line message."""
+    with pytest.raises(QueryError) as info:
+        Engine(synthetic_index).search("依法", **kwargs)
+    assert info.value.user_message() == message

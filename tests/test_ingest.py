@@ -1,0 +1,110 @@
+"""Ingestion with worker processes that parse files and write a segment each."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer import Engine, ingest, store
+from indexer.ingest import CRASHED, index_paths
+
+from conftest import CORPUS
+
+QUERIES = ["依法行政", "一支队伍管执法", "法", "普法 -执法", "法治政府 OR 枫桥经验"]
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """The five seeds and, for each, a copy with one sentence of its own (ten reports)."""
+    out = tmp_path / "corpus"
+    out.mkdir()
+    for i, seed in enumerate(sorted(CORPUS.glob("*.txt")) + sorted(CORPUS.glob("*.md"))):
+        shutil.copy(seed, out / seed.name)
+        text = seed.read_text(encoding="utf-8")
+        (out / f"copy-{i}{seed.suffix}").write_text(
+            text + f"\n\n本年度第{i}号独有句子用于区分副本。\n", encoding="utf-8"
+        )
+    return out
+
+
+def parallel(monkeypatch, on: bool) -> None:
+    monkeypatch.setattr(ingest, "PARALLEL_WRITE_MIN_FILES", 2 if on else 10**9)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
+def answers(index_dir: Path) -> tuple:
+    engine = Engine(index_dir)
+    reports = [{k: v for k, v in m.items() if k != "path"} for m in engine.reports()]
+    found = {
+        q: [(r["id"], [p["id"] for p in r["passages"]])
+            for r in engine.search(q, per_page=100)["reports"]]  # fmt: skip
+        for q in QUERIES
+    }
+    engine.close()
+    return reports, found
+
+
+def test_workers_index_what_one_process_does(corpus, tmp_path, monkeypatch):
+    parallel(monkeypatch, False)
+    one = index_paths([corpus], tmp_path / "one")
+    parallel(monkeypatch, True)
+    many = index_paths([corpus], tmp_path / "many")
+    assert many.indexed == one.indexed and len(many.indexed) == 10
+    assert many.total_reports == 10 and not many.failed
+    assert answers(tmp_path / "many") == answers(tmp_path / "one")
+    # two workers, one segment each, committed together
+    ix = store.open_index(tmp_path / "many")
+    with ix.reader() as reader:
+        assert len(list(reader.leaf_readers())) == 2
+
+
+def test_workers_replace_changed_files_and_keep_the_rest(corpus, tmp_path, monkeypatch):
+    parallel(monkeypatch, True)
+    index_dir = tmp_path / "index"
+    index_paths([corpus], index_dir)
+    changed = sorted(corpus.glob("copy-*"))
+    for f in changed:
+        f.write_text(f.read_text(encoding="utf-8") + "\n新增一句“区块链存证平台”建设。\n", "utf-8")
+    summary = index_paths([corpus], index_dir)
+    assert sorted(summary.indexed) == sorted(str(f) for f in changed)
+    assert len(summary.unchanged) == 5 and summary.total_reports == 10
+    engine = Engine(index_dir)
+    assert len(engine.reports()) == 10
+    hits = engine.search("区块链存证平台", per_page=100)["reports"]
+    assert sorted(r["source"] for r in hits) == sorted(str(f) for f in changed)
+
+
+def test_a_worker_that_dies_fails_only_the_file_it_was_reading(corpus, tmp_path, monkeypatch):
+    parallel(monkeypatch, True)
+    bad = corpus / "copy-2.txt"
+    real = ingest._parse
+
+    def parse(path):
+        if path == str(bad):
+            os._exit(3)  # a crash in a reader library: the worker process is gone
+        return real(path)
+
+    monkeypatch.setattr(ingest, "_parse", parse)
+    summary = index_paths([corpus], tmp_path / "index")
+    assert summary.failed == [(str(bad), CRASHED)]
+    assert summary.total_reports == 9 and len(summary.indexed) == 9
+    assert len(Engine(tmp_path / "index").reports()) == 9
+    # what the dead worker had written is redone: nothing else is missing
+    assert str(bad) not in summary.indexed
+
+
+def test_a_segment_that_cannot_be_finished_is_redone_here(corpus, tmp_path, monkeypatch):
+    parallel(monkeypatch, True)
+
+    def broken(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.SegmentBuilder, "finish", broken)
+    summary = index_paths([corpus], tmp_path / "index")
+    assert not summary.failed and summary.total_reports == 10
+    assert len(Engine(tmp_path / "index").reports()) == 10
+    # nothing the workers wrote is left behind
+    assert not store.leftovers(tmp_path / "index")
