@@ -26,7 +26,13 @@ def test_user_dictionary_keeps_named_practices_whole():
 
 
 def test_words_are_the_words_of_segment():
-    text = TEXT + " 美湖镇 ABC 2023 年度\n　谁执法谁普法。"
+    text = TEXT + " 美湖镇 ABC 2023 年度\n　谁执法谁普法。①★"
+    assert words(text) == [w for w, _, _ in segment(text)]
+    assert words(text + text) == [w for w, _, _ in segment(text + text)]  # remembered runs
+
+
+@given(st.text(alphabet="依法行政执队伍管乡镇美湖，。、（）“”0123 aB-_.%\n\u3000①★", max_size=60))
+def test_words_agree_with_segment_on_any_text(text):
     assert words(text) == [w for w, _, _ in segment(text)]
 
 
