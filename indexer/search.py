@@ -31,6 +31,7 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import re
 import threading
 import time
 from bisect import bisect_right
@@ -170,7 +171,8 @@ class _Column:
         tally = self._tally(selected)
         found = np.flatnonzero(tally)
         found = found[np.lexsort((self._rank[found], -tally[found]))]
-        return [(self.labels[c], int(tally[c])) for c in found.tolist()]
+        labels = self.labels
+        return list(zip([labels[c] for c in found.tolist()], tally[found].tolist(), strict=True))
 
 
 class _View:
@@ -755,17 +757,17 @@ def _facets_json(counts: dict, flt: Filters) -> dict:
     year and section as value → count. Selected values that match nothing are
     listed with a count of 0, after the others."""
 
-    def with_selected(ranked: list[tuple], selected: list[str], make) -> list[dict]:
-        out = [make(value, n) for value, n in ranked]
-        present = {e["value"] for e in out}
-        missing = sorted({v for v in selected if v not in present}, key=str)
-        return out + [make((v, None) if make is township else v, 0) for v in missing]
-
-    def township(value, n):
-        return {"value": value[0], "county": value[1], "count": n}
-
-    def plain(value, n):
-        return {"value": value, "count": n}
+    def with_selected(ranked: list[tuple], selected: list[str], pairs: bool) -> list[dict]:
+        if pairs:  # (township, county)
+            out = [{"value": t, "county": c, "count": n} for (t, c), n in ranked]
+        else:
+            out = [{"value": v, "count": n} for v, n in ranked]
+        if selected:
+            present = {e["value"] for e in out}
+            for v in sorted({v for v in selected if v not in present}, key=str):
+                out.append({"value": v, "county": None, "count": 0} if pairs else
+                           {"value": v, "count": 0})  # fmt: skip
+        return out
 
     year = [{"value": y, "count": n} for y, n in counts["year"].items()]
     for lo, hi in flt.year:
@@ -777,11 +779,11 @@ def _facets_json(counts: dict, flt: Filters) -> dict:
         if counts["section"].get(k) or k in flt.section
     ]
     return {
-        "township": with_selected(counts["township"], flt.township, township),
+        "township": with_selected(counts["township"], flt.township, True),
         "year": sorted(year, key=lambda e: -e["value"]),
         "section": section,
-        "province": with_selected(counts["province"], flt.province, plain),
-        "county": with_selected(counts["county"], flt.county, plain),
+        "province": with_selected(counts["province"], flt.province, False),
+        "county": with_selected(counts["county"], flt.county, False),
     }
 
 
@@ -819,17 +821,26 @@ def highlight(
     ``spans``: :func:`mark_spans` of ``text``, if the caller has them already.
     """
     end = len(text) if end is None else end
+    # most passages hold nothing to escape
+    escape = html.escape if _HTML_SPECIAL.search(text, start, end) else _same
     out = []
     pos = start
     for a, b in mark_spans(text, marks) if spans is None else spans:
         a, b = max(a, start), min(b, end)
         if a >= b:
             continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        out.append(escape(text[pos:a]))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
         pos = b
-    out.append(html.escape(text[pos:end]))
+    out.append(escape(text[pos:end]))
     return "".join(out)
+
+
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def snippet(text: str, marks: list[str], width: int = SNIPPET_CHARS) -> str:
