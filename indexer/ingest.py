@@ -8,9 +8,11 @@ files are gone. One bad file fails alone; every good file is still committed.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -110,7 +112,45 @@ def _parse_alone(path: str) -> tuple[Report, Analyzed] | str:
         return CRASHED
 
 
-def _parse_all(paths: list[str], progress: Callable[[str], None] | None):
+def _die_with(parent: int) -> None:
+    """Worker initializer: the worker is killed when the indexer dies (Linux).
+
+    Forked before the write lock is taken, it would otherwise outlive a killed
+    indexer, holding its output open.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)  # the indexer died before the signal was armed
+
+
+def _parse_early(files: list[Path]) -> tuple[ProcessPoolExecutor, dict] | None:
+    """For a few files, start parsing them in a worker process at once.
+
+    Loading the word segmenter takes about two seconds; this way it happens
+    while the indexer waits for the lock and reads the index. Files that turn
+    out to be unchanged are parsed for nothing, which is cheap for a few.
+    """
+    if not 0 < len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        return None
+    pool = ProcessPoolExecutor(max_workers=1, initializer=_die_with, initargs=(os.getpid(),))
+    return pool, {str(f): pool.submit(_parse, str(f)) for f in files}
+
+
+def _parse_all(paths: list[str], progress: Callable[[str], None] | None, early=None):
+    if early is not None:
+        for path in paths:
+            future = early.get(path)
+            try:
+                result = future.result() if future is not None else _parse(path)
+            except BrokenProcessPool:
+                result = _parse_alone(path)
+            yield path, result
+            if progress:
+                progress(path)
+        return
     done = 0
     if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
         try:
@@ -153,6 +193,17 @@ def index_paths(
     """
     files, missing = discover(paths)
     summary = IndexSummary(failed=list(missing))
+    early = _parse_early(files)
+    try:
+        _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on_wait,
+               early[1] if early else None)  # fmt: skip
+    finally:
+        if early:
+            early[0].shutdown(wait=True, cancel_futures=True)
+    return summary
+
+
+def _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on_wait, early):
     session = store.write_session(index_dir, rebuild=rebuild, timeout=lock_timeout, on_wait=on_wait)
     with session as w:
         rid_of_source = {m["source"]: rid for rid, m in w.reports.items()}
@@ -198,7 +249,7 @@ def index_paths(
             redo = _write_in_workers(w, todo, workers, failed, replaced, progress)
         else:
             redo = [s for s, _ in todo]
-        for source, result in _parse_all(redo, progress):
+        for source, result in _parse_all(redo, progress, early):
             if isinstance(result, str):
                 failed(source, result)
                 continue
@@ -214,7 +265,6 @@ def index_paths(
                     w.delete_report(rid)
                     summary.pruned.append(meta["source"])
         summary.total_reports = len(w.reports)
-    return summary
 
 
 # ---------------------------------------------------------------- parallel writing

@@ -276,14 +276,14 @@ _TOWNSHIP_AT_START = re.compile(
 )
 _TOWNSHIP_SUFFIX = re.compile(r"街道|镇|乡")
 #: characters a township name does not start with (我镇, 全乡, 各乡镇, 城乡…)
-_TOWNSHIP_STOP_START = frozenset(
-    "我全本各该每此其乡村县市区省和与及在对等到向从由为将把了的是个两"
-)
+_TOWNSHIP_STOP_START = frozenset("我全本各该每此其乡村县市区省和与及在对等到向从由为将把了的是个两")
 _TOWNSHIP_STOP_ANY = frozenset("治法")
 #: in an issuing body or title the name is anchored (“和平镇人民政府”, “城关镇…”),
 #: so only determiners and generic words are refused there
 _NAME_STOP_START = frozenset("我全本各该每此其")
-_GENERIC_STEMS = frozenset({"乡", "城", "村", "县", "市", "区", "省", "城乡", "乡镇", "村镇", "各乡"})
+_GENERIC_STEMS = frozenset(
+    {"乡", "城", "村", "县", "市", "区", "省", "城乡", "乡镇", "村镇", "各乡"}
+)
 
 
 def _township_in_name(name: str) -> str | None:

@@ -182,10 +182,12 @@ def test_killed_at_random_points_leaves_old_or_new_index(corpus, tmp_path):
 
 #: (step, patch run in the child before `fazhi index`, rebuild?, which index survives)
 KILL_POINTS = {
+    # the files are being parsed in a worker, which must die with the indexer
+    # (or `capture_output` would wait for it forever)
     "while parsing": (
-        "import indexer.ingest as m; orig = m.analyze\n"
-        "def hook(*a, **k):\n    die()\n"
-        "m.analyze = hook",
+        "import indexer.ingest as m; orig = m._parse_all\n"
+        "def hook(*a, **k):\n    die()\n    yield\n"
+        "m._parse_all = hook",
         False,
         "old",
     ),
