@@ -103,17 +103,22 @@ def _parse(path: str) -> tuple[Report, Analyzed] | str:
         )
 
 
+def _parse_here(path: str):
+    """:func:`_parse`, looked up when called (what a worker gets is this name)."""
+    return _parse(path)
+
+
 def _parse_alone(path: str) -> tuple[Report, Analyzed] | str:
     """:func:`_parse` in a process of its own, so that a crash fails this file only."""
     try:
         with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_parse, path).result()
+            return pool.submit(_parse_here, path).result()
     except BrokenProcessPool:
         return CRASHED
 
 
 def _die_with(parent: int) -> None:
-    """Worker initializer: the worker is killed when the indexer dies (Linux).
+    """In a worker: be killed when the indexer dies (Linux).
 
     Forked before the write lock is taken, it would otherwise outlive a killed
     indexer, holding its output open.
@@ -126,28 +131,65 @@ def _die_with(parent: int) -> None:
         os._exit(1)  # the indexer died before the signal was armed
 
 
-def _parse_early(files: list[Path]) -> tuple[ProcessPoolExecutor, dict] | None:
-    """For a few files, start parsing them in a worker process at once.
+class _EarlyParser:
+    """Parses a few files in a worker process started at once.
 
     Loading the word segmenter takes about two seconds; this way it happens
     while the indexer waits for the lock and reads the index. Files that turn
-    out to be unchanged are parsed for nothing, which is cheap for a few.
+    out to be unchanged are parsed for nothing, which is cheap for a few, and
+    :meth:`close` stops the worker without waiting for it.
     """
-    if not 0 < len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-        return None
-    pool = ProcessPoolExecutor(max_workers=1, initializer=_die_with, initargs=(os.getpid(),))
-    return pool, {str(f): pool.submit(_parse, str(f)) for f in files}
+
+    def __init__(self, files: list[Path]) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._paths = [str(f) for f in files]
+        self._proc = ctx.Process(
+            target=_parse_in_order, args=(self._paths, send, os.getpid()), daemon=True
+        )
+        self._proc.start()
+        send.close()
+        self._results: dict[str, object] = {}
+
+    @classmethod
+    def start(cls, files: list[Path]) -> _EarlyParser | None:
+        """One for a few files on a machine with a core to spare (and fork), else None."""
+        if not 0 < len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+            return None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        return cls(files)
+
+    def result(self, path: str):
+        """What :func:`_parse` gives for ``path`` (parsed here if the worker cannot)."""
+        while path not in self._results and path in self._paths:
+            try:
+                done, result = self._recv.recv()
+            except (EOFError, OSError):
+                break  # the worker died: the file it was reading fails alone below
+            self._results[done] = result
+        if path in self._results:
+            return self._results.pop(path)
+        return _parse_alone(path)
+
+    def close(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._recv.close()
+
+
+def _parse_in_order(paths: list[str], out, parent: int) -> None:
+    _die_with(parent)
+    for path in paths:
+        out.send((path, _parse(path)))
+    out.close()
 
 
 def _parse_all(paths: list[str], progress: Callable[[str], None] | None, early=None):
     if early is not None:
         for path in paths:
-            future = early.get(path)
-            try:
-                result = future.result() if future is not None else _parse(path)
-            except BrokenProcessPool:
-                result = _parse_alone(path)
-            yield path, result
+            yield path, early.result(path)
             if progress:
                 progress(path)
         return
@@ -155,7 +197,9 @@ def _parse_all(paths: list[str], progress: Callable[[str], None] | None, early=N
     if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
         try:
             with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
-                for path, result in zip(paths, pool.map(_parse, paths, chunksize=4), strict=True):
+                for path, result in zip(
+                    paths, pool.map(_parse_here, paths, chunksize=4), strict=True
+                ):
                     done += 1
                     yield path, result
                     if progress:
@@ -193,13 +237,12 @@ def index_paths(
     """
     files, missing = discover(paths)
     summary = IndexSummary(failed=list(missing))
-    early = _parse_early(files)
+    early = _EarlyParser.start(files)
     try:
-        _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on_wait,
-               early[1] if early else None)  # fmt: skip
+        _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on_wait, early)
     finally:
         if early:
-            early[0].shutdown(wait=True, cancel_futures=True)
+            early.close()
     return summary
 
 

@@ -39,8 +39,10 @@ def answers(index_dir: Path) -> tuple:
     engine = Engine(index_dir)
     reports = [{k: v for k, v in m.items() if k != "path"} for m in engine.reports()]
     found = {
-        q: [(r["id"], [p["id"] for p in r["passages"]])
-            for r in engine.search(q, per_page=100)["reports"]]  # fmt: skip
+        q: [
+            (r["id"], [p["id"] for p in r["passages"]])
+            for r in engine.search(q, per_page=100)["reports"]
+        ]  # fmt: skip
         for q in QUERIES
     }
     engine.close()
@@ -108,3 +110,28 @@ def test_a_segment_that_cannot_be_finished_is_redone_here(corpus, tmp_path, monk
     assert len(Engine(tmp_path / "index").reports()) == 10
     # nothing the workers wrote is left behind
     assert not store.leftovers(tmp_path / "index")
+
+
+def test_a_few_files_are_parsed_early_and_a_crash_fails_only_its_file(tmp_path, monkeypatch):
+    """Fewer than eight files: parsed by one worker started before the index is read."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = sorted(CORPUS.glob("*.txt"))[:3]
+    for seed in seeds:
+        shutil.copy(seed, corpus / seed.name)
+    bad = corpus / seeds[1].name
+    real = ingest._parse
+
+    def parse(path):
+        if path == str(bad):
+            os._exit(3)  # kills the early worker, then the process of its own
+        return real(path)
+
+    monkeypatch.setattr(ingest, "_parse", parse)
+    summary = index_paths([corpus], tmp_path / "index")
+    assert summary.failed == [(str(bad), CRASHED)]
+    assert summary.indexed == [str(corpus / seeds[0].name), str(corpus / seeds[2].name)]
+    # unchanged files: nothing to parse, the early worker is stopped
+    again = index_paths([corpus], tmp_path / "index")
+    assert len(again.unchanged) == 2 and again.failed == [(str(bad), CRASHED)]
