@@ -967,6 +967,13 @@ class _Slot:
     building: bool = False
     #: why the last build failed (None after a successful one)
     error: str | None = None
+    #: when the last build ended (time.monotonic) and how long it took (seconds)
+    ended: float | None = None
+    took: float = 0.0
+
+
+#: the clock that spaces background rebuilds
+_now = time.monotonic
 
 
 def _message(exc: BaseException) -> str:
@@ -1007,8 +1014,15 @@ class Analytics:
     #: a stale sentence index missing more reports than this is not used for precedents
     STALE_REMOVED_MAX = 100
 
-    def __init__(self, engine, lexicon: list[Practice] | None = None) -> None:
+    def __init__(
+        self, engine, lexicon: list[Practice] | None = None, *, rebuild_spacing: float = 0.0
+    ) -> None:
         self.engine = engine
+        #: a background rebuild starts only once this many times the last
+        #: build's duration has passed since it ended (0: at once). Under a
+        #: stream of commits this bounds the share of the processor that
+        #: rebuilds take from requests, at the price of staler analytics.
+        self.rebuild_spacing = rebuild_spacing
         self._lexicon = lexicon
         self._lock = threading.RLock()
         self._ready = threading.Condition(self._lock)  # a build of a slot ended
@@ -1068,7 +1082,7 @@ class Analytics:
                 slot = self._slots[name]
                 fresh = slot.generation == gen
                 if slot.version and (fresh or usable is None or usable(slot.value)):
-                    if not fresh and not slot.building:
+                    if not fresh and not slot.building and self._due(slot):
                         self._spawn(name, build)
                     return slot.value, slot.version
                 if not slot.building:
@@ -1076,6 +1090,12 @@ class Analytics:
                     break
                 self._ready.wait()
         return self._build(name, build)
+
+    def _due(self, slot: _Slot) -> bool:
+        """Whether a background rebuild of ``slot`` may start now (see ``rebuild_spacing``)."""
+        if self.rebuild_spacing <= 0 or slot.ended is None:
+            return True
+        return _now() - slot.ended >= self.rebuild_spacing * slot.took
 
     def _build(
         self, name: str, build: Callable[[], object], background: bool = False
@@ -1085,10 +1105,10 @@ class Analytics:
         In the background a failure is logged, not raised: the earlier value stays.
         """
         slot = self._slots[name]
+        t0 = time.perf_counter()
         try:
             # read first: the data a build reads is never older than its label
             gen = self._fresh()
-            t0 = time.perf_counter()
             value = build()
         except BaseException as exc:
             logged = background and isinstance(exc, Exception)
@@ -1102,6 +1122,8 @@ class Analytics:
                 )
             with self._ready:
                 slot.building, slot.error = False, _message(exc)
+                slot.ended = _now()
+                slot.took = time.perf_counter() - t0
                 self._ready.notify_all()
             if logged:
                 return None
@@ -1109,7 +1131,8 @@ class Analytics:
         with self._ready:
             slot.value, slot.generation, slot.building, slot.error = value, gen, False, None
             slot.version += 1
-            self.build_seconds[name] = round(time.perf_counter() - t0, 3)
+            slot.ended, slot.took = _now(), time.perf_counter() - t0
+            self.build_seconds[name] = round(slot.took, 3)
             self._ready.notify_all()
             return value, slot.version
 

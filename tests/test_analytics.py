@@ -1033,3 +1033,24 @@ def test_analytics_input_never_reaches_the_500_handler(client, exceptions, q, ex
         if r.status_code == 400 and url.startswith("/api/"):
             assert "\n" not in r.json["error"]
     assert exceptions == []
+
+
+def test_background_rebuilds_are_spaced_by_their_duration(copied_index, monkeypatch):
+    """With ``rebuild_spacing``, a commit soon after a build is served stale until
+    that many times the build's duration has passed (the clock is driven here)."""
+    now = [1000.0]
+    monkeypatch.setattr(an, "_now", lambda: now[0])
+    engine = Engine(copied_index)
+    a = Analytics(engine, rebuild_spacing=4.0)
+    first = a.sentence_index()
+    took = a._slots["sentences"].took
+    assert took > 0
+    build_index(copied_index, [GENG])
+    now[0] += 3.9 * took  # too soon: served stale, nothing started
+    assert a.sentence_index() is first and a.stale("sentences")
+    assert not a.build_info("sentences")["building"]
+    now[0] += 0.2 * took  # now due: one background build
+    assert a.sentence_index() is first
+    assert a.wait_idle(60)
+    assert a.sentence_index() is not first and not a.stale("sentences")
+    engine.close()

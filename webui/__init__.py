@@ -44,11 +44,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app.
 
     Config: ``INDEX_DIR`` (default: ``$FAZHI_INDEX`` or ``.fazhi/index``),
-    ``SEARCH_TIMEOUT`` (seconds per search, default 5; None for no limit).
+    ``SEARCH_TIMEOUT`` (seconds per search, default 5; None for no limit),
+    ``ANALYTICS_REBUILD_SPACING`` (default 4: after a commit, the practice
+    catalogue and the sentence index are rebuilt in the background no sooner
+    than 4 times their last build's duration after it ended; until then the
+    previous ones are served).
     """
     app = Flask(__name__)
     app.config.from_mapping(
-        INDEX_DIR=str(default_index_dir()), PER_PAGE=20, SEARCH_TIMEOUT=SEARCH_TIMEOUT
+        INDEX_DIR=str(default_index_dir()),
+        PER_PAGE=20,
+        SEARCH_TIMEOUT=SEARCH_TIMEOUT,
+        ANALYTICS_REBUILD_SPACING=4.0,
     )
     if config:
         app.config.update(config)

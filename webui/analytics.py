@@ -55,7 +55,9 @@ _QUERY_PARAMS = ("q", "mode", "sort", *FILTER_FIELDS)
 @bp.record_once
 def _attach(state) -> None:
     app = state.app
-    app.extensions[ANALYTICS] = Analytics(app.extensions[EXTENSION])
+    app.extensions[ANALYTICS] = Analytics(
+        app.extensions[EXTENSION], rebuild_spacing=app.config["ANALYTICS_REBUILD_SPACING"]
+    )
 
 
 def analytics() -> Analytics:
