@@ -58,18 +58,9 @@ class GramIndex:
     separators); ``lens``: the length of each passage.
     """
 
-    __slots__ = (
-        "n",
-        "codes",
-        "width",
-        "starts",
-        "bi_keys",
-        "bi_starts",
-        "bi_pos",
-        "uni_keys",
-        "uni_starts",
-        "uni_pids",
-    )
+    #: the arrays it holds
+    ARRAYS = ("starts", "bi_keys", "bi_starts", "bi_pos", "uni_keys", "uni_starts", "uni_pids")
+    __slots__ = ("n", "codes", "width", *ARRAYS)
 
     def __init__(self, points: np.ndarray, lens: np.ndarray) -> None:
         self.n = len(lens)
@@ -159,18 +150,7 @@ class GramIndex:
         return _dedup(pids).astype(np.uint32)
 
     def nbytes(self) -> int:
-        return sum(
-            getattr(self, name).nbytes
-            for name in (
-                "starts",
-                "bi_keys",
-                "bi_starts",
-                "bi_pos",
-                "uni_keys",
-                "uni_starts",
-                "uni_pids",
-            )  # fmt: skip
-        )
+        return sum(getattr(self, name).nbytes for name in self.ARRAYS)
 
 
 class SegmentGrams:
