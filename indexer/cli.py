@@ -33,8 +33,21 @@ def index_option(f):
     )(f)
 
 
+#: the filter options, gathered into one ``filters`` argument by :func:`filter_options`
+FILTER_OPTIONS = ("township", "county", "year", "section", "province")
+
+
 def filter_options(f):
-    """The search filters and mode, shared by every command that takes a query."""
+    """The search filters and mode, shared by every command that takes a query.
+
+    The command gets ``filters`` (option name → list of values) and ``mode``.
+    """
+
+    @functools.wraps(f)
+    def gathered(*args, **kwargs):
+        kwargs["filters"] = {name: list(kwargs.pop(name)) for name in FILTER_OPTIONS}
+        return f(*args, **kwargs)
+
     options = [
         click.option("--township", multiple=True, help="Only reports of this township (repeatable)."),
         click.option("--county", multiple=True, help="Only reports of this county (repeatable)."),
@@ -46,8 +59,8 @@ def filter_options(f):
                      help="exact: verbatim phrases; words: jieba words ranked by BM25."),
     ]  # fmt: skip
     for option in reversed(options):
-        f = option(f)
-    return f
+        gathered = option(gathered)
+    return gathered
 
 
 def _index_dir(value: Path | None) -> Path:
@@ -241,8 +254,7 @@ def _print_result(result: dict) -> None:
 @json_option
 @index_option
 @handle_errors
-def search(query, township, county, year, section, province, mode, sort, limit, page, batch,
-           as_json, index_dir) -> None:  # fmt: skip
+def search(query, filters, mode, sort, limit, page, batch, as_json, index_dir) -> None:
     """Search the index for QUERY.
 
     \b
@@ -254,13 +266,6 @@ def search(query, township, county, year, section, province, mode, sort, limit, 
     """
     from .search import Engine
 
-    filters = {
-        "township": list(township),
-        "county": list(county),
-        "year": list(year),
-        "section": list(section),
-        "province": list(province),
-    }
     with Engine(_index_dir(index_dir)) as engine:
         _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json)
 

@@ -44,8 +44,7 @@ def _engine(index_dir):
 @json_option
 @index_option
 @handle_errors
-def matrix(query, township, county, year, section, province, mode, as_csv, as_json,
-           index_dir) -> None:  # fmt: skip
+def matrix(query, filters, mode, as_csv, as_json, index_dir) -> None:
     """Township × year counts of the passages matching QUERY, with coverage and trend.
 
     Rows are townships (with county and province), columns report years,
@@ -55,13 +54,6 @@ def matrix(query, township, county, year, section, province, mode, as_csv, as_js
     """
     if as_csv and as_json:
         raise QueryError("give --csv or --json, not both")
-    filters = {
-        "township": list(township),
-        "county": list(county),
-        "year": list(year),
-        "section": list(section),
-        "province": list(province),
-    }
     with _engine(index_dir) as engine:
         m = Analytics(engine).matrix(query, {k: v for k, v in filters.items() if v}, mode)
     if as_json:

@@ -8,11 +8,9 @@ files are gone. One bad file fails alone; every good file is still committed.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import multiprocessing.connection
 import os
-import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -117,20 +115,6 @@ def _parse_alone(path: str) -> tuple[Report, Analyzed] | str:
         return CRASHED
 
 
-def _die_with(parent: int) -> None:
-    """In a worker: be killed when the indexer dies (Linux).
-
-    Forked before the write lock is taken, it would otherwise outlive a killed
-    indexer, holding its output open.
-    """
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:
-        os._exit(1)  # the indexer died before the signal was armed
-
-
 class _EarlyParser:
     """Parses a few files in a worker process started at once.
 
@@ -180,7 +164,9 @@ class _EarlyParser:
 
 
 def _parse_in_order(paths: list[str], out, parent: int) -> None:
-    _die_with(parent)
+    # forked before the write lock is taken, so not bound to the indexer by the
+    # lock's fork hook: without this it would outlive a killed indexer
+    store.die_with(parent)
     for path in paths:
         out.send((path, _parse(path)))
     out.close()

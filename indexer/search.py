@@ -323,19 +323,31 @@ class _View:
 
     # -- filters
 
-    def report_mask(self, flt: Filters, skip: str | None = None) -> np.ndarray:
-        """Live reports that pass the place and year filters (all but ``skip``)."""
-        ok = self.rep_alive.copy()
+    def filter_masks(self, flt: Filters) -> dict[str, np.ndarray]:
+        """For each place or year filter given: the reports that pass it."""
+        out = {}
         for name in _PLACE_FIELDS:
             values = getattr(flt, name)
-            if values and name != skip:
-                ok &= self.cols[name].mask(values)
-        if flt.year and skip != "year":
-            known = self.cols["year"].codes >= 0
+            if values:
+                out[name] = self.cols[name].mask(values)
+        if flt.year:
             in_range = np.zeros(self.n_reports, dtype=bool)
             for lo, hi in flt.year:
                 in_range |= (self.year >= lo) & (self.year <= hi)
-            ok &= known & in_range
+            out["year"] = in_range & (self.cols["year"].codes >= 0)
+        return out
+
+    def report_mask(
+        self, flt: Filters, skip: str | None = None, masks: dict | None = None
+    ) -> np.ndarray:
+        """Live reports that pass the place and year filters (all but ``skip``).
+
+        ``masks``: :meth:`filter_masks` of ``flt``, if the caller has them already.
+        """
+        ok = self.rep_alive.copy()
+        for name, passed in (self.filter_masks(flt) if masks is None else masks).items():
+            if name != skip:
+                ok &= passed
         return ok
 
     # -- exact term lookup
@@ -565,7 +577,7 @@ def _match(
     matches = _eval_exact(expr, v, {}, dl)
     dl.check()
     marks = [t.folded for t in Query(query.text, expr, query.filters).terms()]
-    found = np.unique(v.p_rep[matches])
+    found = np.flatnonzero(np.bincount(v.p_rep[matches], minlength=v.n_reports))
     rscore = np.zeros(v.n_reports)
     for rid, score in _bm25(v, marks, {v.rep_rid[r] for r in found.tolist()}, dl).items():
         if rid is not None:
@@ -682,11 +694,12 @@ def _assemble(
     dl.check()
 
     # facet counts: each facet counts within the other filters
-    base = v.report_mask(flt)
+    masks = v.filter_masks(flt)
+    base = v.report_mask(flt, masks=masks)
     facets: dict[str, dict] = {}
     for name, column in (("township", "township_county"), ("province", "province"),
                          ("year", "year"), ("county", "county")):  # fmt: skip
-        selected = has_sec & v.report_mask(flt, skip=name)
+        selected = has_sec & v.report_mask(flt, skip=name, masks=masks)
         col = v.cols[column]
         facets[name] = col.counts(selected) if name == "year" else col.ranked(selected)
     counted = base[reps]

@@ -276,6 +276,16 @@ def _prctl():
         return None
 
 
+def die_with(parent: int) -> None:
+    """In a child process: be killed when ``parent`` dies (Linux; elsewhere nothing)."""
+    prctl = _prctl()
+    if prctl is None:
+        return
+    prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+
 def _install_fork_hook() -> None:
     """Make children forked while a lock is held drop it and die with this process.
 
@@ -285,7 +295,6 @@ def _install_fork_hook() -> None:
     """
     if _fork_hook:
         return
-    prctl = _prctl()
 
     def before() -> None:
         _fork_parent[0] = os.getpid()
@@ -299,10 +308,7 @@ def _install_fork_hook() -> None:
             except OSError:
                 pass
         _held_locks.clear()
-        if prctl is not None:
-            prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-            if os.getppid() != _fork_parent[0]:
-                os._exit(1)  # the indexer died before the signal was armed
+        die_with(_fork_parent[0])
 
     os.register_at_fork(before=before, after_in_child=after_in_child)
     _fork_hook.append(True)
