@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,29 @@ if os.environ.get("CI"):
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 ARTIFACTS = ROOT / "test-artifacts"
+#: the bundled seed reports (text files)
+SEEDS = sorted(CORPUS.glob("*.txt"))
+
+
+def short_seeds(dst: Path, chars: int = 1200) -> Path:
+    """The five seed reports, cut to ``chars`` characters each, in a new directory ``dst``
+    (for tests where the index matters, not the text)."""
+    dst.mkdir()
+    for seed in SEEDS:
+        (dst / seed.name).write_text(seed.read_text(encoding="utf-8")[:chars], "utf-8")
+    return dst
+
+
+@contextmanager
+def web_app(index_dir: Path, **config):
+    """The web app on ``index_dir`` (TESTING on), its engine closed afterwards."""
+    from webui import create_app
+
+    app = create_app({"INDEX_DIR": str(index_dir), "TESTING": True, **config})
+    try:
+        yield app
+    finally:
+        app.extensions["fazhi"].close()
 
 
 def make_report(

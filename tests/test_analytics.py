@@ -50,7 +50,7 @@ from indexer.query import Filters
 from indexer.search import Engine
 from webui import create_app
 
-from conftest import build_index, make_report
+from conftest import build_index, make_report, web_app
 
 # ---------------------------------------------------------------- fixtures
 
@@ -740,9 +740,8 @@ def test_cli_precedents_of_an_unknown_report_fails_in_one_line(runner, copied_in
 
 @pytest.fixture
 def app(copied_index):
-    app = create_app({"INDEX_DIR": str(copied_index), "TESTING": True})
-    yield app
-    app.extensions["fazhi"].close()
+    with web_app(copied_index) as app:
+        yield app
 
 
 @pytest.fixture
@@ -752,9 +751,8 @@ def client(app):
 
 @pytest.fixture
 def seed_client(seed_index):
-    app = create_app({"INDEX_DIR": str(seed_index), "TESTING": True})
-    yield app.test_client()
-    app.extensions["fazhi"].close()
+    with web_app(seed_index) as app:
+        yield app.test_client()
 
 
 @pytest.fixture

@@ -21,19 +21,12 @@ from indexer.errors import IndexStoreError
 from indexer.ingest import index_paths
 from indexer.search import Engine
 
-from conftest import CORPUS
-
-SEEDS = sorted(CORPUS.glob("*.txt"))
+from conftest import SEEDS, short_seeds
 
 
 @pytest.fixture
 def corpus(tmp_path) -> Path:
-    """The five seed reports, shortened (the index matters here, not the text)."""
-    dst = tmp_path / "corpus"
-    dst.mkdir()
-    for seed in SEEDS:
-        (dst / seed.name).write_text(seed.read_text(encoding="utf-8")[:1200], "utf-8")
-    return dst
+    return short_seeds(tmp_path / "corpus")
 
 
 def write_extra(corpus: Path) -> Path:

@@ -25,14 +25,13 @@ from indexer.ingest import index_paths
 from indexer.search import Engine
 from webui import create_app
 
-from conftest import CORPUS, ROOT
+from conftest import ROOT, SEEDS, short_seeds
 
 FAZHI = [
     sys.executable,
     "-c",
     "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
 ]
-SEEDS = sorted(CORPUS.glob("*.txt"))
 
 
 def add_reports(corpus: Path, start: int, n: int) -> None:
@@ -46,11 +45,7 @@ def add_reports(corpus: Path, start: int, n: int) -> None:
 
 @pytest.fixture
 def corpus(tmp_path) -> Path:
-    dst = tmp_path / "corpus"
-    dst.mkdir()
-    for seed in SEEDS:
-        (dst / seed.name).write_text(seed.read_text(encoding="utf-8")[:1200], "utf-8")
-    return dst
+    return short_seeds(tmp_path / "corpus")
 
 
 @pytest.mark.slow

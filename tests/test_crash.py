@@ -29,7 +29,7 @@ from indexer.ingest import index_paths
 from indexer.pipeline import file_sha256
 from indexer.search import Engine
 
-from conftest import CORPUS, ROOT
+from conftest import ROOT, SEEDS, short_seeds
 
 #: `fazhi` in a child process (the package need not be installed)
 FAZHI = [
@@ -37,7 +37,6 @@ FAZHI = [
     "-c",
     "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
 ]
-SEEDS = sorted(CORPUS.glob("*.txt"))
 #: characters kept of each seed report: its title, metadata and first parts
 #: (what matters here is the index, not the text; Whoosh commits take time per term)
 SEED_CHARS = 1200
@@ -56,12 +55,7 @@ def write_extras(corpus: Path, n: int, tag: str = "") -> list[Path]:
 
 @pytest.fixture
 def corpus(tmp_path) -> Path:
-    """The five seed reports, shortened."""
-    dst = tmp_path / "corpus"
-    dst.mkdir()
-    for seed in SEEDS:
-        (dst / seed.name).write_text(seed.read_text(encoding="utf-8")[:SEED_CHARS], "utf-8")
-    return dst
+    return short_seeds(tmp_path / "corpus", SEED_CHARS)
 
 
 def spawn(*args, env: dict | None = None) -> subprocess.Popen:

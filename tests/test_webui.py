@@ -16,16 +16,15 @@ from indexer.search import Engine
 from webui import SECURITY_HEADERS, citation, create_app
 from webui.params import search_within
 
-from conftest import build_index, make_report
+from conftest import build_index, make_report, web_app
 
 RAW_SCRIPT = "<script>alert"
 
 
 @pytest.fixture
 def app(synthetic_index):
-    app = create_app({"INDEX_DIR": str(synthetic_index), "TESTING": True})
-    yield app
-    app.extensions["fazhi"].close()
+    with web_app(synthetic_index) as app:
+        yield app
 
 
 @pytest.fixture
