@@ -241,8 +241,7 @@ class _View:
             )
         self.n_passages = n_passages
         self.n_reports = len(self.rep_rid)
-        self.rep_first = np.append(np.concatenate(firsts) if firsts else [], n_passages)
-        self.rep_first = self.rep_first.astype(np.int64)
+        self.rep_first = np.concatenate([*firsts, [n_passages]]).astype(np.int64)
         self.p_n = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int32)
         self.p_section = np.concatenate(sections) if sections else np.zeros(0, dtype=np.uint8)
         self.p_rep = np.repeat(np.arange(self.n_reports, dtype=np.int32), np.diff(self.rep_first))
