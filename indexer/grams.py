@@ -16,9 +16,12 @@ word segmentation, and cost a few array operations per gram.
 
 The tables are built from the folded text with sorts over whole arrays (no
 Python loop per character): a segment of 10,000 reports (41 M characters)
-takes a few seconds, once, when a reader first meets the segment. Characters
-get dense codes ``0..V-1`` (ascending code point); the key of a bigram
-``(a, b)`` is ``a * V + b``.
+takes a few seconds, once, when the indexer writes the segment (see
+:mod:`indexer.segfile`, which stores the arrays for readers to memory-map).
+Characters get dense codes ``0..V-1`` (ascending code point, the block's
+``alphabet``); the key of a bigram ``(a, b)`` is ``a * V + b``. Arrays use the
+narrowest type that holds their values: keys and offsets 32 bits, the
+passages of a character 16 bits when a block has at most 65,536 passages.
 """
 
 from __future__ import annotations
@@ -31,14 +34,29 @@ _EMPTY = np.zeros(0, dtype=np.uint32)
 BLOCK_CHARS = 4_000_000
 
 
-def _csr(pairs: np.ndarray, low_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted ``key << low_bits | value`` → (distinct keys, starts, values)."""
+def _narrow(values: np.ndarray, bound: int) -> np.ndarray:
+    """``values`` (all below ``bound``) as 16, 32 or 64-bit unsigned integers."""
+    for dtype in (np.uint16, np.uint32):
+        if bound <= np.iinfo(dtype).max + 1:
+            return values.astype(dtype)
+    return values.astype(np.uint64)
+
+
+def _csr(
+    pairs: np.ndarray, low_bits: int, key_bound: int, value_bound: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted ``key << low_bits | value`` → (distinct keys, starts, values), each narrowed."""
     keys = pairs >> np.uint64(low_bits)
-    values = (pairs & np.uint64((1 << low_bits) - 1)).astype(np.uint32)
+    values = _narrow(pairs & np.uint64((1 << low_bits) - 1), value_bound)
     first = np.ones(len(keys), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     at = np.flatnonzero(first)
-    return keys[at], np.append(at, len(keys)).astype(np.int64), values
+    starts = np.append(at, len(keys))
+    return (
+        _narrow(keys[at], max(key_bound, 1 << 17)),
+        _narrow(starts, max(len(keys) + 1, 1 << 17)),
+        values,
+    )
 
 
 def _dedup(sorted_pairs: np.ndarray) -> np.ndarray:
@@ -59,14 +77,16 @@ class GramIndex:
     """
 
     #: the arrays it holds
-    ARRAYS = ("starts", "bi_keys", "bi_starts", "bi_pos", "uni_keys", "uni_starts", "uni_pids")
-    __slots__ = ("n", "codes", "width", *ARRAYS)
+    ARRAYS = (
+        "alphabet", "starts", "bi_keys", "bi_starts", "bi_pos", "uni_keys", "uni_starts", "uni_pids",
+    )  # fmt: skip
+    __slots__ = ("n", "width", *ARRAYS)
 
     def __init__(self, points: np.ndarray, lens: np.ndarray) -> None:
         self.n = len(lens)
         lens = lens.astype(np.int64)
         alphabet = np.flatnonzero(np.bincount(points)) if len(points) else _EMPTY
-        self.codes = {c: i for i, c in enumerate(alphabet.tolist())}
+        self.alphabet = alphabet.astype(np.uint32)
         width = self.width = len(alphabet)
         table = np.zeros(int(alphabet[-1]) + 1 if width else 1, dtype=np.uint64)
         table[alphabet] = np.arange(width, dtype=np.uint64)
@@ -88,16 +108,46 @@ class GramIndex:
         pairs = (keys << np.uint64(pos_bits)) | pos[:-1][same]
         del keys, same
         pairs.sort()
-        self.bi_keys, self.bi_starts, self.bi_pos = _csr(pairs, pos_bits)
+        self.bi_keys, self.bi_starts, self.bi_pos = _csr(
+            pairs, pos_bits, width * width, 1 << 32
+        )  # positions stay 32-bit: a term's hits are offset and compared as such
         del pairs, pos
         # unigrams: distinct (character, passage), passages ascending per character
         pid_bits = _bits(self.n)
         pairs = (coded << np.uint64(pid_bits)) | pid
         del coded, pid
         pairs.sort()
-        self.uni_keys, self.uni_starts, self.uni_pids = _csr(_dedup(pairs), pid_bits)
+        self.uni_keys, self.uni_starts, self.uni_pids = _csr(_dedup(pairs), pid_bits, width, self.n)
+
+    @classmethod
+    def from_arrays(cls, n: int, arrays: dict[str, np.ndarray]) -> GramIndex:
+        """A block from the arrays :meth:`arrays` gave (e.g. memory-mapped from a file)."""
+        missing = set(cls.ARRAYS) - set(arrays)
+        if missing:
+            raise ValueError(f"gram block lacks {sorted(missing)}")
+        block = cls.__new__(cls)
+        block.n = n
+        for name in cls.ARRAYS:
+            setattr(block, name, arrays[name])
+        block.width = len(block.alphabet)
+        if len(block.starts) != n + 1:
+            raise ValueError(f"gram block of {n} passages has {len(block.starts) - 1}")
+        return block
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self.ARRAYS}
 
     # -- lookup
+
+    def _codes(self, term: str) -> list[int] | None:
+        """The block's codes of the term's characters; None if one does not occur."""
+        if not self.width:
+            return None
+        points = np.fromiter(map(ord, term), dtype=np.uint32, count=len(term))
+        at = np.minimum(np.searchsorted(self.alphabet, points), self.width - 1)
+        if (self.alphabet[at] != points).any():
+            return None
+        return at.tolist()
 
     @staticmethod
     def _slice(keys, starts, values, key: int) -> np.ndarray:
@@ -108,8 +158,8 @@ class GramIndex:
 
     def positions(self, term: str) -> np.ndarray:
         """Ascending start positions of every occurrence of a folded term (2+ characters)."""
-        codes = [self.codes.get(ord(ch)) for ch in term]
-        if len(codes) < 2 or None in codes:
+        codes = self._codes(term) if len(term) >= 2 else None
+        if codes is None:
             return _EMPTY
         k = len(codes)
         offsets = list(range(0, k - 1, 2))
@@ -139,10 +189,10 @@ class GramIndex:
         if not term:
             return _EMPTY
         if len(term) == 1:
-            code = self.codes.get(ord(term))
-            if code is None:
+            codes = self._codes(term)
+            if codes is None:
                 return _EMPTY
-            return self._slice(self.uni_keys, self.uni_starts, self.uni_pids, code)
+            return self._slice(self.uni_keys, self.uni_starts, self.uni_pids, codes[0])
         at = self.positions(term)
         if not len(at):
             return _EMPTY
@@ -161,6 +211,17 @@ class SegmentGrams:
     """
 
     __slots__ = ("blocks", "n")
+
+    @classmethod
+    def from_blocks(cls, n: int, blocks: list[tuple[int, GramIndex]]) -> SegmentGrams:
+        """Grams of ``n`` passages held by ``blocks`` (first passage, block), in order."""
+        grams = cls.__new__(cls)
+        grams.n = n
+        grams.blocks = blocks
+        ends = [lo + block.n for lo, block in blocks]
+        if [lo for lo, _ in blocks] != [0, *ends[:-1]] or (ends[-1] if ends else 0) != n:
+            raise ValueError(f"gram blocks do not cover passages 0-{n - 1} in order")
+        return grams
 
     def __init__(self, points: np.ndarray, lens: np.ndarray, block_chars: int | None = None):
         block_chars = block_chars or BLOCK_CHARS

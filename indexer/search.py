@@ -181,8 +181,8 @@ class _View:
     Reports are numbered across segments (``r``), passages too (``g``); each
     report's passages are ``rep_first[r]:rep_first[r + 1]``. ``alive`` marks
     the passages (``rep_alive`` the reports) not deleted since their segment
-    was read. Per segment, the gram index of exact search stays in memory
-    (:class:`~indexer.store.SegmentData`, shared between generations).
+    was written. Per segment, the gram index of exact search is mapped from
+    its file (:class:`~indexer.store.SegmentData`, shared between generations).
     """
 
     def __init__(self, ix, cache: dict[str, store.SegmentData]) -> None:
@@ -207,7 +207,7 @@ class _View:
                 sid = store.segment_id(segreader)
                 data = cache.get(sid)
                 if data is None:
-                    data = cache[sid] = store.read_segment(segreader)
+                    data = cache[sid] = store.load_segment(self.folder, segreader)
                 used.add(sid)
                 self.segs.append(data)
                 self.doc_offsets.append(offset)
@@ -229,12 +229,12 @@ class _View:
                 sections.append(data.p_section)
                 n_passages += len(data.p_n)
         except store.CORRUPTION_ERRORS + (OSError,) as exc:
-            self.reader.close()
+            self._drop_reader()
             raise store._corrupt(Path(ix.storage.folder), exc) from exc
         for sid in set(cache) - used:
             del cache[sid]
         if set(self.loc) != set(self.reports):
-            self.reader.close()
+            self._drop_reader()
             odd = sorted(set(self.loc) ^ set(self.reports))
             raise store._corrupt(
                 Path(ix.storage.folder), ValueError(f"reports without text or metadata: {odd}")
@@ -273,11 +273,15 @@ class _View:
     def close(self) -> None:
         self.reader.close()
 
-    def __del__(self) -> None:
-        # a replaced view is dropped when the last request using it is done
-        reader = getattr(self, "reader", None)
+    def _drop_reader(self) -> None:
+        reader, self.reader = self.reader, None
         if reader is not None:
             reader.close()
+
+    def __del__(self) -> None:
+        # a replaced view is dropped when the last request using it is done
+        if getattr(self, "reader", None) is not None:
+            self._drop_reader()
 
     # -- reports and passages
 

@@ -5,10 +5,11 @@ plain data (dicts, lists, :class:`SegmentData`), never Whoosh objects.
 
 Layout: one Whoosh document per report (``kind="r"``, metadata and outline as
 JSON) and one with its passages and jieba words (``kind="t"``). The character
-grams of exact search are not Whoosh postings: a reader builds them per
-segment in numpy arrays from the stored passages (:mod:`indexer.grams`),
-which costs far less than writing them would. Beside the Whoosh files,
-``fazhi.json`` records the schema and analyzer versions and ``failed.json``
+grams of exact search are not Whoosh postings: the writer builds them per
+segment in numpy arrays (:mod:`indexer.grams`) and stores them, with the
+per-passage columns and the reports' metadata, in a file of the segment's
+own (``MAIN_<id>.fzs``, :mod:`indexer.segfile`) that readers memory-map.
+Beside the Whoosh files, ``fazhi.json`` records the schema and analyzer versions and ``failed.json``
 the files the last runs could not index, with the reason.
 
 Failure model (the index is derived data: it can always be rebuilt from the
@@ -29,9 +30,14 @@ corpus, and ``fazhi check`` says when it should be):
   the process dies, so a killed indexer never leaves a stale lock. Processes
   forked during a session (parsing workers, Whoosh's writer processes) close
   their copy of the lock and die with the indexer.
-* Readers never memory-map index files: a file truncated or replaced under a
+* Readers never memory-map Whoosh's files: one truncated or replaced under a
   running server gives a Python error (reported as a corrupt index), not a
-  ``SIGBUS`` that kills the process.
+  ``SIGBUS`` that kills the process. They do map the ``.fzs`` files, which
+  are written once, before the commit that lists their segment, and never
+  changed: a later commit only unlinks them, which leaves existing mappings
+  intact. A ``.fzs`` file truncated before it is opened is refused on open
+  (its header records its size); only tampering with one already mapped
+  could end the process.
 """
 
 from __future__ import annotations
@@ -64,13 +70,14 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from .analysis import ANALYZER_VERSION, Analyzed, WordTokenizer, analyze, fold_points, segment
+from . import segfile
+from .analysis import ANALYZER_VERSION, Analyzed, WordTokenizer, analyze, segment
 from .errors import IndexLocked, IndexStoreError, SchemaMismatch
-from .grams import SegmentGrams
-from .model import SECTION_KEYS, Report
+from .model import Report
+from .segfile import SegmentData
 
 #: Bump when the schema or the way documents are laid out changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VERSION_FILE = "fazhi.json"
 #: Files that failed to index: ``[{"path", "source", "sha256", "reason"}]``.
 FAILED_FILE = "failed.json"
@@ -489,7 +496,9 @@ class _SessionWriter(SegmentWriter):
         self._check_state()
         segments = self._merge_segments(mergetype, optimize, merge)
         if self._added:
-            segments.append(self._finalize_segment())
+            segment = self._finalize_segment()
+            segfile.write(self.storage, self.schema, segment)
+            segments.append(segment)
         else:
             self._close_segment()
         self._commit_toc(segments + self.adopted)
@@ -585,6 +594,7 @@ class SegmentBuilder:
             self._w.cancel()
             return None
         segment = self._w._finalize_segment()
+        segfile.write(self._w.storage, self._w.schema, segment)
         self._w._finish()
         return segment
 
@@ -674,6 +684,8 @@ def write_session(
                 with storage.guard():
                     ix = _open_ix(storage)
                     existing = _read_reports(ix)
+                for seg in ix._segments():
+                    segfile.check_size(segfile.path_for(index_dir, seg.segment_id()))
             except CORRUPTION_ERRORS + (OSError,) as exc:
                 raise _corrupt(index_dir, exc) from exc
             failed = read_failed(index_dir)
@@ -837,10 +849,13 @@ def _verify_segment(storage, schema, seg, out: Verification, kinds: dict, texts:
     try:
         n = reader.doc_count_all()
         scorable = [name for name in reader.indexed_field_names() if schema[name].scorable]
+        text_docs: list[tuple[int, str, int]] = []  # docnum, rid, passages of each text doc
         for docnum in range(n):
             fields = reader.stored_fields(docnum)  # deleted documents are read too
             for name in scorable:
                 reader.doc_field_length(docnum, name)
+            if fields.get("kind") == "t":
+                text_docs.append((docnum, fields["rid"], len(fields["passages"])))
             if reader.is_deleted(docnum):
                 continue
             out.documents += 1
@@ -860,8 +875,20 @@ def _verify_segment(storage, schema, seg, out: Verification, kinds: dict, texts:
                     f"({len(ids)} read, {df} expected, documents 0-{n - 1})"
                 )
             out.postings += df
+        _verify_segment_file(Path(storage.folder), seg.segment_id(), text_docs)
     finally:
         reader.close()
+
+
+def _verify_segment_file(folder: Path, sid: str, text_docs: list[tuple[int, str, int]]) -> None:
+    """The segment's ``.fzs`` file is intact and lists the segment's text documents."""
+    path = segfile.path_for(folder, sid)
+    data = segfile.load(path)
+    if not segfile.checksum_ok(path):
+        raise ValueError(f"{path.name}: checksum mismatch")
+    counts = np.diff(np.asarray(data.first, dtype=np.int64)).tolist()
+    if list(zip(data.text_local, data.rids, counts, strict=True)) != text_docs:
+        raise ValueError(f"{path.name} does not list the segment's passages")
 
 
 def _posting_ids(terms, fmt, name: str, term: bytes, info) -> list[int]:
@@ -887,58 +914,13 @@ def _posting_ids(terms, fmt, name: str, term: bytes, info) -> list[int]:
 # ---------------------------------------------------------------- snapshots
 
 
-@dataclass
-class SegmentData:
-    """What search keeps in memory of one Whoosh segment's live documents.
-
-    Segments never change once written (only deletions are added later), so
-    this is read once per segment and reused across commits. Passage text is
-    not kept: exact search uses the gram index, and display text is read
-    from the stored fields for the passages shown.
-    """
-
-    metas: dict[str, tuple[int, dict]] = field(default_factory=dict)  # rid → (docnum, meta)
-    rids: list[str] = field(default_factory=list)  # one per text document, local order
-    text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
-    first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
-    p_n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    #: section of each passage as an index into ``SECTION_KEYS``
-    p_section: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
-    grams: SegmentGrams | None = None
-
-
 def segment_id(segreader) -> str:
     return segreader.segment().segment_id()
 
 
-def read_segment(segreader) -> SegmentData:
-    """Read the stored fields of one segment reader's documents and index their grams."""
-    data = SegmentData()
-    texts: list[str] = []
-    numbers: list[int] = []
-    sections: list[int] = []
-    code = {key: i for i, key in enumerate(SECTION_KEYS)}
-    other = code["other"]
-    for docnum, f in segreader.iter_docs():
-        rid, kind = f["rid"], f.get("kind")
-        if kind == "r":
-            data.metas[rid] = (docnum, json.loads(f["meta"]))
-            continue
-        if kind != "t":
-            continue
-        data.rids.append(rid)
-        data.text_local.append(docnum)
-        for n, section, _heading, _path, text in f["passages"]:
-            texts.append(text)
-            numbers.append(n)
-            sections.append(code.get(section, other))
-        data.first.append(len(numbers))
-    data.p_n = np.array(numbers, dtype=np.int32)
-    data.p_section = np.array(sections, dtype=np.uint8)
-    points, lens = fold_points(texts)
-    del texts
-    data.grams = SegmentGrams(points, lens)
-    return data
+def load_segment(folder: str | Path, segreader) -> SegmentData:
+    """The memory-mapped data the indexer wrote for a segment of the index at ``folder``."""
+    return segfile.load(segfile.path_for(folder, segment_id(segreader)))
 
 
 def stored_passages(reader, docnum: int) -> list[list]:

@@ -96,6 +96,52 @@ def test_truncated_index_file_is_detected_and_rebuilt(
     assert res.exit_code == 0, res.output
 
 
+@pytest.mark.parametrize("damage", ["truncated", "missing"])
+def test_damaged_segment_data_file_is_detected_and_rebuilt(damage, corpus, tmp_path, runner):
+    ix = tmp_path / "ix"
+    index_paths([corpus], ix)
+    before = store.list_reports(ix)
+    (path,) = ix.glob("MAIN_*.fzs")  # the gram index and columns of the one segment
+    size = path.stat().st_size
+    if damage == "truncated":
+        _truncate(path, 0.5)
+        detail = f"ValueError: {path.name} is truncated ({size // 2} of {size} bytes)"
+    else:
+        path.unlink()
+        detail = f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'"
+    message = (
+        f"index at {ix} is corrupt or unreadable ({detail}) "
+        "(rebuild it from the corpus with `fazhi index --rebuild`)"
+    )
+    with pytest.raises(IndexStoreError) as info:
+        Engine(ix).search("依法行政")
+    assert info.value.user_message() == message
+    res = runner.invoke(cli, ["check", "--index", str(ix), "--corpus", str(corpus)])
+    assert res.exit_code == 1
+    assert detail in res.output.splitlines()[0], res.output
+    # adding to such an index would keep the damage: it refuses
+    res = runner.invoke(cli, ["index", str(corpus), "--index", str(ix)])
+    assert (res.exit_code, res.output) == (1, f"error: {message}\n")
+    res = runner.invoke(cli, ["index", str(corpus), "--index", str(ix), "--rebuild"])
+    assert res.exit_code == 0, res.output
+    assert store.list_reports(ix) == before
+    assert report_ids(ix) == {m["id"] for m in before}
+    res = runner.invoke(cli, ["check", "--index", str(ix), "--corpus", str(corpus)])
+    assert res.exit_code == 0, res.output
+
+
+def test_check_finds_a_changed_byte_in_segment_data(corpus, tmp_path, runner):
+    ix = tmp_path / "ix"
+    index_paths([corpus], ix)
+    (path,) = ix.glob("MAIN_*.fzs")
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF  # inside the arrays: the size still matches, so it opens
+    path.write_bytes(bytes(data))
+    res = runner.invoke(cli, ["check", "--index", str(ix), "--corpus", str(corpus)])
+    assert res.exit_code == 1
+    assert f"(ValueError: {path.name}: checksum mismatch)" in res.output.splitlines()[0]
+
+
 def test_rebuild_works_when_the_version_file_is_garbage(corpus, tmp_path, runner):
     ix = tmp_path / "ix"
     index_paths([corpus], ix)

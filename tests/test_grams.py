@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,6 +79,31 @@ def test_the_deadline_hook_runs_between_blocks():
     assert len(calls) == 4
 
 
-def test_postings_use_32_bit_numbers():
+def test_arrays_are_as_narrow_as_their_values_allow():
     block = build(["依法行政"] * 3).blocks[0][1]
-    assert block.bi_pos.dtype == np.uint32 and block.uni_pids.dtype == np.uint32
+    assert block.bi_pos.dtype == np.uint32 and block.uni_pids.dtype == np.uint16
+    assert {block.bi_keys.dtype, block.bi_starts.dtype, block.uni_keys.dtype} == {
+        np.dtype(np.uint32)
+    }
+    # more than 65,536 passages: their numbers need 32 bits
+    wide = build(["法治", "政府"] * 40_000).blocks[0][1]
+    assert wide.uni_pids.dtype == np.uint32
+    assert wide.passages("政府")[-3:].tolist() == [79_995, 79_997, 79_999]
+    assert wide.passages("府")[:2].tolist() == [1, 3]
+
+
+def test_a_block_is_rebuilt_from_its_arrays():
+    texts = ["一支队伍管执法", "依法行政", "", "执法队伍"]
+    grams = build(texts, block_chars=8)
+    copy = SegmentGrams.from_blocks(
+        grams.n,
+        [(lo, GramIndex.from_arrays(b.n, {k: v.copy() for k, v in b.arrays().items()}))
+         for lo, b in grams.blocks],
+    )  # fmt: skip
+    for term in ["执法", "队伍", "法", "依法行政", "管执法", "无"]:
+        assert copy.passages(term).tolist() == grams.passages(term).tolist()
+    with pytest.raises(ValueError, match="do not cover passages 0-3 in order"):
+        SegmentGrams.from_blocks(4, grams.blocks[1:])
+    with pytest.raises(ValueError, match=r"lacks \['uni_pids'\]"):
+        b = grams.blocks[0][1]
+        GramIndex.from_arrays(b.n, {k: v for k, v in b.arrays().items() if k != "uni_pids"})
