@@ -362,20 +362,23 @@ def check(index_dir, corpus, as_json) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Worker threads of the WSGI server.")  # fmt: skip
+              help="Worker threads of the WSGI server (per process).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Server processes sharing the port (one per core uses every core; "
+                   "each holds its own view of the index). A worker that dies is "
+                   "replaced.")  # fmt: skip
 @handle_errors
-def serve(index_dir, host, port, threads) -> None:
+def serve(index_dir, host, port, threads, workers) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
-    import waitress
-
-    from webui import create_app, warm_up
+    from webui import serving
 
     index_dir = _index_dir(index_dir)
     store.open_index(index_dir)  # fail now, with the reason, rather than on the first request
-    app = create_app({"INDEX_DIR": str(index_dir)})
-    warm_up(app)
-    click.echo(f"fazhi: serving {index_dir} at http://{host}:{port}/  (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="fazhi")
+    try:
+        serving.serve(index_dir, host, port, threads=threads, workers=workers, echo=click.echo)
+    except serving.ServeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 # ---------------------------------------------------------------- matrix, practices, precedents

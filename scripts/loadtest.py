@@ -4,7 +4,8 @@
 Usage::
 
     .venv/bin/python scripts/loadtest.py INDEX_DIR [--requests 5000] [--concurrency 8]
-        [--max-seconds 600] [--threads 8] [--seed 1] [--no-reindex] [--json OUT]
+        [--max-seconds 600] [--threads 8] [--workers 1] [--seed 1] [--no-reindex]
+        [--json OUT]
 
 It copies INDEX_DIR to a temporary directory (the given index is never
 written), starts ``fazhi serve`` on a free port of 127.0.0.1 over the copy,
@@ -18,8 +19,9 @@ reports and then removing them again (``--prune``), commit after commit.
 It stops by itself after the last request or ``--max-seconds``, whichever
 comes first, stops the server and the indexer, and removes the copy. It
 prints the counts by status class, latency percentiles (overall and per kind
-of request), the number of commits the server went through, and the server's
-resident memory at the start, its peak and at the end. Exit status 1 if any
+of request), the number of commits the server went through, and the memory
+of the server's processes (proportional set size, summed over its workers)
+at the start, its peak and at the end. Exit status 1 if any
 request got a 5xx (or no answer), or a good request got a 4xx.
 
 Only loopback is used: nothing listens on or talks to another address.
@@ -123,14 +125,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rss_kib(pid: int) -> int:
+def _pss_kib(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def server_kib(pid: int) -> int:
+    """Proportional set size of the server and its worker processes (KiB).
+
+    PSS splits each shared page (the memory-mapped index, pages inherited
+    from the parent) among the processes that map it, so the sum is the
+    memory the server holds, however many processes it runs.
+    """
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    return _pss_kib(pid) + sum(_pss_kib(int(k)) for k in kids)
 
 
 def get(conn_box: list, port: int, path: str, timeout: float) -> int:
@@ -257,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--threads", type=int, default=8, help="worker threads of the server")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=60.0, help="client timeout per request")
     ap.add_argument("--no-reindex", action="store_true", help="serve a still index")
@@ -295,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(port),
                 "--threads",
                 str(opts.threads),
+                "--workers",
+                str(opts.workers),
             ],
             cwd=ROOT,
             stdout=server_log,
@@ -318,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
             f"serving {len(reports)} reports on {HOST}:{port} (started in "
             f"{time.perf_counter() - t0:.1f}s)"
         )
-        rss_start = rss_kib(server.pid)
+        mem_start = server_kib(server.pid)
         rng = random.Random(opts.seed)
         todo = request_mix(rng, reports, opts.requests)
         stats = Stats()
@@ -330,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                 daemon=True,
             )
             indexer.start()
-        rss_peak = [rss_start]
-        rss_marks: list[tuple[int, int]] = []  # (requests sent, KiB) every 200 requests
+        mem_peak = [mem_start]
+        mem_marks: list[tuple[int, int]] = []  # (requests sent, KiB) every 200 requests
         deadline = time.monotonic() + opts.max_seconds
         cursor = iter(enumerate(todo))
         cursor_lock = threading.Lock()
@@ -348,10 +367,10 @@ def main(argv: list[str] | None = None) -> int:
                 status = get(box, port, path, opts.timeout)
                 stats.record(kind, status, (time.perf_counter() - t) * 1000, path, good)
                 if i % 200 == 0:
-                    now = rss_kib(server.pid)
-                    rss_peak[0] = max(rss_peak[0], now)
+                    now = server_kib(server.pid)
+                    mem_peak[0] = max(mem_peak[0], now)
                     if i:
-                        rss_marks.append((i, now))
+                        mem_marks.append((i, now))
             if box[0] is not None:
                 box[0].close()
 
@@ -369,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         if indexer is not None:
             indexer.join(300)
-        rss_end = rss_kib(server.pid)
-        rss_peak[0] = max(rss_peak[0], rss_end)
+        mem_end = server_kib(server.pid)
+        mem_peak[0] = max(mem_peak[0], mem_end)
     finally:
         stop.set()
         if server is not None:
@@ -410,11 +429,11 @@ def main(argv: list[str] | None = None) -> int:
             }
             for kind, v in sorted(stats.latency.items())
         },
-        "rss_mib": {
-            "start": round(rss_start / 1024, 1),
-            "peak": round(rss_peak[0] / 1024, 1),
-            "end": round(rss_end / 1024, 1),
-            "during": [[i, round(kib / 1024, 1)] for i, kib in _quarters(sorted(rss_marks))],
+        "pss_mib": {
+            "start": round(mem_start / 1024, 1),
+            "peak": round(mem_peak[0] / 1024, 1),
+            "end": round(mem_end / 1024, 1),
+            "during": [[i, round(kib / 1024, 1)] for i, kib in _quarters(sorted(mem_marks))],
         },
         "unexpected": stats.unexpected,
     }
@@ -430,9 +449,9 @@ def main(argv: list[str] | None = None) -> int:
             f"  {kind:<12} n={row['n']:<5} p50 {row['p50']:>8}  p95 {row['p95']:>8}  "
             f"max {row['max']:>8}"
         )
-    rss = result["rss_mib"]
-    during = "".join(f"after {i} requests {mib}, " for i, mib in rss["during"])
-    print(f"server RSS MiB: start {rss['start']}, {during}end {rss['end']}, peak {rss['peak']}")
+    mem = result["pss_mib"]
+    during = "".join(f"after {i} requests {mib}, " for i, mib in mem["during"])
+    print(f"server PSS MiB: start {mem['start']}, {during}end {mem['end']}, peak {mem['peak']}")
     for line in stats.unexpected:
         print(f"unexpected: {line}")
     if opts.json:

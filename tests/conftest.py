@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,12 @@ CORPUS = ROOT / "corpus"
 ARTIFACTS = ROOT / "test-artifacts"
 #: the bundled seed reports (text files)
 SEEDS = sorted(CORPUS.glob("*.txt"))
+#: `fazhi` in a child process (the package need not be installed)
+FAZHI = [
+    sys.executable,
+    "-c",
+    "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
+]
 
 
 def short_seeds(dst: Path, chars: int = 1200) -> Path:

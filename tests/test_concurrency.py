@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,13 +24,7 @@ from indexer.ingest import index_paths
 from indexer.search import Engine
 from webui import create_app
 
-from conftest import ROOT, SEEDS, short_seeds
-
-FAZHI = [
-    sys.executable,
-    "-c",
-    "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
-]
+from conftest import FAZHI, ROOT, SEEDS, short_seeds
 
 
 def add_reports(corpus: Path, start: int, n: int) -> None:

@@ -29,14 +29,8 @@ from indexer.ingest import index_paths
 from indexer.pipeline import file_sha256
 from indexer.search import Engine
 
-from conftest import ROOT, SEEDS, short_seeds
+from conftest import FAZHI, ROOT, SEEDS, short_seeds
 
-#: `fazhi` in a child process (the package need not be installed)
-FAZHI = [
-    sys.executable,
-    "-c",
-    "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
-]
 #: characters kept of each seed report: its title, metadata and first parts
 #: (what matters here is the index, not the text; Whoosh commits take time per term)
 SEED_CHARS = 1200
