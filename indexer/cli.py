@@ -14,6 +14,7 @@ import click
 from . import store
 from .errors import FazhiError, QueryError
 from .model import LISTING_FIELDS, SECTION_LABELS
+from .query import FACET_LIMIT, MAX_FACET_LIMIT
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -237,6 +238,9 @@ def _print_result(result: dict) -> None:
             f"{e['value']}({e['county'] or '?'}) {e['count']}" for e in facets["township"]
         )
         years = ", ".join(f"{e['value']} {e['count']}" for e in facets["year"])
+        more = result.get("facets_omitted", {}).get("township")
+        if more:
+            towns += f" … and {more} more (--facet-limit)"
         click.echo(f"townships: {towns}")
         click.echo(f"years: {years}")
 
@@ -249,12 +253,16 @@ def _print_result(result: dict) -> None:
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,
               help="Reports to show.")  # fmt: skip
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--facet-limit", type=click.IntRange(1, MAX_FACET_LIMIT), default=FACET_LIMIT,
+              show_default=True,
+              help="Values listed per township, county and province facet (most reports "
+                   "first; the JSON counts the rest in facets_omitted).")  # fmt: skip
 @click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
               help="Read one query per line from FILE ('-' for stdin); one JSON line each.")  # fmt: skip
 @json_option
 @index_option
 @handle_errors
-def search(query, filters, mode, sort, limit, page, batch, as_json, index_dir) -> None:
+def search(query, filters, mode, sort, limit, page, facet_limit, batch, as_json, index_dir):
     """Search the index for QUERY.
 
     \b
@@ -266,11 +274,13 @@ def search(query, filters, mode, sort, limit, page, batch, as_json, index_dir) -
     """
     from .search import Engine
 
+    shape = {"filters": filters, "mode": mode, "per_page": limit, "page": page, "sort": sort,
+             "facet_limit": facet_limit}  # fmt: skip
     with Engine(_index_dir(index_dir)) as engine:
-        _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json)
+        _run_search(engine, query, shape, batch, as_json)
 
 
-def _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json) -> None:
+def _run_search(engine, query, shape: dict, batch, as_json) -> None:
     if batch is not None:
         if query:
             raise QueryError("give either QUERY or --batch FILE, not both")
@@ -278,9 +288,7 @@ def _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json)
         for line in batch:
             q = line.rstrip("\n")
             try:
-                res = engine.search(
-                    q, filters=filters, mode=mode, per_page=limit, page=page, sort=sort
-                )
+                res = engine.search(q, **shape)
             except QueryError as exc:
                 bad += 1
                 res = {"query": q, "error": exc.user_message()}
@@ -290,7 +298,7 @@ def _run_search(engine, query, filters, mode, sort, limit, page, batch, as_json)
         return
     if query is None:
         raise QueryError("empty query: give QUERY or --batch FILE")
-    res = engine.search(query, filters=filters, mode=mode, per_page=limit, page=page, sort=sort)
+    res = engine.search(query, **shape)
     if as_json:
         _emit_json(res)
     else:

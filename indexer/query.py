@@ -29,6 +29,10 @@ from .model import SECTION_LABELS, resolve_section
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 MAX_DEPTH = 8
+#: values listed per township, county and province facet (most reports first); the
+#: rest are counted in a result's ``facets_omitted``. Selected values are always listed.
+FACET_LIMIT = 100
+MAX_FACET_LIMIT = 10_000
 YEAR_MIN, YEAR_MAX = 1949, 2100
 
 FILTER_FIELDS = ("township", "county", "province", "year", "section")

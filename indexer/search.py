@@ -47,7 +47,19 @@ from . import store
 from .analysis import fold, fold_map, segment
 from .errors import IndexStoreError, QueryError, SearchTimeout
 from .model import SECTION_KEYS, SECTION_LABELS
-from .query import FILTER_FIELDS, And, Filters, Not, Or, Query, Term, parse, shown
+from .query import (
+    FACET_LIMIT,
+    FILTER_FIELDS,
+    MAX_FACET_LIMIT,
+    And,
+    Filters,
+    Not,
+    Or,
+    Query,
+    Term,
+    parse,
+    shown,
+)
 
 MODES = ("exact", "words")
 SORTS = ("relevance", "date")
@@ -125,7 +137,7 @@ _PLACE_FIELDS = ("township", "county", "province")
 class _Column:
     """One metadata field of every report as integer codes (-1: unknown)."""
 
-    __slots__ = ("codes", "labels", "index", "_rank")
+    __slots__ = ("codes", "labels", "index", "_rank", "_by_text")
 
     def __init__(self, values: list) -> None:
         self.labels: list = []
@@ -160,19 +172,36 @@ class _Column:
         tally = self._tally(selected)
         return {self.labels[c]: int(tally[c]) for c in np.flatnonzero(tally).tolist()}
 
-    def ranked(self, selected: np.ndarray) -> list[tuple]:
-        """(value, number of selected reports), most first, then by the value's text."""
+    def ranked(
+        self, selected: np.ndarray, limit: int | None = None, always: list[str] | None = None
+    ) -> tuple[list[tuple], int]:
+        """(value, number of selected reports), most first, then by the value's text.
+
+        At most ``limit`` of them, besides the values named in ``always`` (by
+        their text: a township's name), and how many values with selected
+        reports were left out.
+        """
         if self._rank is None:
             # a (township, county) pair sorts by the township's name
             text = [str(v[0] if isinstance(v, tuple) else v) for v in self.labels]
             order = sorted(range(len(text)), key=text.__getitem__)
             self._rank = np.empty(len(text), dtype=np.int64)
             self._rank[order] = np.arange(len(text))
+            self._by_text = {}
+            for c, t in enumerate(text):
+                self._by_text.setdefault(t, []).append(c)
         tally = self._tally(selected)
         found = np.flatnonzero(tally)
         found = found[np.lexsort((self._rank[found], -tally[found]))]
+        omitted = 0
+        if limit is not None and len(found) > limit:
+            keep = [c for t in always or () for c in self._by_text.get(str(t), ())]
+            listed = np.isin(found, np.concatenate([found[:limit], np.asarray(keep, dtype=int)]))
+            omitted = len(found) - int(listed.sum())
+            found = found[listed]
         labels = self.labels
-        return list(zip([labels[c] for c in found.tolist()], tally[found].tolist(), strict=True))
+        ranked = list(zip([labels[c] for c in found.tolist()], tally[found].tolist(), strict=True))
+        return ranked, omitted
 
 
 class _View:
@@ -483,11 +512,13 @@ class Engine:
         per_page: int = 20,
         sort: str = "relevance",
         deadline: float | None = None,
+        facet_limit: int = FACET_LIMIT,
     ) -> dict:
         """Run one search and return the JSON-ready result (see README).
 
         ``deadline``: time budget in seconds (default: the engine's); past it
-        the search stops with SearchTimeout.
+        the search stops with SearchTimeout. ``facet_limit``: values listed
+        per township, county and province facet.
         """
         t0 = time.perf_counter()
         if sort not in SORTS:
@@ -496,11 +527,15 @@ class Engine:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if not 1 <= page <= MAX_PAGE:
             raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+        if not 1 <= facet_limit <= MAX_FACET_LIMIT:
+            raise QueryError(f"facet_limit must be between 1 and {MAX_FACET_LIMIT}")
         query = self.parse(q, filters, mode)
         v = self.view()
         dl = self._deadline(deadline)  # opening a new generation is not the query's time
         matches, scores, marks = _match(query, mode, v, dl)
-        result = _assemble(query, mode, matches, scores, marks, v, page, per_page, sort, dl)
+        result = _assemble(
+            query, mode, matches, scores, marks, v, (page, per_page, sort, facet_limit), dl
+        )
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
@@ -681,9 +716,9 @@ def _filtered(v: _View, matches: np.ndarray, flt: Filters) -> np.ndarray:
     return pids[keep]
 
 
-def _assemble(
-    query, mode, matches, rscore, marks, v: _View, page, per_page, sort, dl=UNLIMITED
-) -> dict:
+def _assemble(query, mode, matches, rscore, marks, v: _View, shape, dl=UNLIMITED) -> dict:
+    """``shape``: (page, per_page, sort, facet_limit)."""
+    page, per_page, sort, facet_limit = shape
     flt = query.filters
     n = v.n_reports
     pids = np.flatnonzero(matches)
@@ -700,11 +735,16 @@ def _assemble(
     masks = v.filter_masks(flt)
     base = v.report_mask(flt, masks=masks)
     facets: dict[str, dict] = {}
+    omitted: dict[str, int] = {}
     for name, column in (("township", "township_county"), ("province", "province"),
                          ("year", "year"), ("county", "county")):  # fmt: skip
         selected = has_sec & v.report_mask(flt, skip=name, masks=masks)
         col = v.cols[column]
-        facets[name] = col.counts(selected) if name == "year" else col.ranked(selected)
+        if name == "year":
+            facets[name] = col.counts(selected)
+        else:
+            chosen = [str(x) for x in getattr(flt, name)]
+            facets[name], omitted[name] = col.ranked(selected, facet_limit, chosen)
     counted = base[reps]
     seen = np.zeros((n, len(SECTION_KEYS)), dtype=bool)
     seen[reps[counted], secs[counted]] = True
@@ -749,6 +789,7 @@ def _assemble(
         "filters": flt.to_json(),
         "total": {"reports": len(hits), "passages": n_passages},
         "facets": _facets_json(facets, flt),
+        "facets_omitted": omitted,
         "reports": reports_json,
         "page": page,
         "per_page": per_page,

@@ -262,3 +262,24 @@ def test_bad_options_are_named_on_one_line(synthetic_index, kwargs, message):
     with pytest.raises(QueryError) as info:
         Engine(synthetic_index).search("依法", **kwargs)
     assert info.value.user_message() == message
+
+
+def test_facet_limit_lists_the_most_reports_first_and_counts_the_rest(seed_index):
+    e = Engine(seed_index)
+    full = e.search("依法行政")
+    towns = full["facets"]["township"]
+    assert len(towns) == 5 and full["facets_omitted"] == {"township": 0, "province": 0, "county": 0}
+    res = e.search("依法行政", facet_limit=2)
+    assert res["facets"]["township"] == towns[:2]
+    assert res["facets_omitted"]["township"] == 3
+    provinces = full["facets"]["province"]
+    assert res["facets"]["province"] == provinces[:2]
+    assert res["facets_omitted"]["province"] == len(provinces) - 2
+    assert res["reports"] == full["reports"]  # only the facet lists are shorter
+    # a selected value is listed with its count even below the limit
+    last = towns[-1]
+    res = e.search("依法行政", filters={"township": [last["value"]]}, facet_limit=1)
+    assert res["facets"]["township"] == [towns[0], last]
+    assert res["facets_omitted"]["township"] == 3
+    with pytest.raises(QueryError, match="^facet_limit must be between 1 and 10000$"):
+        e.search("依法行政", facet_limit=0)

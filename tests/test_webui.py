@@ -655,6 +655,7 @@ def test_openapi_describes_the_endpoints(client):
         "page",
         "per_page",
         "sort",
+        "facet_limit",
     }
     schemas = doc["components"]["schemas"]
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(doc))
@@ -711,3 +712,43 @@ def test_user_input_never_reaches_the_500_handler(client, exceptions, q, extra, 
         r = client.get(url, query_string=args)
         assert r.status_code in (200, 303, 400), (url, args, r.status_code)
     assert exceptions == []
+
+
+def test_facet_limit_in_the_api_and_the_page(client, synthetic_index):
+    full = client.get("/api/search", query_string={"q": "执法"}).json
+    towns = full["facets"]["township"]
+    assert len(towns) >= 2
+    res = client.get("/api/search", query_string={"q": "执法", "facet_limit": "1"}).json
+    assert res["facets"]["township"] == towns[:1]
+    assert res["facets_omitted"]["township"] == len(towns) - 1
+    r = client.get("/api/search", query_string={"q": "执法", "facet_limit": "x"})
+    assert (r.status_code, r.json) == (400, {"error": "facet_limit must be a whole number (got 'x')"})
+    r = client.get("/api/search", query_string={"q": "执法", "facet_limit": "10001"})
+    assert (r.status_code, r.json) == (400, {"error": "facet_limit must be between 1 and 10000"})
+    # the page lists as many and says how many more there are
+    page = text_of(client.get("/", query_string={"q": "执法", "facet_limit": "1"}))
+    assert f"另有 {len(towns) - 1} 项报告较少的未列出：可先按县（区）或省份筛选" in page
+    assert "未列出" not in text_of(client.get("/", query_string={"q": "执法"}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    q=st.text(alphabet="依法 行政&=+%#?/执", max_size=6),
+    filters=st.dictionaries(
+        st.sampled_from(["township", "county", "year", "section", "province"]),
+        st.lists(st.text(alphabet="美湖镇&+ =%2", min_size=1, max_size=4), min_size=1, max_size=3),
+        max_size=3,
+    ),
+    name=st.sampled_from(["township", "county", "year", "province"]),
+    value=st.text(alphabet="美湖镇&+ =%2", min_size=1, max_size=4),
+    mode=st.sampled_from(["exact", "words"]),
+    sort=st.sampled_from(["relevance", "date"]),
+)
+def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, mode, sort):
+    from webui.pages import SearchState
+    from webui.params import SearchParams
+
+    params = SearchParams(q=q, mode=mode, sort=sort, filters=filters)
+    with app.test_request_context("/"):
+        state = SearchState.of(params)
+        assert state.with_(name, value) == state.with_built(name, value)

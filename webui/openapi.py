@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.model import SECTION_KEYS
-from indexer.search import MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
+from indexer.search import FACET_LIMIT, MAX_FACET_LIMIT, MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
 
 API_VERSION = "1.0.0"
 
@@ -121,6 +121,7 @@ def _schemas() -> dict:
                 "filters",
                 "total",
                 "facets",
+                "facets_omitted",
                 "reports",
                 "page",
                 "per_page",
@@ -140,6 +141,14 @@ def _schemas() -> dict:
                     },
                 },
                 "facets": _ref("Facets"),
+                "facets_omitted": {
+                    "type": "object",
+                    "description": "Per township, county and province facet: values with "
+                    "matching reports beyond `facet_limit` that are not listed.",
+                    "properties": {
+                        name: {"type": "integer"} for name in ("township", "province", "county")
+                    },
+                },
                 "reports": {"type": "array", "items": _ref("ReportHit")},
                 "page": {"type": "integer"},
                 "per_page": {"type": "integer"},
@@ -259,6 +268,18 @@ def spec() -> dict:
                                 "minimum": 1,
                                 "maximum": MAX_PER_PAGE,
                                 "default": 20,
+                            },
+                        },
+                        {
+                            "name": "facet_limit",
+                            "in": "query",
+                            "description": "Values listed per township, county and province "
+                            "facet, most reports first (selected values are always listed).",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_FACET_LIMIT,
+                                "default": FACET_LIMIT,
                             },
                         },
                     ],

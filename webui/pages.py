@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePath
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -123,7 +125,28 @@ class SearchState:
         filters[name] = [v for v in filters.get(name, []) if v != value]
         return self.url(filters=filters)
 
+    @cached_property
+    def _encoded(self) -> tuple[str, dict[str, str]]:
+        """The search URL's path and its query encoded one parameter at a time."""
+        parts = {
+            k: _query_string([(k, x) for x in (v if isinstance(v, list) else [v])])
+            for k, v in self.args().items()
+        }
+        return url_for("pages.search"), parts
+
     def with_(self, name: str, value: str, extra: tuple[str, str] | None = None) -> str:
+        """The URL with one more filter value (and ``extra``, a second one)."""
+        if extra is not None or value in self.url_filters.get(name, []):
+            return self.with_built(name, value, extra)
+        # what with_built gives, from the parameters encoded once per page
+        # (a page links every value of every facet)
+        path, parts = self._encoded
+        parts = dict(parts)
+        added = _query_string([(name, value)])
+        parts[name] = f"{parts[name]}&{added}" if name in parts else added
+        return f"{path}?{'&'.join(parts.values())}"
+
+    def with_built(self, name: str, value: str, extra: tuple[str, str] | None = None) -> str:
         filters = {k: list(v) for k, v in self.url_filters.items()}
         for key, val in [(name, value), *([extra] if extra else [])]:
             if val not in filters.setdefault(key, []):
@@ -132,6 +155,11 @@ class SearchState:
 
     def clear_url(self) -> str:
         return self.url(filters={})
+
+
+def _query_string(pairs: list[tuple[str, object]]) -> str:
+    """``pairs`` encoded as ``url_for`` encodes query arguments."""
+    return urlencode([(k, v) for k, v in pairs if v is not None], safe="!$'()*,/:;?@")
 
 
 def _unique(items) -> list:
@@ -268,6 +296,7 @@ def _facets(result: dict, state: SearchState) -> list[dict]:
                 "title": FACET_TITLES[name],
                 "shown": items[:FACET_SHOWN],
                 "more": items[FACET_SHOWN:],
+                "omitted": result["facets_omitted"].get(name, 0),
                 "any_active": bool(active),
             }
         )

@@ -9,9 +9,9 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
 from indexer.model import resolve_section
-from indexer.query import FILTER_FIELDS, Or, parse, parse_year, shown
+from indexer.query import FACET_LIMIT, FILTER_FIELDS, Or, parse, parse_year, shown
 
-SCALARS = ("q", "mode", "sort", "page", "per_page")
+SCALARS = ("q", "mode", "sort", "page", "per_page", "facet_limit")
 #: more values than this for one filter is refused (the UI never sends that many)
 MAX_FILTER_VALUES = 50
 _INT_RE = re.compile(r"^\s*\d{1,7}\s*$")
@@ -24,6 +24,7 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    facet_limit: int = FACET_LIMIT
     #: filter name → values, in the order given (only names with values)
     filters: dict[str, list[str]] = field(default_factory=dict)
 
@@ -34,6 +35,7 @@ class SearchParams:
             "page": self.page,
             "per_page": self.per_page,
             "sort": self.sort,
+            "facet_limit": self.facet_limit,
         }
 
 
@@ -46,7 +48,7 @@ def parse_int(value: str, name: str) -> int:
 def parse_search_args(
     args: MultiDict, *, strict: bool, per_page: int = 20, allowed: tuple[str, ...] = ()
 ) -> SearchParams:
-    """Read q, mode, sort, page, per_page and the filters from ``args``.
+    """Read q, mode, sort, page, per_page, facet_limit and the filters from ``args``.
 
     ``strict`` (the API): unknown or repeated parameters are errors and empty
     filter values reach the engine, which refuses them. Otherwise (the pages)
@@ -71,6 +73,8 @@ def parse_search_args(
         p.page = parse_int(args["page"], "page")
     if "per_page" in args:
         p.per_page = parse_int(args["per_page"], "per_page")
+    if "facet_limit" in args:
+        p.facet_limit = parse_int(args["facet_limit"], "facet_limit")
     for name in FILTER_FIELDS:
         values = args.getlist(name)
         if not strict:
