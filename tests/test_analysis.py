@@ -70,3 +70,23 @@ def test_fold_map_points_back_into_the_original(text):
     for i, ch in enumerate(folded):
         assert fold(text[idx[i]]) == ch
     assert idx == sorted(idx)
+
+
+def test_jiebas_dictionary_is_loaded_from_its_cache_as_jieba_loads_it(tmp_path, monkeypatch):
+    import jieba
+
+    from indexer.analysis import _load_jieba_cache
+
+    slow = jieba.Tokenizer()
+    slow.initialize()  # writes the cache file if there is none yet
+    fast = jieba.Tokenizer()
+    _load_jieba_cache(fast)
+    assert fast.initialized and fast.total == slow.total and fast.FREQ == slow.FREQ
+    # no cache file (or an unreadable one): left to jieba, which builds it
+    monkeypatch.setattr("tempfile.gettempdir", lambda: str(tmp_path))
+    for content in (None, b"not marshal data"):
+        if content is not None:
+            (tmp_path / "jieba.cache").write_bytes(content)
+        tk = jieba.Tokenizer()
+        _load_jieba_cache(tk)
+        assert not tk.initialized
