@@ -316,18 +316,20 @@ def _report_precedents(rid: str) -> dict:
     if data is None:
         return {"by_passage": {}, "total": None}
     by_passage = {}
+    paths: dict[str, str] = {}  # report id → its page's path, built once
+
+    def link(mt: dict) -> str:
+        # what url_for("pages.report", rid=…, p=n, _anchor=f"p{n}") gives (n is a number)
+        path = paths.get(mt["id"])
+        if path is None:
+            path = paths[mt["id"]] = url_for("pages.report", rid=mt["id"])
+        n = int(mt["passage"])
+        return f"{path}?p={n}#p{n}"
+
     for p in data["passages"]:  # copies: the cached result is shared with the API
         sentences = []
         for s in p["sentences"]:
-            matches = [
-                dict(
-                    mt,
-                    url=url_for(
-                        "pages.report", rid=mt["id"], p=mt["passage"], _anchor=f"p{mt['passage']}"
-                    ),
-                )
-                for mt in s["matches"]
-            ]
+            matches = [dict(mt, url=link(mt)) for mt in s["matches"]]
             sentences.append(dict(s, matches=matches))
         by_passage[p["passage"]] = dict(p, sentences=sentences)
     return {"by_passage": by_passage, "total": data["total"], "rules": data["rules"]}
