@@ -752,3 +752,28 @@ def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, m
     with app.test_request_context("/"):
         state = SearchState.of(params)
         assert state.with_(name, value) == state.with_built(name, value)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rid=st.text(alphabet="ab01-_.~ 报告/%?#", min_size=1, max_size=8),
+    q=st.text(alphabet="依法 行政&=+%#?/", max_size=6),
+    mode=st.sampled_from([None, "words"]),
+    n=st.integers(0, 10_000),
+)
+def test_report_links_are_the_urls_url_for_builds(app, rid, q, mode, n):
+    from flask import url_for
+
+    from webui.pages import ReportLinks
+
+    ctx = {"q": q, **({"mode": mode} if mode else {})}
+    with app.test_request_context("/"):
+        links = ReportLinks(rid, ctx)
+        assert links.page() == url_for("pages.report", rid=rid, **ctx)
+        assert links.passage(n) == url_for("pages.report", rid=rid, p=n, _anchor=f"p{n}", **ctx)
+        assert links.permalink(n) == url_for(
+            "pages.report", rid=rid, _external=True, _anchor=f"p{n}"
+        )
+        assert ReportLinks(rid, {}).passage(n) == url_for(
+            "pages.report", rid=rid, p=n, _anchor=f"p{n}"
+        )

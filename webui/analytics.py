@@ -29,6 +29,7 @@ from indexer.errors import FazhiError, QueryError
 from indexer.query import FILTER_FIELDS, shown
 
 from . import EXTENSION, json_response
+from .pages import ReportLinks
 from .params import SearchParams, parse_int, parse_search_args
 
 bp = Blueprint("analytics", __name__)
@@ -316,15 +317,13 @@ def _report_precedents(rid: str) -> dict:
     if data is None:
         return {"by_passage": {}, "total": None}
     by_passage = {}
-    paths: dict[str, str] = {}  # report id → its page's path, built once
+    links: dict[str, ReportLinks] = {}  # by report id: the links into it, built once
 
     def link(mt: dict) -> str:
-        # what url_for("pages.report", rid=…, p=n, _anchor=f"p{n}") gives (n is a number)
-        path = paths.get(mt["id"])
-        if path is None:
-            path = paths[mt["id"]] = url_for("pages.report", rid=mt["id"])
-        n = int(mt["passage"])
-        return f"{path}?p={n}#p{n}"
+        rl = links.get(mt["id"])
+        if rl is None:
+            rl = links[mt["id"]] = ReportLinks(mt["id"], {})
+        return rl.passage(int(mt["passage"]))
 
     for p in data["passages"]:  # copies: the cached result is shared with the API
         sentences = []

@@ -235,23 +235,43 @@ def _context_args(state: SearchState) -> dict:
     return out
 
 
+class ReportLinks:
+    """Links into one report, as ``url_for("pages.report", …)`` builds them, built once."""
+
+    def __init__(self, rid: str, ctx: dict) -> None:
+        self.path = url_for("pages.report", rid=rid)
+        self.external = url_for("pages.report", rid=rid, _external=True)
+        self.tail = _query_string(list(ctx.items()))
+
+    def page(self) -> str:
+        """``url_for("pages.report", rid=rid, **ctx)``."""
+        return f"{self.path}?{self.tail}" if self.tail else self.path
+
+    def passage(self, n: int) -> str:
+        """``url_for("pages.report", rid=rid, p=n, _anchor=f"p{n}", **ctx)``."""
+        return f"{self.path}?p={n}&{self.tail}#p{n}" if self.tail else f"{self.path}?p={n}#p{n}"
+
+    def permalink(self, n: int) -> str:
+        """``url_for("pages.report", rid=rid, _external=True, _anchor=f"p{n}")``."""
+        return f"{self.external}#p{n}"
+
+
 def _result_report(r: dict, state: SearchState) -> dict:
-    ctx = _context_args(state)
+    links = ReportLinks(r["id"], _context_args(state))
     passages = []
     for p in r["passages"]:
-        link = url_for("pages.report", rid=r["id"], p=p["id"], _anchor=f"p{p['id']}", **ctx)
-        passages.append(dict(p, link=link, cite=_cite(r, p)))
+        n = int(p["id"])
+        passages.append(dict(p, link=links.passage(n), cite=_cite(r, p, links.permalink(n))))
     return dict(
         r,
         display_title=citation.title_of(r),
-        url=url_for("pages.report", rid=r["id"], **ctx),
+        url=links.page(),
         shown=passages[:PASSAGES_SHOWN],
         more=passages[PASSAGES_SHOWN:],
     )
 
 
-def _cite(meta: dict, passage: dict) -> dict:
-    permalink = url_for("pages.report", rid=meta["id"], _external=True, _anchor=f"p{passage['id']}")
+def _cite(meta: dict, passage: dict, permalink: str) -> dict:
     return {
         "plain": citation.plain(meta, passage, permalink),
         "gbt": citation.gbt7714(meta),
@@ -418,6 +438,7 @@ def report(rid: str):
     linked = request.args.get("p", "")
     linked_id = int(linked) if linked.isdigit() and len(linked) < 8 else None
 
+    links = ReportLinks(rid, {})
     passages = []
     for p in rep["passages"]:
         hit = bool(marks) and bool(mark_spans(p["text"], marks))
@@ -427,7 +448,7 @@ def report(rid: str):
                 html=highlight(p["text"], marks),
                 hit=hit,
                 linked=p["id"] == linked_id,
-                cite=_cite(rep, p),
+                cite=_cite(rep, p, links.permalink(int(p["id"]))),
             )
         )
     sections = rep.get("sections") or []
