@@ -1196,7 +1196,9 @@ class Analytics:
     # -- shared inputs
 
     def metas(self) -> dict[str, dict]:
-        return self._cached("metas", lambda: {m["id"]: m for m in self.engine.reports()})
+        return self._cached(
+            "metas", lambda: {m["id"]: m for m in self.engine.reports(outline=False)}
+        )
 
     def match(
         self,

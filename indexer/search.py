@@ -43,7 +43,7 @@ from whoosh.collectors import FilterCollector, UnlimitedCollector, WrappingColle
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from . import store
+from . import segfile, store
 from .analysis import fold, fold_map, segment
 from .errors import IndexStoreError, QueryError, SearchTimeout
 from .model import SECTION_KEYS, SECTION_LABELS
@@ -224,7 +224,8 @@ class _View:
         self.bases: list[int] = []  # first passage of each segment
         self.rep_bases: list[int] = []  # first report of each segment
         self.text_index: list[dict[int, int]] = []  # per segment: local docnum → report
-        self.reports: dict[str, dict] = {}
+        self.reports: dict[str, dict] = {}  # rid → metadata without the outline
+        self.outlines: dict[str, str] = {}  # rid → outline as JSON
         self.loc: dict[str, int] = {}  # rid → report number (live reports)
         self.rep_rid: list[str] = []
         rep_alive: list[bool] = []
@@ -253,6 +254,7 @@ class _View:
                 for rid, (local, meta) in data.metas.items():
                     if dead is None or not dead(local):
                         self.reports[rid] = meta
+                        self.outlines[rid] = data.outlines.get(rid, "")
                 firsts.append(np.asarray(data.first[:-1], dtype=np.int64) + n_passages)
                 numbers.append(data.p_n)
                 sections.append(data.p_section)
@@ -476,9 +478,16 @@ class Engine:
 
     # -- reports
 
-    def reports(self) -> list[dict]:
+    def reports(self, outline: bool = True) -> list[dict]:
+        """Every report's metadata, by source; ``outline``: with its ``sections``.
+
+        Without the outline the dicts are the view's own (do not change them).
+        """
         v = self.view()
-        return sorted(v.reports.values(), key=lambda m: m["source"])
+        metas = sorted(v.reports.values(), key=lambda m: m["source"])
+        if not outline:
+            return metas
+        return [segfile.with_outline(m, v.outlines.get(m["id"])) for m in metas]
 
     def report(self, rid: str) -> dict | None:
         """A report's metadata, outline and every passage (or None)."""
@@ -486,7 +495,7 @@ class Engine:
         meta = v.reports.get(rid)
         if meta is None:
             return None
-        out = dict(meta)
+        out = segfile.with_outline(meta, v.outlines.get(rid))
         out["passages"] = [
             {
                 "id": n,

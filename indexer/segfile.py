@@ -49,7 +49,11 @@ class SegmentData:
     read from the stored fields for the passages shown.
     """
 
-    metas: dict[str, tuple[int, dict]] = field(default_factory=dict)  # rid → (docnum, meta)
+    #: rid → (docnum, meta): the report's metadata without its outline
+    metas: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    #: rid → the report's outline (its ``sections``) as compact JSON, parsed when asked
+    #: for: a parsed outline is dozens of Python objects per report
+    outlines: dict[str, str] = field(default_factory=dict)
     rids: list[str] = field(default_factory=list)  # one per text document, local order
     text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
     first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
@@ -74,7 +78,7 @@ def build(segreader) -> SegmentData:
     for docnum, f in segreader.iter_docs():
         rid, kind = f["rid"], f.get("kind")
         if kind == "r":
-            data.metas[rid] = (docnum, json.loads(f["meta"]))
+            _add_meta(data, rid, docnum, json.loads(f["meta"]), {})
             continue
         if kind != "t":
             continue
@@ -91,6 +95,25 @@ def build(segreader) -> SegmentData:
     del texts
     data.grams = SegmentGrams(points, lens)
     return data
+
+
+def _add_meta(data: SegmentData, rid: str, docnum: int, meta: dict, seen: dict) -> None:
+    """Keep ``meta`` with its outline as a JSON string (equal strings stored once)."""
+    text = json.dumps(meta.pop("sections", []), ensure_ascii=False, separators=(",", ":"))
+    data.outlines[rid] = seen.setdefault(text, text)
+    data.metas[rid] = (docnum, meta)
+
+
+def with_outline(meta: dict, outline: str | None) -> dict:
+    """A copy of ``meta`` with its ``sections`` parsed back, where they were (before ``id``)."""
+    sections = json.loads(outline) if outline else []
+    out: dict = {}
+    for key, value in meta.items():
+        if key == "id":
+            out["sections"] = sections
+        out[key] = value
+    out.setdefault("sections", sections)
+    return out
 
 
 def _padded(n: int) -> int:
@@ -117,7 +140,10 @@ def save(data: SegmentData, path: Path) -> None:
     header = {
         "format": FORMAT,
         "rids": data.rids,
-        "metas": {rid: [docnum, meta] for rid, (docnum, meta) in data.metas.items()},
+        "metas": {
+            rid: [docnum, with_outline(meta, data.outlines.get(rid))]
+            for rid, (docnum, meta) in data.metas.items()
+        },
         "passages": grams.n,
         "blocks": [[lo, block.n] for lo, block in grams.blocks],
         "arrays": table,
@@ -175,7 +201,6 @@ def load(path: Path) -> SegmentData:
         mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
         blocks.append((lo, GramIndex.from_arrays(n, mine)))
     data = SegmentData(
-        metas={rid: (docnum, meta) for rid, (docnum, meta) in header["metas"].items()},
         rids=header["rids"],
         text_local=arrays["text_local"].tolist(),
         first=arrays["first"].tolist(),
@@ -183,6 +208,9 @@ def load(path: Path) -> SegmentData:
         p_section=arrays["p_section"],
         grams=SegmentGrams.from_blocks(header["passages"], blocks),
     )
+    seen: dict[str, str] = {}
+    for rid, (docnum, meta) in header.pop("metas").items():
+        _add_meta(data, rid, docnum, meta, seen)
     if not (len(data.rids) == len(data.text_local) == len(data.first) - 1):
         raise ValueError(f"{path.name}: report lists of different lengths")
     if data.first[-1] != len(data.p_n) or len(data.p_n) != data.grams.n:

@@ -188,7 +188,7 @@ def search():
     eng = engine()
     if not params.q.strip():
         return render_template(
-            "home.html", state=state, stats=_stats(eng.reports()), examples=EXAMPLES
+            "home.html", state=state, stats=_stats(eng.reports(outline=False)), examples=EXAMPLES
         )
     try:
         result = eng.search(params.q, **params.engine_kwargs())
@@ -392,7 +392,7 @@ def help_page():
 @bp.get("/reports")
 def report_list():
     page = parse_int(request.args.get("page", "1"), "page")
-    reports = engine().reports()
+    reports = engine().reports(outline=False)
     # newest report year first; within a year, newest issue date first
     reports.sort(key=lambda m: m.get("source") or "")
     reports.sort(key=lambda m: (m.get("year") or 0, m.get("date") or ""), reverse=True)
