@@ -347,20 +347,27 @@ def build_index(corpus_dir: Path, index_dir: Path) -> tuple[ChildRun, dict]:
 
 
 def index_stats(
-    run: ChildRun, summary: dict, reports: list[IndexedReport], index_dir: Path
+    run: ChildRun | None, summary: dict, reports: list[IndexedReport], index_dir: Path
 ) -> dict:
+    """Size figures of the index; build figures too when ``run`` built it (None: reused)."""
     chars = sum(len(t) for r in reports for _, t in r.passages)
     text_bytes = sum(len(t.encode("utf-8")) for r in reports for _, t in r.passages)
     index_bytes = dir_bytes(index_dir)
+    built = {}
+    if run is not None:
+        built = {
+            "wall_s": run.wall_s,
+            "failed": len(summary.get("failed", [])),
+            "chars_per_s": round(chars / run.wall_s) if run.wall_s else None,
+            "peak_rss_mb_largest_process": run.max_rss_mb,
+            "peak_rss_mb_process_tree": run.tree_rss_mb,
+        }
     return {
-        "wall_s": run.wall_s,
-        "reports": summary.get("total_reports"),
-        "failed": len(summary.get("failed", [])),
+        **built,
+        "reused": run is None,
+        "reports": summary.get("total_reports", len(reports)),
         "passages": sum(len(r.passages) for r in reports),
         "text_chars": chars,
-        "chars_per_s": round(chars / run.wall_s) if run.wall_s else None,
-        "peak_rss_mb_largest_process": run.max_rss_mb,
-        "peak_rss_mb_process_tree": run.tree_rss_mb,
         "index_mb": round(index_bytes / 2**20, 1),
         "text_mb": round(text_bytes / 2**20, 1),
         "index_to_text": round(index_bytes / text_bytes, 2) if text_bytes else None,
@@ -813,8 +820,8 @@ def search_url(base: str, q: Query, per_page: int = PER_PAGE) -> str:
 
 
 @contextlib.contextmanager
-def serving(index_dir: Path) -> Iterator[tuple[str, float]]:
-    """``fazhi serve`` on a free loopback port: yields (base URL, ms to the first answer)."""
+def serving(index_dir: Path) -> Iterator[tuple[str, float, int]]:
+    """``fazhi serve`` on a free loopback port: yields (base URL, ms to the first answer, pid)."""
     port = free_port()
     cmd = [
         *fazhi_command(),
@@ -842,7 +849,7 @@ def serving(index_dir: Path) -> Iterator[tuple[str, float]]:
             if time.perf_counter() - t0 > SERVER_START_TIMEOUT:
                 raise RuntimeError("fazhi serve did not answer in time")
             time.sleep(0.2)
-        yield base, (time.perf_counter() - t0) * 1000
+        yield base, (time.perf_counter() - t0) * 1000, proc.pid
     finally:
         proc.terminate()
         try:
@@ -1082,7 +1089,7 @@ def index_step(corpus_dir: Path, index_dir: Path, reuse: bool, log: Callable[[st
     engine = Engine(index_dir)
     _, open_ms = timed(engine.reports)
     reports = indexed_reports(engine, corpus_dir)
-    stats = index_stats(*build, reports, index_dir) if build else {"reused": True}
+    stats = index_stats(*(build or (None, {})), reports, index_dir)
     stats["engine_open_ms"] = round(open_ms, 1)
     return engine, reports, stats
 
@@ -1105,13 +1112,33 @@ def corpus_json(corpus_dir: Path, manifest: dict, gen_s: float | None) -> dict:
     }
 
 
+def process_memory_mb(pid: int) -> dict:
+    """Resident memory of a process (MiB): in all, anonymous, and mapped from files."""
+    fields = {}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            name, value = line.split(":", 1)
+            fields[name] = int(value.split()[0])
+    return {
+        "rss": round(fields.get("Rss", 0) / 1024, 1),
+        "anonymous": round(fields.get("Anonymous", 0) / 1024, 1),
+        "file": round((fields.get("Rss", 0) - fields.get("Anonymous", 0)) / 1024, 1),
+    }
+
+
 def http_results(index_dir: Path, queries: list[Query], max_requests: int) -> dict:
     try:
-        with serving(index_dir) as (base, first_ms):
+        with serving(index_dir) as (base, first_ms, pid):
             latencies, errors = time_http(base, queries, max_requests)
+            memory = process_memory_mb(pid)
     except (RuntimeError, OSError) as exc:
         return {"skipped": f"server unavailable: {exc}"}
-    return {**latency(latencies), "non_200": errors, "first_answer_ms": round(first_ms, 1)}
+    return {
+        **latency(latencies),
+        "non_200": errors,
+        "first_answer_ms": round(first_ms, 1),
+        "server_memory_mb": memory,
+    }
 
 
 def query_rows(queries: list[Query], checks: list[QueryCheck], timings: dict) -> list[dict]:
@@ -1170,6 +1197,7 @@ def format_results(r: dict) -> str:
         *_index_lines(ix, r["fts5"]),
         f"fazhi        {_lat(lat['fazhi_in_process'])}  in-process: matches, facets, 20 snippets",
         f"fazhi http   {_lat(lat['fazhi_http'])}",
+        *_server_memory_line(lat["fazhi_http"]),
         f"fts5         {_lat(lat['fts5'])}  count of reports, 20 snippets",
         f"grep -rlF    {_lat(lat['grep'])}",
         *_check_lines(r["cross_check"]),
@@ -1184,16 +1212,34 @@ def format_results(r: dict) -> str:
 
 def _index_lines(ix: dict, fts: dict) -> list[str]:
     opened = f"open         first Engine call {ix['engine_open_ms']} ms"
+    disk = (
+        f"disk         index {ix['index_mb']} MB for {ix['text_mb']} MB of passage text "
+        f"(×{ix['index_to_text']}); FTS5 {fts['db_mb']} MB, built in {fts['build_s']} s"
+    )
     if ix.get("reused"):
-        return ["index        reused (not rebuilt)", opened]
+        return [
+            f"index        reused (not rebuilt): {ix['text_chars']:,} chars in "
+            f"{ix['passages']:,} passages",
+            disk,
+            opened,
+        ]
     return [
         f"index        {ix['wall_s']} s wall, {_fmt(ix['chars_per_s'])} chars/s over "
         f"{ix['text_chars']:,} chars in {ix['passages']:,} passages; {ix['failed']} failed",
         f"memory       peak RSS {ix['peak_rss_mb_largest_process']} MB (largest process), "
         f"{ix['peak_rss_mb_process_tree']} MB (process tree)",
-        f"disk         index {ix['index_mb']} MB for {ix['text_mb']} MB of passage text "
-        f"(×{ix['index_to_text']}); FTS5 {fts['db_mb']} MB, built in {fts['build_s']} s",
+        disk,
         opened,
+    ]
+
+
+def _server_memory_line(http: dict) -> list[str]:
+    mem = http.get("server_memory_mb")
+    if not mem:
+        return []
+    return [
+        f"serving      RSS {mem['rss']} MB after the HTTP searches: {mem['anonymous']} MB "
+        f"anonymous, {mem['file']} MB mapped from files (the index's gram files, libraries)"
     ]
 
 
