@@ -281,6 +281,7 @@ class _View:
         self.any_dead = not self.rep_alive.all()
         self._columns()
         self._texts: dict[str, list[list]] = {}
+        self.by_source: list[dict] | None = None  # the reports' metadata by source, when asked
 
     def _columns(self) -> None:
         """Metadata columns over report numbers, for filters, facets and sorting."""
@@ -484,7 +485,9 @@ class Engine:
         Without the outline the dicts are the view's own (do not change them).
         """
         v = self.view()
-        metas = sorted(v.reports.values(), key=lambda m: m["source"])
+        if v.by_source is None:  # once per generation (a list of all reports is asked for often)
+            v.by_source = sorted(v.reports.values(), key=lambda m: m["source"])
+        metas = list(v.by_source)
         if not outline:
             return metas
         return [segfile.with_outline(m, v.outlines.get(m["id"])) for m in metas]
