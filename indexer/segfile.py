@@ -61,6 +61,8 @@ class SegmentData:
     #: section of each passage as an index into ``SECTION_KEYS``
     p_section: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
     grams: SegmentGrams | None = None
+    #: each document's word count as BM25 scores it (read from Whoosh when first needed)
+    word_lengths: np.ndarray | None = None
 
 
 def path_for(folder: str | Path, segment_id: str) -> Path:

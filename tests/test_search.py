@@ -283,3 +283,34 @@ def test_facet_limit_lists_the_most_reports_first_and_counts_the_rest(seed_index
     assert res["facets_omitted"]["township"] == 3
     with pytest.raises(QueryError, match="^facet_limit must be between 1 and 10000$"):
         e.search("依法行政", facet_limit=0)
+
+
+def test_words_mode_scores_are_whooshs_bm25f(synthetic_index):
+    """The numpy BM25 gives the scores Whoosh's BM25F gives over the same word field."""
+    from whoosh import query as wq
+    from whoosh.collectors import UnlimitedCollector
+    from whoosh.scoring import BM25F
+    from whoosh.searching import Searcher
+
+    from indexer.search import _bm25
+
+    e = Engine(synthetic_index)
+    e.search("执法")  # a view
+    v = e.view()
+    rids = set(v.loc)
+    for words in (
+        ["执法"],
+        ["依法", "行政"],
+        ["执法", "执法"],
+        ["队伍", "不存在的词"],
+        ["不存在的词"],
+    ):
+        mine = _bm25(v, words, rids)
+        searcher = Searcher(v.reader, weighting=BM25F(), closereader=False)
+        collector = UnlimitedCollector()
+        searcher.search_with_collector(wq.Or([wq.Term("words", w) for w in words]), collector)
+        theirs = {v.rid_of_doc(hit.docnum): hit.score for hit in collector.results()}
+        theirs = {rid: s for rid, s in theirs.items() if rid in rids}
+        assert mine.keys() == theirs.keys(), words
+        for rid, score in theirs.items():
+            assert mine[rid] == pytest.approx(score, rel=1e-12), (words, rid)

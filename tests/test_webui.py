@@ -722,7 +722,10 @@ def test_facet_limit_in_the_api_and_the_page(client, synthetic_index):
     assert res["facets"]["township"] == towns[:1]
     assert res["facets_omitted"]["township"] == len(towns) - 1
     r = client.get("/api/search", query_string={"q": "执法", "facet_limit": "x"})
-    assert (r.status_code, r.json) == (400, {"error": "facet_limit must be a whole number (got 'x')"})
+    assert (r.status_code, r.json) == (
+        400,
+        {"error": "facet_limit must be a whole number (got 'x')"},
+    )
     r = client.get("/api/search", query_string={"q": "执法", "facet_limit": "10001"})
     assert (r.status_code, r.json) == (400, {"error": "facet_limit must be between 1 and 10000"})
     # the page lists as many and says how many more there are
@@ -731,7 +734,9 @@ def test_facet_limit_in_the_api_and_the_page(client, synthetic_index):
     assert "未列出" not in text_of(client.get("/", query_string={"q": "执法"}))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     q=st.text(alphabet="依法 行政&=+%#?/执", max_size=6),
     filters=st.dictionaries(
@@ -754,7 +759,9 @@ def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, m
         assert state.with_(name, value) == state.with_built(name, value)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     rid=st.text(alphabet="ab01-_.~ 报告/%?#", min_size=1, max_size=8),
     q=st.text(alphabet="依法 行政&=+%#?/", max_size=6),
