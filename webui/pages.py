@@ -239,9 +239,13 @@ class ReportLinks:
     """Links into one report, as ``url_for("pages.report", …)`` builds them, built once."""
 
     def __init__(self, rid: str, ctx: dict) -> None:
+        self.rid = rid
         self.path = url_for("pages.report", rid=rid)
-        self.external = url_for("pages.report", rid=rid, _external=True)
-        self.tail = _query_string(list(ctx.items()))
+        self.tail = _query_string(list(ctx.items())) if ctx else ""
+
+    @cached_property
+    def external(self) -> str:
+        return url_for("pages.report", rid=self.rid, _external=True)
 
     def page(self) -> str:
         """``url_for("pages.report", rid=rid, **ctx)``."""
