@@ -4,8 +4,8 @@
 Usage::
 
     .venv/bin/python scripts/loadtest.py INDEX_DIR [--requests 5000] [--concurrency 8]
-        [--max-seconds 600] [--threads 8] [--workers 1] [--seed 1] [--no-reindex]
-        [--json OUT]
+        [--max-seconds 600] [--threads 8] [--workers 1] [--rate R] [--seed 1]
+        [--no-reindex] [--json OUT]
 
 It copies INDEX_DIR to a temporary directory (the given index is never
 written), starts ``fazhi serve`` on a free port of 127.0.0.1 over the copy,
@@ -15,6 +15,13 @@ words searches with filters and pages, search pages with facets, report
 pages, JSON API calls and deliberately bad queries. Meanwhile, unless
 ``--no-reindex``, a loop runs ``fazhi index`` on the copy, adding a few
 reports and then removing them again (``--prune``), commit after commit.
+
+By default each client sends its next request as soon as the previous one is
+answered (a closed loop: the server is never idle, and latency is mostly
+time spent waiting behind the other clients). With ``--rate R`` requests are
+due at random times, R per second on average (Poisson arrivals), and each
+request's latency counts from when it was due, including any wait for a free
+client: the latency users see at that load.
 
 It stops by itself after the last request or ``--max-seconds``, whichever
 comes first, stops the server and the indexer, and removes the copy. It
@@ -271,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("index", type=Path, help="index directory to copy and serve")
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="requests per second on average, due at random times (default: none, each "
+        "client sends as soon as it has its answer)",
+    )
     ap.add_argument("--max-seconds", type=float, default=600.0)
     ap.add_argument("--threads", type=int, default=8, help="worker threads of the server")
     ap.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`)")
@@ -352,6 +366,13 @@ def main(argv: list[str] | None = None) -> int:
         mem_peak = [mem_start]
         mem_marks: list[tuple[int, int]] = []  # (requests sent, KiB) every 200 requests
         deadline = time.monotonic() + opts.max_seconds
+        due: list[float] = []  # seconds after the start, with --rate
+        if opts.rate:
+            arrivals = random.Random(opts.seed + 1)
+            at = 0.0
+            for _ in todo:
+                at += arrivals.expovariate(opts.rate)
+                due.append(at)
         cursor = iter(enumerate(todo))
         cursor_lock = threading.Lock()
 
@@ -364,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 i, (kind, path, good) = item
                 t = time.perf_counter()
+                if due:
+                    t = t_load + due[i]
+                    time.sleep(max(0.0, t - time.perf_counter()))
                 status = get(box, port, path, opts.timeout)
                 stats.record(kind, status, (time.perf_counter() - t) * 1000, path, good)
                 if i % 200 == 0:
@@ -407,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         "reports": len(reports),
         "requests": sent,
         "concurrency": opts.concurrency,
+        "rate": opts.rate,
         "server_threads": opts.threads,
         "reindex": not opts.no_reindex,
         "reindex_pause": opts.reindex_pause,
@@ -439,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(
         f"{sent} requests in {elapsed:.1f}s ({result['requests_per_second']}/s), "
-        f"{opts.concurrency} clients, {len(reports)} reports, {len(commits)} commits meanwhile"
+        f"{opts.concurrency} clients"
+        + (f" at {opts.rate:g} requests/s due" if opts.rate else "")
+        + f", {len(reports)} reports, {len(commits)} commits meanwhile"
     )
     print("status: " + ", ".join(f"{k} {v}" for k, v in result["status"].items()))
     lat = result["latency_ms"]

@@ -26,3 +26,22 @@ def test_small_load_while_reindexing_has_no_5xx(seed_index, tmp_path):
     assert result["status"]["4xx"] > 0  # the bad queries were refused, not served
     assert result["reports"] == 5
     assert proc.stdout.splitlines()[1].startswith("status: 2xx ")
+
+
+@pytest.mark.slow
+def test_load_at_a_rate_over_two_worker_processes(seed_index, tmp_path):
+    out = tmp_path / "load.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "loadtest.py"), str(seed_index),
+         "--requests", "60", "--concurrency", "2", "--rate", "30", "--workers", "2",
+         "--no-reindex", "--max-seconds", "60", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert (result["requests"], result["rate"]) == (60, 30)
+    assert "5xx" not in result["status"] and result["unexpected"] == []
+    # due at 30 a second: the 60 requests take about two seconds, not as long as they can
+    assert result["seconds"] >= 1.0
+    assert proc.stdout.splitlines()[0].startswith("60 requests in ")
+    assert " 2 clients at 30 requests/s due, 5 reports" in proc.stdout.splitlines()[0]
