@@ -52,7 +52,7 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from operator import itemgetter
@@ -609,7 +609,37 @@ class CorpusReport:
 
     meta: dict
     ids: tuple[int, ...]
-    texts: tuple[str, ...]
+    texts: Sequence[str]
+
+
+class StoredTexts(Sequence):
+    """A report's passage texts, read from an index view each time they are asked for.
+
+    The practice catalogue and the sentence index read every report's text
+    once to build, and a few reports' to answer; holding all of it would
+    cost about 2.5 bytes per character of the corpus for as long as the
+    analytics are kept (1 GB at 100,000 reports). The view caches the last
+    few hundred reports read.
+    """
+
+    __slots__ = ("view", "rid", "n")
+
+    def __init__(self, view, rid: str, n: int) -> None:
+        self.view, self.rid, self.n = view, rid, n
+
+    def _all(self) -> list[str]:
+        return [p[4] for p in self.view.stored(self.rid)]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._all()[i]
+        return self.view.stored(self.rid)[i][4]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
 
 
 # where a sentence is in its report: (passage position, sentence number) packed in one int
@@ -1223,18 +1253,13 @@ class Analytics:
     def corpus(self) -> list[CorpusReport]:
         def build():
             out = []
+            view = self.engine.view()  # texts are read from this generation when needed
             for meta in sorted(self.metas().values(), key=lambda m: m.get("source") or ""):
-                rep = self.engine.report(meta["id"])
-                if rep is None:
+                rid = meta["id"]
+                if rid not in view.loc:
                     continue
-                passages = rep["passages"]
-                out.append(
-                    CorpusReport(
-                        meta,
-                        tuple(p["id"] for p in passages),
-                        tuple(p["text"] for p in passages),
-                    )
-                )
+                ids = tuple(p[0] for p in view.stored(rid))
+                out.append(CorpusReport(meta, ids, StoredTexts(view, rid, len(ids))))
             return out
 
         return self._cached("corpus", build)
