@@ -557,6 +557,25 @@ def time_queries(
 # ---------------------------------------------------------------- SQLite FTS5
 
 
+class NoFts5:
+    """Stands in for :class:`Fts5` with ``--skip-fts5``: answers no query."""
+
+    class _Db:
+        def close(self) -> None:
+            pass
+
+    db = _Db()
+
+    @staticmethod
+    def can_answer(q) -> bool:
+        return False
+
+    def search(self, q):  # never called: can_answer is False
+        raise AssertionError("FTS5 was skipped")
+
+    report_files = search
+
+
 class Fts5:
     """An FTS5 trigram table over the same passages (folded), with report metadata."""
 
@@ -976,6 +995,7 @@ class Options:
     queries: int = 60
     rounds: int = 3
     skip_http: bool = False
+    skip_fts5: bool = False
     http_requests: int = 200
     reuse_index: bool = False
     profile: bool = False
@@ -1007,10 +1027,14 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
     engine, reports, results["index"] = index_step(corpus_dir, index_dir, reuse, log)
     queries = build_query_mix(corpus_dir, manifest, opts.queries, opts.seed)
 
-    log("fts5: building the trigram table …")
-    fts = Fts5(work / "fts5.sqlite3")
-    _, build_ms = timed(lambda: fts.build(reports))
-    results["fts5"] = {"build_s": round(build_ms / 1000, 2), "db_mb": fts.size_mb()}
+    if opts.skip_fts5:
+        fts: Fts5 | NoFts5 = NoFts5()
+        results["fts5"] = {"skipped": "--skip-fts5"}
+    else:
+        log("fts5: building the trigram table …")
+        fts = Fts5(work / "fts5.sqlite3")
+        _, build_ms = timed(lambda: fts.build(reports))
+        results["fts5"] = {"build_s": round(build_ms / 1000, 2), "db_mb": fts.size_mb()}
 
     log(f"timing {len(queries)} queries × {opts.rounds} rounds …")
     timings = {
@@ -1214,7 +1238,12 @@ def _index_lines(ix: dict, fts: dict) -> list[str]:
     opened = f"open         first Engine call {ix['engine_open_ms']} ms"
     disk = (
         f"disk         index {ix['index_mb']} MB for {ix['text_mb']} MB of passage text "
-        f"(×{ix['index_to_text']}); FTS5 {fts['db_mb']} MB, built in {fts['build_s']} s"
+        f"(×{ix['index_to_text']}); "
+        + (
+            "FTS5 skipped"
+            if "skipped" in fts
+            else f"FTS5 {fts['db_mb']} MB, built in {fts['build_s']} s"
+        )
     )
     if ix.get("reused"):
         return [
@@ -1318,6 +1347,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="timed passes over the mix, in-process and on FTS5 (default: 3)",
     )
     add("--skip-http", action="store_true", help="do not start `fazhi serve`")
+    add(
+        "--skip-fts5",
+        action="store_true",
+        help="do not build or query the FTS5 table (it takes long on a large corpus)",
+    )
     add(
         "--http-requests",
         type=int,
