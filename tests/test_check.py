@@ -44,6 +44,18 @@ def report_ids(ix: Path) -> set[str]:
 # ---------------------------------------------------------------- corrupt index files
 
 
+def refused_on_open(ix: Path, detail: str) -> str:
+    """Opening the index fails with the one-line message naming ``detail``; that message."""
+    message = (
+        f"index at {ix} is corrupt or unreadable ({detail}) "
+        "(rebuild it from the corpus with `fazhi index --rebuild`)"
+    )
+    with pytest.raises(IndexStoreError) as info:
+        Engine(ix).search("依法行政")
+    assert info.value.user_message() == message
+    return message
+
+
 def _truncate(path: Path, keep: float) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
@@ -67,14 +79,7 @@ def test_truncated_index_file_is_detected_and_rebuilt(
     pattern = "_MAIN_*.toc" if victim == "toc" else "MAIN_*.seg"
     (path,) = ix.glob(pattern)
     _truncate(path, keep)
-    message = (
-        f"index at {ix} is corrupt or unreadable ({detail}) "
-        "(rebuild it from the corpus with `fazhi index --rebuild`)"
-    )
-    # on open
-    with pytest.raises(IndexStoreError) as info:
-        Engine(ix).search("依法行政")
-    assert info.value.user_message() == message
+    message = refused_on_open(ix, detail)
     res = runner.invoke(cli, ["search", "依法行政", "--index", str(ix)])
     assert (res.exit_code, res.output) == (1, f"error: {message}\n")
     # by check, with the repair command
@@ -109,13 +114,7 @@ def test_damaged_segment_data_file_is_detected_and_rebuilt(damage, corpus, tmp_p
     else:
         path.unlink()
         detail = f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'"
-    message = (
-        f"index at {ix} is corrupt or unreadable ({detail}) "
-        "(rebuild it from the corpus with `fazhi index --rebuild`)"
-    )
-    with pytest.raises(IndexStoreError) as info:
-        Engine(ix).search("依法行政")
-    assert info.value.user_message() == message
+    message = refused_on_open(ix, detail)
     res = runner.invoke(cli, ["check", "--index", str(ix), "--corpus", str(corpus)])
     assert res.exit_code == 1
     assert detail in res.output.splitlines()[0], res.output
