@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import grams
 from .analysis import fold_points
 from .grams import GramIndex, SegmentGrams
 from .model import SECTION_KEYS
@@ -69,14 +70,30 @@ def path_for(folder: str | Path, segment_id: str) -> Path:
     return Path(folder) / f"{segment_id}{SUFFIX}"
 
 
-def build(segreader) -> SegmentData:
-    """Read the stored fields of one segment reader's documents and index their grams."""
+def build(segreader, block_chars: int | None = None) -> SegmentData:
+    """Read the stored fields of one segment reader's documents and index their grams.
+
+    The grams are built a block of about ``block_chars`` characters
+    (default :data:`indexer.grams.BLOCK_CHARS`) at a time, as the passages are
+    read, so that the memory a build takes does not grow with the segment.
+    """
+    block_chars = block_chars or grams.BLOCK_CHARS
     data = SegmentData()
-    texts: list[str] = []
+    blocks: list[tuple[int, GramIndex]] = []
+    pending: list[str] = []  # passages not in a block yet
+    pending_chars = 0
     numbers: list[int] = []
     sections: list[int] = []
     code = {key: i for i, key in enumerate(SECTION_KEYS)}
     other = code["other"]
+
+    def flush() -> None:
+        nonlocal pending_chars
+        if pending:
+            blocks.append((len(numbers) - len(pending), GramIndex(*fold_points(pending))))
+            pending.clear()
+            pending_chars = 0
+
     for docnum, f in segreader.iter_docs():
         rid, kind = f["rid"], f.get("kind")
         if kind == "r":
@@ -87,15 +104,17 @@ def build(segreader) -> SegmentData:
         data.rids.append(rid)
         data.text_local.append(docnum)
         for n, section, _heading, _path, text in f["passages"]:
-            texts.append(text)
+            if pending and pending_chars + len(text) > block_chars:
+                flush()
+            pending.append(text)
+            pending_chars += len(text)
             numbers.append(n)
             sections.append(code.get(section, other))
         data.first.append(len(numbers))
+    flush()
     data.p_n = np.array(numbers, dtype=np.int32)
     data.p_section = np.array(sections, dtype=np.uint8)
-    points, lens = fold_points(texts)
-    del texts
-    data.grams = SegmentGrams(points, lens)
+    data.grams = SegmentGrams.from_blocks(len(numbers), blocks)
     return data
 
 
