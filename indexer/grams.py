@@ -219,7 +219,9 @@ class SegmentGrams:
         grams.n = n
         grams.blocks = blocks
         ends = [lo + block.n for lo, block in blocks]
-        if [lo for lo, _ in blocks] != [0, *ends[:-1]] or (ends[-1] if ends else 0) != n:
+        if [lo for lo, _ in blocks] != [0, *ends[:-1]][: len(blocks)] or (
+            ends[-1] if ends else 0
+        ) != n:
             raise ValueError(f"gram blocks do not cover passages 0-{n - 1} in order")
         return grams
 

@@ -29,7 +29,8 @@ prints the counts by status class, latency percentiles (overall and per kind
 of request), the number of commits the server went through, and the memory
 of the server's processes (proportional set size, summed over its workers)
 at the start, its peak and at the end. Exit status 1 if any
-request got a 5xx (or no answer), or a good request got a 4xx.
+request got a 5xx (or no answer), a good request got a 4xx, or a run of
+``fazhi index`` failed.
 
 Only loopback is used: nothing listens on or talks to another address.
 """
@@ -229,9 +230,12 @@ def request_mix(rng: random.Random, reports: list[dict], n: int) -> list[tuple[s
 
 
 def reindex_loop(
-    index: Path, work: Path, stop: threading.Event, commits: list, pause: float, log
+    index: Path, work: Path, stop: threading.Event, commits: list, failures: list, pause, log
 ) -> None:
-    """Add three reports, then remove them again, commit after commit, until ``stop``."""
+    """Add three reports, then remove them again, commit after commit, until ``stop``.
+
+    ``commits`` gets the seconds each run took, ``failures`` what a failed run said.
+    """
     extra = work / "extra"
     seeds = sorted((ROOT / "corpus").glob("*.txt"))
     n = 0
@@ -250,7 +254,8 @@ def reindex_loop(
                 [*FAZHI, *args, "--index", str(index)], cwd=ROOT, capture_output=True, text=True
             )
             if proc.returncode != 0:
-                log(f"re-index failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+                failures.append(proc.stderr.strip()[-300:])
+                log(f"re-index failed ({proc.returncode}): {failures[-1]}")
                 stop.wait(1)
             else:
                 commits.append(round(time.perf_counter() - t0, 2))
@@ -356,10 +361,11 @@ def main(argv: list[str] | None = None) -> int:
         todo = request_mix(rng, reports, opts.requests)
         stats = Stats()
         commits: list[float] = []
+        reindex_failures: list[str] = []
         if not opts.no_reindex:
             indexer = threading.Thread(
                 target=reindex_loop,
-                args=(index, work, stop, commits, opts.reindex_pause, log),
+                args=(index, work, stop, commits, reindex_failures, opts.reindex_pause, log),
                 daemon=True,
             )
             indexer.start()
@@ -436,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         "reindex": not opts.no_reindex,
         "reindex_pause": opts.reindex_pause,
         "commits": len(commits),
+        "reindex_failures": reindex_failures,
         "seconds": round(elapsed, 1),
         "requests_per_second": round(sent / elapsed, 1) if elapsed else 0,
         "status": dict(sorted(stats.by_class.items())),
@@ -481,10 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server PSS MiB: start {mem['start']}, {during}end {mem['end']}, peak {mem['peak']}")
     for line in stats.unexpected:
         print(f"unexpected: {line}")
+    for text in reindex_failures:
+        print(f"re-index failed: {(text.splitlines() or [''])[-1]}")
     if opts.json:
         opts.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     failed = stats.by_class.get("5xx", 0) + stats.by_class.get("no answer", 0)
-    return 1 if failed or stats.unexpected else 0
+    return 1 if failed or stats.unexpected or reindex_failures else 0
 
 
 if __name__ == "__main__":

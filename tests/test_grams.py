@@ -104,6 +104,11 @@ def test_a_block_is_rebuilt_from_its_arrays():
         assert copy.passages(term).tolist() == grams.passages(term).tolist()
     with pytest.raises(ValueError, match="do not cover passages 0-3 in order"):
         SegmentGrams.from_blocks(4, grams.blocks[1:])
+    with pytest.raises(ValueError, match="do not cover passages 0-4 in order"):
+        SegmentGrams.from_blocks(5, grams.blocks)
+    # a segment without passages (e.g. the merge of segments whose reports were all deleted)
+    empty = SegmentGrams.from_blocks(0, [])
+    assert empty.blocks == [] and empty.passages("执法").tolist() == []
     with pytest.raises(ValueError, match=r"lacks \['uni_pids'\]"):
         b = grams.blocks[0][1]
         GramIndex.from_arrays(b.n, {k: v for k, v in b.arrays().items() if k != "uni_pids"})

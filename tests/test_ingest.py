@@ -135,3 +135,33 @@ def test_a_few_files_are_parsed_early_and_a_crash_fails_only_its_file(tmp_path, 
     # unchanged files: nothing to parse, the early worker is stopped
     again = index_paths([corpus], tmp_path / "index")
     assert len(again.unchanged) == 2 and again.failed == [(str(bad), CRASHED)]
+
+
+def test_adding_and_pruning_again_and_again_keeps_the_index_whole(tmp_path):
+    """Small segments whose reports were all pruned get merged into a segment
+    without passages; its gram file must be written all the same.
+
+    Whoosh merges the five smallest segments once they hold fewer than 55
+    documents: with a base of 20 reports (40 documents) those are five
+    segments of pruned reports only.
+    """
+    ix = tmp_path / "index"
+    base = tmp_path / "base"
+    base.mkdir()
+    seed = sorted(CORPUS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    for i in range(20):
+        (base / f"b{i}.txt").write_text(f"{seed[:600]}\n附：{i}。\n", encoding="utf-8")
+    index_paths([base], ix)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for n in range(6):
+        for i in range(3):
+            (extra / f"x{n}{i}.txt").write_text(f"{seed}\n附：{n}-{i}。\n", encoding="utf-8")
+        assert len(index_paths([extra], ix).indexed) == 3
+        for path in extra.iterdir():
+            path.unlink()
+        summary = index_paths([extra], ix, prune=True)
+        assert (len(summary.pruned), summary.total_reports) == (3, 20)
+    engine = Engine(ix)
+    assert len(engine.reports()) == 20
+    assert engine.search("依法行政")["total"]["reports"] >= 1

@@ -25,6 +25,7 @@ def test_small_load_while_reindexing_has_no_5xx(seed_index, tmp_path):
     assert "5xx" not in result["status"] and result["unexpected"] == []
     assert result["status"]["4xx"] > 0  # the bad queries were refused, not served
     assert result["reports"] == 5
+    assert result["commits"] > 0 and result["reindex_failures"] == []
     assert proc.stdout.splitlines()[1].startswith("status: 2xx ")
 
 
