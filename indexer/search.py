@@ -36,6 +36,7 @@ import re
 import threading
 import time
 from bisect import bisect_right
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -690,8 +691,8 @@ def _bm25(v: _View, words: list[str], rids: set[str], dl: Deadline = UNLIMITED) 
             score = np.zeros(n_all)
             hit = np.zeros(n_all, dtype=bool)
             leaves = list(zip(reader.leaf_readers(), v.segs, strict=True))
-            for word in words:
-                idf = math.log(n_all / (reader.doc_frequency("words", word) + 1)) + 1
+            for word, times in Counter(words).items():  # a repeated word: postings read once
+                idf = times * (math.log(n_all / (reader.doc_frequency("words", word) + 1)) + 1)
                 for (segreader, offset), data in leaves:
                     ids, tf = store.word_postings(segreader, "words", word)
                     if not len(ids):

@@ -86,6 +86,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     sections: list[int] = []
     code = {key: i for i, key in enumerate(SECTION_KEYS)}
     other = code["other"]
+    outlines: dict[str, str] = {}  # equal outlines stored once
 
     def flush() -> None:
         nonlocal pending_chars
@@ -97,7 +98,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     for docnum, f in segreader.iter_docs():
         rid, kind = f["rid"], f.get("kind")
         if kind == "r":
-            _add_meta(data, rid, docnum, json.loads(f["meta"]), {})
+            _add_meta(data, rid, docnum, json.loads(f["meta"]), outlines)
             continue
         if kind != "t":
             continue
@@ -143,14 +144,14 @@ def _padded(n: int) -> int:
 
 def save(data: SegmentData, path: Path) -> None:
     """Write ``data`` to ``path`` (replacing it)."""
-    grams = data.grams if data.grams is not None else SegmentGrams(*fold_points([]))
+    gram_index = data.grams if data.grams is not None else SegmentGrams.from_blocks(0, [])
     arrays: list[tuple[str, np.ndarray]] = [
         ("first", np.asarray(data.first, dtype=np.int64)),
         ("text_local", np.asarray(data.text_local, dtype=np.int64)),
         ("p_n", np.ascontiguousarray(data.p_n, dtype=np.int32)),
         ("p_section", np.ascontiguousarray(data.p_section, dtype=np.uint8)),
     ]
-    for i, (_lo, block) in enumerate(grams.blocks):
+    for i, (_lo, block) in enumerate(gram_index.blocks):
         arrays += [(f"{i}.{name}", np.ascontiguousarray(a)) for name, a in block.arrays().items()]
     table, offset, crc = [], 0, 0
     for name, a in arrays:
@@ -165,8 +166,8 @@ def save(data: SegmentData, path: Path) -> None:
             rid: [docnum, with_outline(meta, data.outlines.get(rid))]
             for rid, (docnum, meta) in data.metas.items()
         },
-        "passages": grams.n,
-        "blocks": [[lo, block.n] for lo, block in grams.blocks],
+        "passages": gram_index.n,
+        "blocks": [[lo, block.n] for lo, block in gram_index.blocks],
         "arrays": table,
         "size": offset,
         "crc32": crc,

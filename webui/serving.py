@@ -95,7 +95,6 @@ class _Supervisor:
         self.echo = echo
         self.children: set[int] = set()
         self.deaths: deque[float] = deque()
-        self.stopping = False
 
     def _fork(self) -> None:
         parent = os.getpid()
@@ -120,7 +119,6 @@ class _Supervisor:
             os._exit(code)
 
     def _stop(self, signum, _frame) -> None:
-        self.stopping = True
         raise _Stopped  # interrupts waitpid (which a handler that returns would not)
 
     def run(self) -> None:
@@ -128,7 +126,7 @@ class _Supervisor:
         try:
             for _ in range(self.workers):
                 self._fork()
-            while not self.stopping:
+            while True:
                 try:
                     pid, status = os.waitpid(-1, 0)
                 except ChildProcessError:
