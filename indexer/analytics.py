@@ -819,13 +819,23 @@ class SentenceIndex:
         }
 
     def precedents(
-        self, rid: str, limit: int = MAX_LISTED, hidden: Collection[str] = ()
+        self,
+        rid: str,
+        limit: int = MAX_LISTED,
+        hidden: Collection[str] = (),
+        *,
+        passage: int | None = None,
+        matches: bool = True,
     ) -> dict | None:
         """For each sentence of report ``rid``, the other reports with the same wording.
 
         None if the report is not in the corpus. ``hidden``: ids of reports
         neither listed nor counted (removed from the index since this one was
-        built). See the README for the JSON.
+        built). See the README for the JSON. ``passage``: that passage only
+        (the totals then count it alone). ``matches=False``: the counts and
+        the earliest-report flags without the matching sentences (empty
+        ``matches``; reading and splitting the other reports' passages is
+        most of the work).
         """
         rep = self.position.get(rid)
         if rep is None:
@@ -836,7 +846,11 @@ class SentenceIndex:
         passages = []
         n_sentences = n_boiler = 0
         all_others: set[int] = set()
-        for pid, text in zip(r.ids, r.texts, strict=True):
+        if passage is None:
+            items = zip(r.ids, r.texts, strict=True)
+        else:
+            items = [(pid, r.texts[i]) for i, pid in enumerate(r.ids) if pid == passage]
+        for pid, text in items:
             sentences = []
             others_here: set[int] = set()
             seen: set[str] = set()
@@ -847,7 +861,7 @@ class SentenceIndex:
                 seen.add(key)
                 if written is None:
                     written = split_sentences(text)
-                found = self._sentence(rep, key, written[j], limit, hide)
+                found = self._sentence(rep, key, written[j], limit, hide, matches)
                 if found is None:
                     continue
                 entry, family = found
@@ -924,11 +938,18 @@ class SentenceIndex:
         return hit
 
     def _sentence(
-        self, rep: int, key: str, text: str, limit: int, hide: Collection[int] = ()
+        self,
+        rep: int,
+        key: str,
+        text: str,
+        limit: int,
+        hide: Collection[int] = (),
+        describe: bool = True,
     ) -> tuple[dict, list[tuple[int, float]]] | None:
         """One sentence's entry and its family of keys (None if no other report has it).
 
-        ``hide``: numbers of reports neither listed nor counted.
+        ``hide``: numbers of reports neither listed nor counted. ``describe``:
+        whether to list the matching sentences (else ``matches`` is empty).
         """
         family, total, head = self._family(self.key_id[key], limit + len(hide))
         if hide:
@@ -946,7 +967,7 @@ class SentenceIndex:
         # earliest first: reports are numbered in order of issue
         listed = [r for r in head if r != rep and r not in hide][: max(1, limit)]
         matches = []
-        for other in listed:
+        for other in listed if describe else ():
             for c, sim in family:  # the closest wording it has
                 reps = self.reps[c]
                 i = bisect_left(reps, other)
@@ -954,7 +975,7 @@ class SentenceIndex:
                     matches.append(self._describe(other, self.locs[c][i], sim))
                     break
         earlier = listed[0] < rep
-        if earlier:
+        if earlier and matches:
             matches[0]["precedent"] = True
         entry.update(boilerplate=False, precedent="other" if earlier else "self", matches=matches)
         return entry, family
@@ -1357,11 +1378,19 @@ class Analytics:
         """The sentence index for precedents (maybe of an earlier generation)."""
         return self._latest("sentences", self._build_sentences)[0]
 
-    def precedents(self, rid: str, limit: int = MAX_LISTED) -> dict | None:
+    def precedents(
+        self,
+        rid: str,
+        limit: int = MAX_LISTED,
+        *,
+        passage: int | None = None,
+        matches: bool = True,
+    ) -> dict | None:
         """Precedent wording of every sentence of report ``rid`` (None if unknown).
 
         From a stale sentence index when it knows the report, leaving out the
         reports removed since; else from one that knows it, waiting for it.
+        ``passage`` and ``matches``: see :meth:`SentenceIndex.precedents`.
         """
         metas = self.metas()
         if rid not in metas:
@@ -1375,6 +1404,8 @@ class Analytics:
 
         index, version = self._latest("sentences", self._build_sentences, usable)
         return self._lru(
-            self._precedents, (version, rid, limit), self.PRECEDENT_CACHE,
-            lambda: index.precedents(rid, limit, removed(index)),
+            self._precedents, (version, rid, limit, passage, matches), self.PRECEDENT_CACHE,
+            lambda: index.precedents(
+                rid, limit, removed(index), passage=passage, matches=matches
+            ),
         )  # fmt: skip

@@ -28,7 +28,8 @@ comes first, stops the server and the indexer, and removes the copy. It
 prints the counts by status class, latency percentiles (overall and per kind
 of request), the number of commits the server went through, and the memory
 of the server's processes (proportional set size, summed over its workers)
-at the start, its peak and at the end. Exit status 1 if any
+at the start, its peak and at the end, and the processor time that the
+server and the re-index runs used while the requests ran. Exit status 1 if any
 request got a 5xx (or no answer), a good request got a 4xx, or a run of
 ``fazhi index`` failed.
 
@@ -40,7 +41,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -143,6 +146,27 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system processor time of a live process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(k) for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def server_cpu(pid: int) -> float:
+    """Processor seconds used so far by the server and its live worker processes."""
+    return _cpu_seconds(pid) + sum(_cpu_seconds(k) for k in _children(pid))
+
+
 def server_kib(pid: int) -> int:
     """Proportional set size of the server and its worker processes (KiB).
 
@@ -150,11 +174,7 @@ def server_kib(pid: int) -> int:
     from the parent) among the processes that map it, so the sum is the
     memory the server holds, however many processes it runs.
     """
-    try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        kids = []
-    return _pss_kib(pid) + sum(_pss_kib(int(k)) for k in kids)
+    return _pss_kib(pid) + sum(_pss_kib(k) for k in _children(pid))
 
 
 def get(conn_box: list, port: int, path: str, timeout: float) -> int:
@@ -409,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
             + ("" if opts.no_reindex else " while re-indexing")
         )
         t_load = time.perf_counter()
+        cpu_server0 = server_cpu(server.pid)
+        usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         threads = [threading.Thread(target=worker) for _ in range(opts.concurrency)]
         for t in threads:
             t.start()
@@ -418,6 +440,15 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         if indexer is not None:
             indexer.join(300)
+        # the server is not reaped yet: the children's usage is the re-index runs'
+        usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {
+            "server": round(server_cpu(server.pid) - cpu_server0, 1),
+            "reindex": round(
+                usage1.ru_utime + usage1.ru_stime - usage0.ru_utime - usage0.ru_stime, 1
+            ),
+            "cores": os.cpu_count(),
+        }
         mem_end = server_kib(server.pid)
         mem_peak[0] = max(mem_peak[0], mem_end)
     finally:
@@ -467,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
             "end": round(mem_end / 1024, 1),
             "during": [[i, round(kib / 1024, 1)] for i, kib in _quarters(sorted(mem_marks))],
         },
+        "cpu_seconds": cpu,
         "unexpected": stats.unexpected,
     }
     print(
@@ -486,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     mem = result["pss_mib"]
     during = "".join(f"after {i} requests {mib}, " for i, mib in mem["during"])
     print(f"server PSS MiB: start {mem['start']}, {during}end {mem['end']}, peak {mem['peak']}")
+    print(
+        f"processor seconds while loaded: server {cpu['server']}, re-index {cpu['reindex']} "
+        f"(of {elapsed * (cpu['cores'] or 1):.0f} on {cpu['cores']} cores)"
+    )
     for line in stats.unexpected:
         print(f"unexpected: {line}")
     for text in reindex_failures:

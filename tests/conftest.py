@@ -165,20 +165,30 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def base_url(seed_index):
-    """The app on the seed index, served by a real WSGI server on a free port of 127.0.0.1."""
+@contextmanager
+def live_server(index_dir: Path):
+    """The app on ``index_dir``, served by a real WSGI server on a free port of 127.0.0.1;
+    yields its base URL."""
     from werkzeug.serving import make_server
 
     from webui import create_app
 
-    server = make_server("127.0.0.1", 0, create_app({"INDEX_DIR": str(seed_index)}), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app({"INDEX_DIR": str(index_dir)}), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(seed_index):
+    """The app on the seed index (see :func:`live_server`)."""
+    with live_server(seed_index) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

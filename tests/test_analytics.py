@@ -428,6 +428,24 @@ def test_a_sentence_in_every_report_is_boilerplate(copied):
     assert passage["reports"] == 0 and passage["boilerplate"] == 1
 
 
+def test_precedents_of_one_passage_or_without_matches_agree_with_the_whole(copied):
+    for township in ("甲镇", "乙镇", "丙乡", "丁镇"):
+        rid = rid_of(copied, township)
+        whole = copied.precedents(rid)
+        assert whole["passages"], township
+        counts = copied.precedents(rid, matches=False)
+        assert counts["total"] == whole["total"] and counts["rules"] == whole["rules"]
+        for full, bare in zip(whole["passages"], counts["passages"], strict=True):
+            stripped = [dict(s, matches=[]) for s in full["sentences"]]
+            assert bare == dict(full, sentences=stripped)
+            one = copied.precedents(rid, passage=full["passage"])
+            assert one["passages"] == [full]
+        assert copied.precedents(rid, passage=999)["passages"] == []
+    # the earliest report's own flag survives without the matches
+    jia = rid_of(copied, "甲镇")
+    assert sentence_of(copied.precedents(jia, matches=False), "周排查月研判")["precedent"] == "self"
+
+
 def test_precedents_of_an_unknown_report_is_none(copied):
     assert copied.precedents("nope") is None
 
@@ -931,15 +949,52 @@ def test_search_page_without_results_has_no_chart(seed_client):
     assert "trend-chart" not in body and "facet-practices" not in body
 
 
-def test_report_page_shows_precedents_escaped(client, copied):
+def test_report_page_counts_precedents_and_links_their_lists(client, copied):
     yi = rid_of(copied, "乙镇")
     body = client.get(f"/report/{yi}").get_data(as_text=True)
     assert '<details class="precedents">' in body
-    assert "相同表述见于其他 <strong>1</strong> 份报告" in body
-    assert "最早（先例）" in body and "套话" in body
+    assert "相同表述见于其他 <strong>1</strong> 份报告" in body and "套话 1 句" in body
+    # the sentences themselves are fetched when a list is opened
+    assert f'data-fragment="/report/{yi}/precedents/1"' in body
+    assert f'<a href="/report/{yi}/precedents#p1">列出这 2 句及其出处</a>' in body
+    assert "最早（先例）" not in body
     assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
-    jia = rid_of(copied, "甲镇")
+
+
+def test_precedent_list_of_a_passage_is_escaped_html(client, copied):
+    yi, jia = rid_of(copied, "乙镇"), rid_of(copied, "甲镇")
+    r = client.get(f"/report/{yi}/precedents/1")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    body = r.get_data(as_text=True)
+    assert body.lstrip().startswith('<ol class="precedent-list">')
+    assert "最早（先例）" in body and "套话" in body and "甲镇" in body
     assert f'href="/report/{jia}?p=2#p2"' in body
+    hostile = client.get(f"/report/{jia}/precedents/3").get_data(as_text=True)
+    assert "<script>alert" not in hostile and "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile
+    none = client.get(f"/report/{yi}/precedents/99")
+    assert none.status_code == 200 and "第 99 段没有与其他报告相同的表述" in none.get_data(
+        as_text=True
+    )
+    for url in ("/report/nope/precedents/1", "/report/nope/precedents"):
+        r = client.get(url)
+        assert r.status_code == 404 and "没有编号为“nope”的报告" in r.get_data(as_text=True)
+    assert client.get(f"/report/{yi}/precedents/x").status_code == 404
+
+
+def test_precedents_page_lists_every_passage_with_its_sources(client, copied):
+    jia, yi = rid_of(copied, "甲镇"), rid_of(copied, "乙镇")
+    r = client.get(f"/report/{jia}/precedents")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert "相同表述：" in body and "甲镇" in body and f'href="/report/{jia}"' in body
+    data = copied.precedents(jia)
+    for p in data["passages"]:
+        assert f'<section class="precedent-passage" id="p{p["passage"]}">' in body
+        assert f'href="/report/{jia}?p={p["passage"]}#p{p["passage"]}"' in body
+    total = data["total"]
+    assert f"本报告有 <strong>{total['sentences']}</strong> 句与其他 " in body
+    assert f'href="/report/{yi}?p=1#p1"' in body and "本报告最早" in body
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
 def test_analytics_pages_escape_hostile_metadata(tmp_path):

@@ -1,4 +1,5 @@
-"""The analytics views in headless Chromium: matrix page, trend chart, their links."""
+"""The analytics views in headless Chromium: matrix page, trend chart, their links,
+precedents loaded into the report page."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ARTIFACTS, CHROMIUM
+from conftest import ARTIFACTS, CHROMIUM, build_index, live_server, make_report
 
 pytestmark = [
     pytest.mark.browser,
@@ -102,3 +103,120 @@ def test_practices_page_sorts_and_searches(page):
     page.locator("a.practice-name", has_text="谁执法谁普法").click()
     expect(page.locator("#results-summary")).to_contain_text("4 份报告")
     expect(page.locator(".result-list")).to_contain_text("新乡镇")
+
+
+SHARED = "实行“周排查、月研判、季通报”的矛盾纠纷排查调处制度，全年化解纠纷一百二十件。"
+HOSTILE = "推行<img src=x onerror=alert(1)>“法律明白人”联调机制化解纠纷一百余件。"
+
+
+@pytest.fixture(scope="module")
+def precedents_url(tmp_path_factory):
+    """A server over 11 reports: 甲镇 first with a sentence that 乙镇 and 丙乡 repeat
+    (3 of 11 is below the boilerplate share)."""
+    others = "子丑寅卯辰巳午未"
+    reports = [
+        make_report(f"other{i}.txt", [f"坚持依法行政。第{c}村调解委员会全年受理纠纷{i}十件。"],
+                    township=f"{c}镇")
+        for i, c in enumerate(others, 1)
+    ] + [
+        make_report(f"{name}.txt", ["坚持依法行政。", SHARED + HOSTILE], township=town, year=year,
+                    date=date)
+        for name, town, year, date in (
+            ("jia", "甲镇", 2022, "2022-12-20"),
+            ("yi", "乙镇", 2023, "2024-02-01"),
+            ("bing", "丙乡", 2023, "2024-03-01"),
+        )
+    ]  # fmt: skip
+    index = build_index(tmp_path_factory.mktemp("precedents") / "ix", reports)
+    with live_server(index) as url:
+        yield url
+
+
+def test_precedents_load_when_a_passage_list_is_opened(browser, precedents_url):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(base_url=precedents_url, locale="zh-CN")
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    fragments: list[str] = []
+    page.on("request", lambda r: fragments.append(r.url) if "/precedents/" in r.url else None)
+    try:
+        page.goto("/reports")
+        page.locator("a", has_text="乙镇").first.click()
+        details = page.locator("#p2 details.precedents")
+        expect(details.locator("summary")).to_contain_text("相同表述见于其他 2 份报告")
+        assert fragments == []  # nothing fetched before the list is opened
+        details.locator("summary").click()
+        expect(details.locator(".precedent-sentence")).to_have_count(2)
+        items = details.locator(".precedent-matches li")  # two reports for each
+        expect(items).to_have_count(4)
+        expect(items.first).to_contain_text("最早（先例）")
+        expect(items.first).to_contain_text("甲镇")
+        expect(details.locator(".precedent-own").nth(1)).to_contain_text(
+            "<img src=x onerror=alert(1)>"
+        )
+        assert details.locator("img").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "precedents-opened.png"), full_page=False)
+        # closing and opening again does not fetch again
+        details.locator("summary").click()
+        details.locator("summary").click()
+        expect(items).to_have_count(4)
+        assert len(fragments) == 1 and fragments[0].endswith("/precedents/2")
+        # the link of a match opens the earlier report at that passage
+        items.first.locator("a").click()
+        page.wait_for_url(re.compile(r"\?p=2#p2$"))
+        expect(page.locator("h1")).to_contain_text("甲镇")
+        expect(page.locator("#p2")).to_have_class(re.compile("is-linked"))
+    finally:
+        context.close()
+    assert problems == []
+
+
+def test_precedents_list_says_so_when_it_cannot_load(browser, precedents_url):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=precedents_url, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto("/reports")
+        page.locator("a", has_text="丙乡").first.click()
+        page.route("**/precedents/*", lambda route: route.fulfill(status=503, body="busy"))
+        details = page.locator("#p2 details.precedents")
+        details.locator("summary").click()
+        note = details.locator(".precedent-load")
+        expect(note).to_contain_text("未能载入这些句子")
+        link = note.locator("a", has_text="打开相同表述页")
+        expect(link).to_have_attribute("href", re.compile(r"/precedents#p2$"))
+        # opening it again retries, and now the server answers
+        page.unroute("**/precedents/*")
+        details.locator("summary").click()
+        details.locator("summary").click()
+        expect(details.locator(".precedent-matches li")).to_have_count(4)
+    finally:
+        context.close()
+
+
+def test_precedents_without_script_link_to_the_precedents_page(browser, precedents_url):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(
+        base_url=precedents_url, locale="zh-CN", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto("/reports")
+        page.locator("a", has_text="乙镇").first.click()
+        details = page.locator("#p2 details.precedents")
+        details.locator("summary").click()
+        details.get_by_role("link", name="列出这 2 句及其出处").click()
+        page.wait_for_url(re.compile(r"/precedents#p2$"))
+        expect(page.locator("h1")).to_contain_text("相同表述：")
+        section = page.locator("section#p2")
+        expect(section.locator(".precedent-matches li")).to_have_count(4)
+        expect(section.locator(".tag-precedent")).to_have_text(["最早（先例）"] * 2)
+        page.screenshot(path=str(ARTIFACTS / "precedents-page.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,6 +1,8 @@
 """Analytics pages and API: township × year matrix, trend chart, practices, precedents.
 
-Pages: ``/matrix``, ``/practices``; the trend chart and the practice facet on
+Pages: ``/matrix``, ``/practices``, ``/report/<id>/precedents`` (and the HTML
+list of one passage's precedents that the report page fetches,
+``/report/<id>/precedents/<passage>``); the trend chart and the practice facet on
 the search page and the precedents on the report page come from template
 helpers registered here, so the search and report views stay as they are.
 API: ``/api/matrix`` (``?format=csv``, or ``/api/matrix.csv``), ``/api/trend``,
@@ -13,7 +15,17 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from indexer.analytics import (
@@ -28,7 +40,7 @@ from indexer.analytics import (
 from indexer.errors import FazhiError, QueryError
 from indexer.query import FILTER_FIELDS, shown
 
-from . import EXTENSION, json_response
+from . import EXTENSION, citation, json_response
 from .pages import ReportLinks
 from .params import SearchParams, parse_int, parse_search_args
 
@@ -311,12 +323,8 @@ def _with_year(state, year: int) -> dict:
     return filters
 
 
-def _report_precedents(rid: str) -> dict:
-    """Precedents of a report by passage number, for the report page."""
-    data = analytics().precedents(rid)
-    if data is None:
-        return {"by_passage": {}, "total": None}
-    by_passage = {}
+def _linked_passages(data: dict) -> list[dict]:
+    """The passages of a precedents answer, each match with the URL of its passage."""
     links: dict[str, ReportLinks] = {}  # by report id: the links into it, built once
 
     def link(mt: dict) -> str:
@@ -325,13 +333,71 @@ def _report_precedents(rid: str) -> dict:
             rl = links[mt["id"]] = ReportLinks(mt["id"], {})
         return rl.passage(int(mt["passage"]))
 
+    out = []
     for p in data["passages"]:  # copies: the cached result is shared with the API
         sentences = []
         for s in p["sentences"]:
             matches = [dict(mt, url=link(mt)) for mt in s["matches"]]
             sentences.append(dict(s, matches=matches))
-        by_passage[p["passage"]] = dict(p, sentences=sentences)
+        out.append(dict(p, sentences=sentences))
+    return out
+
+
+def _report_precedents(rid: str) -> dict:
+    """For the report page, by passage number: how many other reports share its wording
+    and how many of its sentences are boilerplate, with the URLs that list the sentences
+    (the page fetches one passage's list when the reader opens it)."""
+    data = analytics().precedents(rid, matches=False)
+    if data is None:
+        return {"by_passage": {}, "total": None}
+    page = url_for("analytics.precedents_page", rid=rid)
+    by_passage = {
+        p["passage"]: {
+            "reports": p["reports"],
+            "boilerplate": p["boilerplate"],
+            "sentences": len(p["sentences"]),
+            "fragment": f"{page}/{p['passage']}",
+            "page": f"{page}#p{p['passage']}",
+        }
+        for p in data["passages"]
+    }
     return {"by_passage": by_passage, "total": data["total"], "rules": data["rules"]}
+
+
+def _precedents_of(rid: str, passage: int | None = None) -> dict:
+    data = analytics().precedents(rid, passage=passage)
+    if data is None:
+        abort(404, description=f"索引中没有编号为“{rid[:64]}”的报告；它可能已被删除或重新编号。")
+    return data
+
+
+@bp.get("/report/<rid>/precedents")
+def precedents_page(rid: str):
+    """Every sentence of a report that other reports share, with the earliest of them."""
+    data = _precedents_of(rid)
+    meta = analytics().metas().get(rid) or data
+    links = ReportLinks(rid, {})
+    passages = [dict(p, link=links.passage(int(p["passage"]))) for p in _linked_passages(data)]
+    return render_template(
+        "precedents.html",
+        data=data,
+        meta=meta,
+        display_title=citation.title_of(meta),
+        passages=passages,
+        report_url=links.page(),
+    )
+
+
+@bp.get("/report/<rid>/precedents/<int:passage>")
+def precedents_fragment(rid: str, passage: int):
+    """The list of one passage's shared sentences, as HTML the report page inserts."""
+    found = _linked_passages(_precedents_of(rid, passage))
+    if not found:
+        return (
+            f'<p class="state">第 {passage} 段没有与其他报告相同的表述'
+            "（报告页上显示有的话，索引刚刚更新过，请刷新页面）。</p>"
+        )
+    return get_template_attribute("_analytics.html", "precedent_list")(found[0]["sentences"])
 
 
 @bp.app_context_processor

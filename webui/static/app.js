@@ -115,6 +115,57 @@
   window.addEventListener("hashchange", markLinkedPassage);
   markLinkedPassage();
 
+  // Precedents on the report page: the counts come with the page, the sentences
+  // and their sources are fetched when the reader first opens a passage's list.
+  function loadPrecedents(details) {
+    var body = details.querySelector(".precedent-body[data-fragment]");
+    if (!body || body.dataset.state === "loading" || body.dataset.state === "done") {
+      return;
+    }
+    var fallback = body.querySelector("a");
+    var href = fallback ? fallback.getAttribute("href") : null;
+    body.dataset.state = "loading";
+    body.setAttribute("aria-busy", "true");
+    var note = document.createElement("p");
+    note.className = "precedent-load";
+    note.textContent = "正在载入…";
+    body.replaceChildren(note);
+    fetch(body.dataset.fragment, { headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        body.innerHTML = html; // rendered and escaped by the server, same origin
+        body.dataset.state = "done";
+      })
+      .catch(function () {
+        note.textContent = "未能载入这些句子，请稍后再试或";
+        if (href) {
+          var link = document.createElement("a");
+          link.href = href;
+          link.textContent = "打开相同表述页";
+          note.appendChild(link);
+        }
+        body.dataset.state = "failed"; // opening the list again retries
+      })
+      .finally(function () {
+        body.removeAttribute("aria-busy");
+      });
+  }
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var details = event.target;
+      if (details.matches && details.matches("details.precedents") && details.open) {
+        loadPrecedents(details);
+      }
+    },
+    true
+  );
+
   var panel = document.querySelector("details.facet-panel");
   if (panel && window.matchMedia) {
     var narrow = window.matchMedia("(max-width: 760px)");
