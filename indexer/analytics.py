@@ -1200,6 +1200,20 @@ class Analytics:
             slot.building, slot.error = False, _message(exc)
             log.warning("cannot rebuild the %s in the background: %s", name, slot.error)
 
+    def prepare(self) -> None:
+        """Start building the practice catalogue and the sentence index in the background.
+
+        A server calls this when it starts, so that the first search and
+        report pages find them built (or under way) instead of building them.
+        """
+        builds = {"practices": self._build_catalogue, "sentences": self._build_sentences}
+        self._fresh()
+        with self._ready:
+            for name, build in builds.items():
+                slot = self._slots[name]
+                if not slot.version and not slot.building:
+                    self._spawn(name, build)
+
     def stale(self, name: str) -> bool:
         """Whether ``name`` (one of :data:`BACKGROUND`) is served from an earlier generation."""
         gen = self.engine.generation

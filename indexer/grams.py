@@ -26,12 +26,19 @@ passages of a character 16 bits when a block has at most 65,536 passages.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 _EMPTY = np.zeros(0, dtype=np.uint32)
 #: characters per block of passages: bounds the memory a build takes for a
 #: moment (about 50 bytes per character) and keeps positions in 32 bits
 BLOCK_CHARS = 4_000_000
+#: bytes of term results a segment keeps (the most recently used terms): the
+#: same phrases are searched again and again, and a search page looks its
+#: terms up twice (the results, then the practices they mention)
+TERM_CACHE_BYTES = 8 << 20
 
 
 def _narrow(values: np.ndarray, bound: int) -> np.ndarray:
@@ -210,7 +217,7 @@ class SegmentGrams:
     the segment's own (0-based, in order).
     """
 
-    __slots__ = ("blocks", "n")
+    __slots__ = ("blocks", "n", "_found", "_found_bytes", "_lock")
 
     @classmethod
     def from_blocks(cls, n: int, blocks: list[tuple[int, GramIndex]]) -> SegmentGrams:
@@ -218,6 +225,7 @@ class SegmentGrams:
         grams = cls.__new__(cls)
         grams.n = n
         grams.blocks = blocks
+        grams._cache_init()
         ends = [lo + block.n for lo, block in blocks]
         if [lo for lo, _ in blocks] != [0, *ends[:-1]][: len(blocks)] or (
             ends[-1] if ends else 0
@@ -227,6 +235,7 @@ class SegmentGrams:
 
     def __init__(self, points: np.ndarray, lens: np.ndarray, block_chars: int | None = None):
         block_chars = block_chars or BLOCK_CHARS
+        self._cache_init()
         self.n = len(lens)
         self.blocks: list[tuple[int, GramIndex]] = []
         ends = np.cumsum(lens, dtype=np.int64)
@@ -239,19 +248,40 @@ class SegmentGrams:
             self.blocks.append((lo, block))
             lo = hi
 
-    def passages(self, term: str, check=None) -> np.ndarray:
-        """Ascending passages of the segment whose folded text holds ``term``.
+    def _cache_init(self) -> None:
+        self._found: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._found_bytes = 0
+        self._lock = threading.Lock()
 
-        ``check`` (optional) is called between blocks, e.g. to stop at a deadline.
+    def passages(self, term: str, check=None) -> np.ndarray:
+        """Ascending passages of the segment whose folded text holds ``term`` (read-only).
+
+        ``check`` (optional) is called between blocks, e.g. to stop at a
+        deadline. The results of recent terms are kept (:data:`TERM_CACHE_BYTES`).
         """
+        with self._lock:
+            found = self._found.get(term)
+            if found is not None:
+                self._found.move_to_end(term)
+                return found
         parts = []
         for lo, block in self.blocks:
-            found = block.passages(term)
-            if len(found):
-                parts.append(found.astype(np.int64) + lo)
+            hits = block.passages(term)
+            if len(hits):
+                parts.append(hits.astype(np.int64) + lo)
             if check is not None:
                 check()
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        dtype = np.uint32 if self.n <= 1 << 32 else np.int64
+        found = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+        found.flags.writeable = False
+        if found.nbytes <= TERM_CACHE_BYTES // 4:
+            with self._lock:
+                if term not in self._found:
+                    self._found[term] = found
+                    self._found_bytes += found.nbytes
+                while self._found_bytes > TERM_CACHE_BYTES:
+                    self._found_bytes -= self._found.popitem(last=False)[1].nbytes
+        return found
 
     def nbytes(self) -> int:
         return sum(block.nbytes() for _, block in self.blocks)

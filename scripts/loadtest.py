@@ -12,7 +12,8 @@ written), starts ``fazhi serve`` on a free port of 127.0.0.1 over the copy,
 and sends ``--requests`` requests from ``--concurrency`` threads (one
 keep-alive ``http.client`` connection each) — a seeded mix of exact and
 words searches with filters and pages, search pages with facets, report
-pages, JSON API calls and deliberately bad queries. Meanwhile, unless
+pages and the precedent lists their readers open, JSON API calls and
+deliberately bad queries. Meanwhile, unless
 ``--no-reindex``, a loop runs ``fazhi index`` on the copy, adding a few
 reports and then removing them again (``--prune``), commit after commit.
 
@@ -29,7 +30,7 @@ prints the counts by status class, latency percentiles (overall and per kind
 of request), the number of commits the server went through, and the memory
 of the server's processes (proportional set size, summed over its workers)
 at the start, its peak and at the end, and the processor time that the
-server and the re-index runs used while the requests ran. Exit status 1 if any
+server, the re-index runs and the clients used while the requests ran. Exit status 1 if any
 request got a 5xx (or no answer), a good request got a 4xx, or a run of
 ``fazhi index`` failed.
 
@@ -232,10 +233,13 @@ def request_mix(rng: random.Random, reports: list[dict], n: int) -> list[tuple[s
             if rng.random() < 0.2:
                 params["mode"] = "words"
             out.append(("search page", "/?" + urllib.parse.urlencode(params), True))
-        elif r < 0.70:
+        elif r < 0.65:
             rid = rng.choice(ids)
             suffix = "?" + urllib.parse.urlencode({"q": q}) if rng.random() < 0.5 else ""
             out.append(("report page", f"/report/{rid}{suffix}", True))
+        elif r < 0.70:  # a reader opens one passage's list of shared sentences
+            rid, n = rng.choice(ids), rng.randint(1, 12)
+            out.append(("precedents", f"/report/{rid}/precedents/{n}", True))
         elif r < 0.80:
             out.append(("api report", f"/api/reports/{rng.choice(ids)}", True))
         elif r < 0.85:
@@ -431,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         t_load = time.perf_counter()
         cpu_server0 = server_cpu(server.pid)
         usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own0 = resource.getrusage(resource.RUSAGE_SELF)
         threads = [threading.Thread(target=worker) for _ in range(opts.concurrency)]
         for t in threads:
             t.start()
@@ -442,11 +447,14 @@ def main(argv: list[str] | None = None) -> int:
             indexer.join(300)
         # the server is not reaped yet: the children's usage is the re-index runs'
         usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = {
             "server": round(server_cpu(server.pid) - cpu_server0, 1),
             "reindex": round(
                 usage1.ru_utime + usage1.ru_stime - usage0.ru_utime - usage0.ru_stime, 1
             ),
+            # the clients of this script share the machine with the server
+            "clients": round(own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime, 1),
             "cores": os.cpu_count(),
         }
         mem_end = server_kib(server.pid)
@@ -519,8 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     during = "".join(f"after {i} requests {mib}, " for i, mib in mem["during"])
     print(f"server PSS MiB: start {mem['start']}, {during}end {mem['end']}, peak {mem['peak']}")
     print(
-        f"processor seconds while loaded: server {cpu['server']}, re-index {cpu['reindex']} "
-        f"(of {elapsed * (cpu['cores'] or 1):.0f} on {cpu['cores']} cores)"
+        f"processor seconds while loaded: server {cpu['server']}, re-index {cpu['reindex']}, "
+        f"clients {cpu['clients']} (of {elapsed * (cpu['cores'] or 1):.0f} on "
+        f"{cpu['cores']} cores)"
     )
     for line in stats.unexpected:
         print(f"unexpected: {line}")

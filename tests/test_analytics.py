@@ -542,6 +542,27 @@ def test_the_first_build_is_waited_for_once(copied, gate):
     assert held.calls == 1 and not copied.stale("practices")
 
 
+def test_prepare_builds_in_the_background_once_and_requests_wait_for_that_build(copied, gate):
+    practices, sentences = gate("collect_practices"), gate("SentenceIndex")
+    copied.prepare()
+    assert practices.entered.wait(60) and sentences.entered.wait(60)
+    copied.prepare()  # under way: not started again
+    assert copied.build_info("practices")["building"] and copied.build_info("sentences")["building"]
+    results: list = []
+    waiting = threading.Thread(target=lambda: results.append(copied.practices()))
+    waiting.start()
+    waiting.join(0.3)
+    assert waiting.is_alive() and not results  # waits for the build under way
+    practices.opened.set()
+    sentences.opened.set()
+    waiting.join(60)
+    assert copied.wait_idle(60) and results and results[0]
+    assert (practices.calls, sentences.calls) == (1, 1)
+    copied.prepare()  # built: nothing to do
+    assert copied.wait_idle(60) and (practices.calls, sentences.calls) == (1, 1)
+    assert copied.precedents(rid_of(copied, "甲镇"))["passages"] and sentences.calls == 1
+
+
 def test_after_a_commit_the_earlier_sentence_index_is_served_while_rebuilt(
     copied, copied_index, gate
 ):

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from indexer import grams
 from indexer.analysis import fold, fold_points
 from indexer.grams import GramIndex, SegmentGrams
 
@@ -35,6 +36,29 @@ def test_passages_are_exactly_those_holding_the_term(texts, terms, block_chars):
     for term in map(fold, terms + cut):
         if term:  # the index is queried with folded terms, as search does
             assert index.passages(term).tolist() == naive(texts, term), term
+
+
+def test_recent_terms_are_kept_read_only_within_a_byte_budget(monkeypatch):
+    monkeypatch.setattr(grams, "TERM_CACHE_BYTES", 160)  # 40 passage numbers
+    texts = ["依法行政"] * 10 + ["乡镇执法"] * 6
+    index = build(texts, block_chars=9)
+    first = index.passages("依法")  # 10 passages: 40 bytes
+    assert index.passages("依法") is first and first.tolist() == list(range(10))
+    with pytest.raises(ValueError):
+        first[0] = 3  # shared between searches: nobody may change it
+    zhifa = index.passages("执法")  # 24 bytes
+    assert index.passages("依法") is first  # used again: now the most recent
+    index.passages("行政")  # 40
+    index.passages("乡镇")  # 24: 128 bytes in all
+    assert index.passages("执法") is zhifa
+    index.passages("法行")  # 40 more: over budget, the least recently used goes
+    assert index.passages("依法") is not first and index.passages("依法").tolist() == list(
+        range(10)
+    )
+    assert index.passages("执法") is zhifa
+    # a result above a quarter of the budget is never kept
+    assert index.passages("法") is not index.passages("法")
+    assert index.passages("法").tolist() == list(range(16))
 
 
 def test_every_occurrence_is_a_position():

@@ -27,6 +27,10 @@ def test_small_load_while_reindexing_has_no_5xx(seed_index, tmp_path):
     assert result["reports"] == 5
     assert result["commits"] > 0 and result["reindex_failures"] == []
     assert proc.stdout.splitlines()[1].startswith("status: 2xx ")
+    # the server answered 150 requests and the re-index runs loaded jieba: both took time
+    cpu = result["cpu_seconds"]
+    assert cpu["server"] > 0 and cpu["reindex"] > 0.5 and cpu["clients"] > 0 and cpu["cores"] >= 1
+    assert "processor seconds while loaded: server " in proc.stdout
 
 
 @pytest.mark.slow

@@ -784,3 +784,33 @@ def test_report_links_are_the_urls_url_for_builds(app, rid, q, mode, n):
         assert ReportLinks(rid, {}).passage(n) == url_for(
             "pages.report", rid=rid, p=n, _anchor=f"p{n}"
         )
+
+
+def test_a_report_lists_ten_matching_passages_and_links_the_rest(tmp_path):
+    passages = [f"第{i}项：坚持依法行政，推进基层治理。" for i in range(1, 15)]
+    index_dir = build_index(tmp_path / "index", [make_report("many.txt", passages)])
+    with web_app(index_dir) as app:
+        client = app.test_client()
+        page = html(client.get("/?q=依法行政"))
+        api = client.get("/api/search?q=依法行政").json
+    assert len(api["reports"][0]["passages"]) == 14  # the API lists every one
+    assert page.count('<li class="hit">') == 10
+    assert "该报告另有 11 个段落命中" in page
+    rid = api["reports"][0]["id"]
+    link = f'<a href="/report/{rid}?q=%E4%BE%9D%E6%B3%95%E8%A1%8C%E6%94%BF">其余 4 段见报告全文</a>'
+    assert link in page
+    # three or fewer: no "more"; up to ten: no link
+    small = build_index(tmp_path / "small", [make_report("few.txt", passages[:10])])
+    with web_app(small) as app:
+        page = html(app.test_client().get("/?q=依法行政"))
+    assert "该报告另有 7 个段落命中" in page and "段见报告全文" not in page
+
+
+def test_templates_read_dict_keys_first_and_attributes_otherwise(app):
+    render = app.jinja_env.from_string
+    assert render("{{ d.url }}|{{ d.missing }}|").render(d={"url": "/x"}) == "/x||"
+    assert render("{{ d.items }}").render(d={"items": 3}) == "3"  # the key, not the method
+    assert (
+        render("{% for k, v in d.items() %}{{ k }}={{ v }}{% endfor %}").render(d={"a": 1}) == "a=1"
+    )
+    assert render("{{ s.upper() }}{{ e.args[0] }}").render(s="ab", e=ValueError("z")) == "ABz"

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
+from flask.templating import Environment as TemplateEnvironment
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import IndexStoreError, QueryError, SearchTimeout
@@ -40,6 +41,29 @@ SECURITY_HEADERS = {
 log = logging.getLogger(__name__)
 
 
+class _Templates(TemplateEnvironment):
+    """Jinja's environment, with ``x.name`` on a dict looking up the key first.
+
+    Jinja tries the attribute first and the key only after the attribute
+    lookup has failed with an exception; the pages pass dicts, and a search
+    page looks up a few thousand keys, so this halves its rendering time. A
+    key never hides a method the templates call (``.items()`` on dicts without
+    an ``items`` key).
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+class _App(Flask):
+    jinja_environment = _Templates
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app.
 
@@ -50,7 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     than 4 times their last build's duration after it ended; until then the
     previous ones are served).
     """
-    app = Flask(__name__)
+    app = _App(__name__)
     app.config.from_mapping(
         INDEX_DIR=str(default_index_dir()),
         PER_PAGE=20,
@@ -95,6 +119,14 @@ def warm_up(app: Flask) -> None:
     their time budget when several arrive at once).
     """
     app.extensions[EXTENSION].warm_up()
+
+
+def prepare_analytics(app: Flask) -> None:
+    """Start building the practice catalogue and the sentence index in the background
+    (see :meth:`indexer.analytics.Analytics.prepare`): the server does at start."""
+    from .analytics import ANALYTICS
+
+    app.extensions[ANALYTICS].prepare()
 
 
 def json_response(obj: Any, status: int = 200) -> Response:

@@ -49,6 +49,8 @@ SECTION_SHORT = {
 FACET_SHOWN = 8
 #: matching passages shown per report before "more"
 PASSAGES_SHOWN = 3
+#: matching passages listed per report in all (the report page marks every one)
+PASSAGES_LISTED = 10
 REPORTS_PER_PAGE = 50
 EXAMPLES = (
     ("一支队伍管执法", ""),
@@ -263,7 +265,7 @@ class ReportLinks:
 def _result_report(r: dict, state: SearchState) -> dict:
     links = ReportLinks(r["id"], _context_args(state))
     passages = []
-    for p in r["passages"]:
+    for p in r["passages"][:PASSAGES_LISTED]:
         n = int(p["id"])
         passages.append(dict(p, link=links.passage(n), cite=_cite(r, p, links.permalink(n))))
     return dict(
@@ -272,6 +274,7 @@ def _result_report(r: dict, state: SearchState) -> dict:
         url=links.page(),
         shown=passages[:PASSAGES_SHOWN],
         more=passages[PASSAGES_SHOWN:],
+        unlisted=len(r["passages"]) - len(passages),
     )
 
 

@@ -52,10 +52,11 @@ class _Stopped(Exception):
 def _run_app(index_dir: Path, sock: socket.socket, threads: int, ready=None) -> None:
     import waitress
 
-    from . import create_app, warm_up
+    from . import create_app, prepare_analytics, warm_up
 
     app = create_app({"INDEX_DIR": str(index_dir)})
     warm_up(app)
+    prepare_analytics(app)
     if ready is not None:
         ready()
     waitress.serve(app, sockets=[sock], threads=threads, ident="fazhi")
