@@ -47,6 +47,7 @@ import io
 import logging
 import math
 import re
+import sys
 import threading
 import time
 from array import array
@@ -401,16 +402,27 @@ def quoted_phrases(text: str) -> list[str]:
     return out
 
 
+def report_quotes(texts: Iterable[str]) -> tuple[str, ...]:
+    """The :func:`quoted_phrases` of a report's passages, in order."""
+    return tuple(p for text in texts if "“" in text for p in quoted_phrases(text))
+
+
 def collect_practices(
-    lexicon: list[Practice], report_texts: Iterable[tuple[str, Iterable[str]]]
+    lexicon: list[Practice],
+    report_texts: Iterable[tuple[str, Iterable[str]]] = (),
+    *,
+    quotes: Iterable[tuple[str, Iterable[str]]] | None = None,
 ) -> list[Practice]:
     """The lexicon, plus quoted phrases of ``report_texts`` ((report id, passage texts)).
 
     A quote joins the lexicon entry one of whose variants has its key, adding
     its spelling as a variant; other quotes are kept when quoted in at least
     :data:`MIN_QUOTED_REPORTS` reports and not :func:`is_generic`, under their
-    most frequent spelling.
+    most frequent spelling. ``quotes``: (report id, :func:`report_quotes`)
+    pairs, instead of the texts.
     """
+    if quotes is None:
+        quotes = ((rid, report_quotes(texts)) for rid, texts in report_texts)
     by_key: dict[str, int] = {}
     for i, p in enumerate(lexicon):
         for v in p.variants:
@@ -418,14 +430,11 @@ def collect_practices(
     extra_variants: dict[int, list[str]] = defaultdict(list)
     quoted_reports: dict[str, set[str]] = defaultdict(set)
     spellings: dict[str, Counter] = defaultdict(Counter)
-    for rid, texts in report_texts:
-        for text in texts:
-            if "“" not in text:
-                continue
-            for phrase in quoted_phrases(text):
-                key = practice_key(phrase)
-                quoted_reports[key].add(rid)
-                spellings[key][phrase] += 1
+    for rid, phrases in quotes:
+        for phrase in phrases:
+            key = practice_key(phrase)
+            quoted_reports[key].add(rid)
+            spellings[key][phrase] += 1
     for key, forms in spellings.items():
         i = by_key.get(key)
         if i is None:
@@ -689,7 +698,10 @@ class SentenceIndex:
         min_chars: int = MIN_SENTENCE_CHARS,
         boilerplate_share: float = BOILERPLATE_SHARE,
         boilerplate_min: int = BOILERPLATE_MIN_REPORTS,
+        previous: SentenceIndex | None = None,
     ) -> None:
+        """``previous``: an index of an earlier state of the corpus, to update
+        instead of reading every report again (see :meth:`_update`)."""
         self.corpus = sorted(corpus, key=lambda r: date_key(r.meta))
         self.threshold = threshold
         self.min_chars = min_chars
@@ -698,32 +710,143 @@ class SentenceIndex:
         self.boilerplate_min = boilerplate_min
         self.position = {r.meta["id"]: i for i, r in enumerate(self.corpus)}
         self.names = [place_names(r.meta) for r in self.corpus]
+        self._near: dict[int, list[tuple[int, float]]] = {}
+        self._families: dict[int, tuple] = {}
+        self._split: dict[tuple[int, int], list[str]] = {}
+        #: whether this index was updated from an earlier one (else built from the texts)
+        self.updated = previous is not None and self._update(previous)
+        if self.updated:
+            return
         self.keys: list[str] = []
         self.key_id: dict[str, int] = {}
         self.reps: list[array] = []
         self.locs: list[array] = []
-        key_id, keys, reps, locs = self.key_id, self.keys, self.reps, self.locs
-        for rep, r in enumerate(self.corpus):
-            names = self.names[rep]
-            for ppos, text in enumerate(r.texts):
-                for j, key in enumerate(sentence_keys(text, names)):
-                    if len(key) < min_chars or j >= _S or ppos >= _S:
-                        continue
-                    kid = key_id.get(key)
-                    if kid is None:
-                        kid = key_id[key] = len(keys)
-                        keys.append(key)
-                        reps.append(array("I"))
-                        locs.append(array("I"))
-                    reps[kid].append(rep)
-                    locs[kid].append(_pack(ppos, j))
+        self.dead_keys = 0
+        for rep in range(len(self.corpus)):
+            self._add_report(rep)
         self._build_prefix_index()
+
+    def _add_report(
+        self, rep: int, fresh: set[int] | None = None, touched: set[int] | None = None
+    ) -> None:
+        """Add the sentences of report number ``rep`` at the end of their keys' entries.
+
+        ``fresh`` (when updating): the keys whose arrays this index owns; the
+        arrays of the others are shared with the earlier index, so they are
+        copied before the first change. ``touched`` collects the keys added to.
+        """
+        key_id, keys, reps, locs = self.key_id, self.keys, self.reps, self.locs
+        names = self.names[rep]
+        for ppos, text in enumerate(self.corpus[rep].texts):
+            if ppos >= _S:
+                break
+            for j, key in enumerate(sentence_keys(text, names)):
+                if len(key) < self.min_chars or j >= _S:
+                    continue
+                kid = key_id.get(key)
+                if kid is None:
+                    kid = key_id[key] = len(keys)
+                    keys.append(key)
+                    reps.append(array("I"))
+                    locs.append(array("I"))
+                    if fresh is not None:
+                        fresh.add(kid)
+                elif fresh is not None and kid not in fresh:
+                    reps[kid], locs[kid] = array("I", reps[kid]), array("I", locs[kid])
+                    fresh.add(kid)
+                reps[kid].append(rep)
+                locs[kid].append(_pack(ppos, j))
+                if touched is not None:
+                    touched.add(kid)
+
+    #: an update reads the added reports only; past this share of the corpus
+    #: added or removed, or of keys left without sentences, it builds anew
+    UPDATE_SHARE = 0.2
+
+    def _update(self, old: SentenceIndex) -> bool:
+        """Derive this index from ``old``: renumber its entries, drop the removed
+        reports', add the new reports'. False (nothing done) when a full build
+        is due: other settings, too many changes, or an order that moved.
+
+        ``old`` is left as it was (it may still be answering): arrays are
+        shared until changed, then copied. The prefix index keeps ``old``'s
+        order of shingles (any fixed order is exact; new shingles go last).
+        Keys whose sentences were all removed stay, empty, until a full build.
+        """
+        if (old.threshold, old.min_chars) != (self.threshold, self.min_chars):
+            return False
+        n = len(self.corpus)
+        old_ids = [r.meta["id"] for r in old.corpus]
+        kept = [self.position.get(rid, -1) for rid in old_ids]
+        added = [rep for rep, r in enumerate(self.corpus) if r.meta["id"] not in old.position]
+        removed = sum(1 for x in kept if x < 0)
+        if len(added) + removed > self.UPDATE_SHARE * max(n, 1):
+            return False
+        if old.dead_keys > self.UPDATE_SHARE * max(len(old.keys), 1):
+            return False
+        survivors = [x for x in kept if x >= 0]
+        if any(a >= b for a, b in zip(survivors, survivors[1:], strict=False)):
+            return False  # kept reports changed order: numbers are not a monotone map
+        if any(old.names[i] != self.names[x] for i, x in enumerate(kept) if x >= 0):
+            return False
+        self.keys = list(old.keys)
+        self.key_id = dict(old.key_id)
+        if all(x == i for i, x in enumerate(kept)):
+            self.reps, self.locs = list(old.reps), list(old.locs)  # shared until changed
+            fresh: set[int] = set()
+            dead = old.dead_keys
+        else:
+            self.reps, self.locs, dead = [], [], 0
+            for reps, locs in zip(old.reps, old.locs, strict=True):
+                pairs = [(kept[r], loc) for r, loc in zip(reps, locs, strict=True) if kept[r] >= 0]
+                self.reps.append(array("I", [r for r, _ in pairs]))
+                self.locs.append(array("I", [loc for _, loc in pairs]))
+                dead += not pairs
+            fresh = set(range(len(self.keys)))
+        n_old_keys = len(self.keys)
+        touched: set[int] = set()
+        for rep in added:
+            self._add_report(rep, fresh, touched)
+        if added and survivors and added[0] < survivors[-1]:
+            # reports inserted among the earlier ones: entries go back in order
+            # (ascending by report, then place) where they were appended
+            for kid in touched:
+                if kid < n_old_keys:
+                    pairs = sorted(zip(self.reps[kid], self.locs[kid], strict=True))
+                    self.reps[kid] = array("I", [r for r, _ in pairs])
+                    self.locs[kid] = array("I", [loc for _, loc in pairs])
+        self.dead_keys = dead
+        self._extend_prefix_index(old, n_old_keys)
+        return True
 
     def _sentences(self, text: str, names: tuple[str, ...]):
         """(normal form, sentence number) of the sentences of a passage worth comparing."""
         for j, key in enumerate(sentence_keys(text, names)):
             if len(key) >= self.min_chars and j < _S:
                 yield key, j
+
+    def _extend_prefix_index(self, old: SentenceIndex, n_old_keys: int) -> None:
+        """``old``'s prefix index, with the keys from number ``n_old_keys`` on added."""
+        self.sizes = array("I", old.sizes)
+        rank = old.rank
+        postings = dict(old.postings)  # lists shared until changed
+        owned: set[str] = set()
+        for kid in range(n_old_keys, len(self.keys)):
+            sh = shingles(self.keys[kid])
+            self.sizes.append(len(sh))
+            for g in sh:
+                if g not in rank:
+                    if rank is old.rank:
+                        rank = dict(rank)
+                    rank[g] = len(rank)
+            ordered = sorted(sh, key=rank.__getitem__)
+            for g in ordered[: prefix_length(len(ordered), self.threshold)]:
+                if g not in owned:
+                    postings[g] = list(postings.get(g, ()))
+                    owned.add(g)
+                postings[g].append(kid)
+        self.rank = rank
+        self.postings = postings
 
     def _build_prefix_index(self) -> None:
         df: Counter = Counter()
@@ -745,9 +868,6 @@ class SentenceIndex:
             for g in sh[: prefix_length(len(sh), threshold)]:
                 postings[g].append(kid)
         self.postings = dict(postings)
-        self._near: dict[int, list[tuple[int, float]]] = {}
-        self._families: dict[int, tuple] = {}
-        self._split: dict[tuple[int, int], list[str]] = {}
 
     # -- lookups
 
@@ -777,10 +897,12 @@ class SentenceIndex:
             candidates.update(self.postings.get(g, ()))
         candidates.discard(kid)
         out = []
-        t, na, sizes, keys = self.threshold, len(a), self.sizes, self.keys
+        t, na, sizes, keys, reps = self.threshold, len(a), self.sizes, self.keys, self.reps
         for c in candidates:
             nb = sizes[c]
             if nb < t * na or na < t * nb:  # sizes too far apart to overlap enough
+                continue
+            if not reps[c]:  # left by removed reports (see _update)
                 continue
             other = keys[c]
             b = _shingle_iter(other) if len(other) > SHINGLE else (other,)
@@ -919,7 +1041,8 @@ class SentenceIndex:
         hit = self._families.get(kid)
         if hit is not None and len(hit[2]) >= min(limit + 1, hit[1]):
             return hit
-        family = [(kid, 1.0), *sorted(self.near(kid), key=lambda x: -x[1])]
+        keys = self.keys  # ties in wording order: the same however the keys are numbered
+        family = [(kid, 1.0), *sorted(self.near(kid), key=lambda x: (-x[1], keys[x[0]]))]
         if len(family) == 1:
             total = len(set(self.reps[kid]))
             head = _first_distinct(self.reps[kid], limit + 1)
@@ -1084,6 +1207,8 @@ class Analytics:
         self._matches: OrderedDict = OrderedDict()
         self._precedents: OrderedDict = OrderedDict()
         self._scopes: OrderedDict = OrderedDict()
+        #: the quoted phrases of each report (by id: its content), kept across commits
+        self._quotes: dict[str, tuple[str, ...]] = {}
         #: seconds the last build of each derived structure took
         self.build_seconds: dict[str, float] = {}
 
@@ -1293,7 +1418,8 @@ class Analytics:
                 rid = meta["id"]
                 if rid not in view.loc:
                     continue
-                ids = tuple(p[0] for p in view.stored(rid))
+                r = view.loc[rid]  # passage numbers from the view's columns, not stored fields
+                ids = tuple(view.p_n[view.rep_first[r] : view.rep_first[r + 1]].tolist())
                 out.append(CorpusReport(meta, ids, StoredTexts(view, rid, len(ids))))
             return out
 
@@ -1334,12 +1460,24 @@ class Analytics:
             self._lexicon = load_lexicon()
         return self._lexicon
 
+    def _report_quotes(self, corpus: list[CorpusReport]) -> list[tuple[str, tuple[str, ...]]]:
+        """(id, :func:`report_quotes`) of each report, read from the texts only for the
+        reports added since the last catalogue build (one build runs at a time)."""
+        known, out = self._quotes, []
+        for r in corpus:
+            rid = r.meta["id"]
+            found = known.get(rid)
+            if found is None:
+                found = known[rid] = tuple(sys.intern(p) for p in report_quotes(r.texts))
+            out.append((rid, found))
+        if len(known) > len(out):  # forget the reports removed since
+            self._quotes = {rid: found for rid, found in out}
+        return out
+
     def _build_catalogue(self) -> Catalogue:
         metas = self.metas()
         bits = {rid: i for i, rid in enumerate(metas)}
-        practices = collect_practices(
-            self.lexicon(), ((r.meta["id"], r.texts) for r in self.corpus())
-        )
+        practices = collect_practices(self.lexicon(), quotes=self._report_quotes(self.corpus()))
         entries = []
         for p in practices:
             rids = self.engine.match(p.query)
@@ -1386,7 +1524,8 @@ class Analytics:
     # -- precedents
 
     def _build_sentences(self) -> SentenceIndex:
-        return SentenceIndex(self.corpus())
+        # from the last one built, if any: only the reports added since are read
+        return SentenceIndex(self.corpus(), previous=self._slots["sentences"].value)
 
     def sentence_index(self) -> SentenceIndex:
         """The sentence index for precedents (maybe of an earlier generation)."""

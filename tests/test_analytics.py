@@ -377,6 +377,81 @@ def test_the_prefix_index_finds_every_near_identical_pair(seed):
         assert found == brute
 
 
+def _pool(rng: random.Random, n: int) -> list[CorpusReport]:
+    """``n`` reports of sentences drawn from a few, some altered, some with the town's name."""
+    alphabet = "法治政府建设依法行政执法普法乡镇村"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(12, 30))) for _ in range(12)]
+    out = []
+    for i in range(n):
+        town = rng.choice(["甲镇", "乙乡", "丙镇"])
+        passages = []
+        for _ in range(rng.randint(1, 3)):
+            sentences = []
+            for _ in range(rng.randint(1, 4)):
+                s = list(rng.choice(base))
+                for _ in range(rng.choice([0, 0, 1, 3])):
+                    s[rng.randrange(len(s))] = rng.choice(alphabet)
+                if rng.random() < 0.2:
+                    s.insert(2, town)
+                sentences.append("".join(s) + "。")
+            passages.append("".join(sentences))
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        meta = {"id": f"r{i:03d}", "source": f"r{i:03d}.txt", "township": town,
+                "year": 2020 + i % 4, "date": f"{2020 + i % 4}-{month:02d}-{day:02d}"}  # fmt: skip
+        out.append(CorpusReport(meta, tuple(range(1, len(passages) + 1)), tuple(passages)))
+    return out
+
+
+def _answers(index: SentenceIndex, limit: int = 3) -> dict:
+    return {rid: index.precedents(rid, limit) for rid in index.position}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000))
+def test_an_updated_sentence_index_answers_as_one_built_anew(seed):
+    rng = random.Random(seed)
+    pool = _pool(rng, 60)
+    current = set(rng.sample(range(60), 40))
+    index = SentenceIndex([pool[i] for i in sorted(current)])
+    for step in range(5):
+        before = _answers(index)
+        big = step == 3  # one step changes too much for an update
+        k = 12 if big else rng.randint(0, 4)
+        gone = set(rng.sample(sorted(current), min(k, len(current))))
+        new = set(rng.sample(sorted(set(range(60)) - current), rng.randint(0, 4)))
+        current = (current - gone) | new
+        corpus = [pool[i] for i in sorted(current)]
+        updated = SentenceIndex(corpus, previous=index)
+        if big:
+            assert not updated.updated
+        elif step == 0:  # later ones may find too many keys left empty, and build anew
+            assert updated.updated
+        assert _answers(updated) == _answers(SentenceIndex(corpus))
+        assert _answers(index) == before  # the earlier index still answers as it did
+        index = updated
+
+
+def test_an_update_reads_only_the_added_reports():
+    pool = _pool(random.Random(7), 30)
+    index = SentenceIndex(pool[:25])
+    read: list[str] = []
+
+    class Counted(tuple):
+        def __iter__(self):
+            read.append(self.rid)
+            return super().__iter__()
+
+    def counted(r: CorpusReport) -> CorpusReport:
+        texts = Counted(r.texts)
+        texts.rid = r.meta["id"]
+        return CorpusReport(r.meta, r.ids, texts)
+
+    corpus = [counted(r) for r in pool[1:25] + pool[26:28]]  # one removed, two added
+    updated = SentenceIndex(corpus, previous=index)
+    assert updated.updated and sorted(read) == ["r026", "r027"]
+    assert _answers(updated) == _answers(SentenceIndex(pool[1:25] + pool[26:28]))
+
+
 # ---------------------------------------------------------------- precedents (index)
 
 
@@ -561,6 +636,30 @@ def test_prepare_builds_in_the_background_once_and_requests_wait_for_that_build(
     copied.prepare()  # built: nothing to do
     assert copied.wait_idle(60) and (practices.calls, sentences.calls) == (1, 1)
     assert copied.precedents(rid_of(copied, "甲镇"))["passages"] and sentences.calls == 1
+
+
+def test_after_a_commit_the_rebuilds_read_only_the_added_reports(copied, copied_index, monkeypatch):
+    copied.practices()
+    jia = rid_of(copied, "甲镇")
+    copied.precedents(jia)
+    read: list[int] = []
+    real = an.report_quotes
+    monkeypatch.setattr(an, "report_quotes", lambda texts: read.append(1) or real(texts))
+    quoted = "推行“网格员+法律明白人”联调机制化解纠纷。"
+    build_index(copied_index, [make_report("wu.txt", [quoted, SHARED.format(town="戊镇")],
+                                           township="戊镇", county="中县")])  # fmt: skip
+    copied.practices()  # the earlier catalogue, while the new one is built
+    copied.precedents(jia)
+    assert copied.wait_idle(60)
+    assert len(read) == 1  # the new report's quotes; the others' were kept
+    assert copied.sentence_index().updated
+    fresh = Analytics(Engine(copied_index))
+    assert copied.practices() == fresh.practices()
+    assert copied.precedents(jia) == fresh.precedents(jia)
+    wu = rid_of(copied, "戊镇")
+    assert sentence_of(copied.precedents(jia), "周排查月研判")["count"] == 2
+    assert copied.precedents(wu) == fresh.precedents(wu)
+    fresh.engine.close()
 
 
 def test_after_a_commit_the_earlier_sentence_index_is_served_while_rebuilt(
