@@ -295,6 +295,18 @@ def _quarters(marks: list) -> list:
     return [marks[round(k * (len(marks) - 1) / 3)] for k in range(4)]
 
 
+def _errors_logged(path: Path, keep: int = 80) -> list[str]:
+    """The last ``keep`` lines of the server's log from its first error on (if any)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    first = next(
+        (i for i, line in enumerate(lines) if "ERROR" in line or "Traceback" in line), None
+    )
+    return [] if first is None else lines[first:][-keep:]
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -468,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        server_errors = _errors_logged(work / "server.log")
         shutil.rmtree(work, ignore_errors=True)
 
     every = [ms for values in stats.latency.values() for ms in values]
@@ -508,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "cpu_seconds": cpu,
         "unexpected": stats.unexpected,
+        "server_errors": server_errors,
     }
     print(
         f"{sent} requests in {elapsed:.1f}s ({result['requests_per_second']}/s), "
@@ -533,6 +547,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in stats.unexpected:
         print(f"unexpected: {line}")
+    if server_errors:
+        print("the server logged errors:")
+        for line in server_errors:
+            print(f"  {line}")
     for text in reindex_failures:
         print(f"re-index failed: {(text.splitlines() or [''])[-1]}")
     if opts.json:

@@ -750,6 +750,8 @@ def test_facet_limit_in_the_api_and_the_page(client, synthetic_index):
     sort=st.sampled_from(["relevance", "date"]),
 )
 def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, mode, sort):
+    from flask import url_for
+
     from webui.pages import SearchState
     from webui.params import SearchParams
 
@@ -757,6 +759,11 @@ def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, m
     with app.test_request_context("/"):
         state = SearchState.of(params)
         assert state.with_(name, value) == state.with_built(name, value)
+        # every other link of the page changes a parameter or two the same way
+        for over in ({}, {"q": value}, {"q": None, "mode": None, "sort": None, "page": None},
+                     {"mode": "words", "page": 3}, {"sort": "date"}, {"page": 1, "q": ""},
+                     {name: value}, {"filters": {}}, {"filters": {name: [value]}}):  # fmt: skip
+            assert state.url(**over) == url_for("pages.search", **state.args(**over)), over
 
 
 @settings(
@@ -783,6 +790,14 @@ def test_report_links_are_the_urls_url_for_builds(app, rid, q, mode, n):
         )
         assert ReportLinks(rid, {}).passage(n) == url_for(
             "pages.report", rid=rid, p=n, _anchor=f"p{n}"
+        )
+        # the index's ids (hex digits) are put after a root built once per request
+        plain = rid.encode().hex()
+        assert ReportLinks(plain, ctx).passage(n) == url_for(
+            "pages.report", rid=plain, p=n, _anchor=f"p{n}", **ctx
+        )
+        assert ReportLinks(plain, {}).permalink(n) == url_for(
+            "pages.report", rid=plain, _external=True, _anchor=f"p{n}"
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePath
@@ -12,6 +13,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -106,7 +108,20 @@ class SearchState:
         return {k: v for k, v in out.items() if v not in (None, "", [])}
 
     def url(self, **over) -> str:
-        return url_for("pages.search", **self.args(**over))
+        """``url_for("pages.search", **self.args(**over))``, from the parameters
+        encoded once per page unless ``filters`` are replaced."""
+        if "filters" in over:
+            return url_for("pages.search", **self.args(**over))
+        path, parts = self._encoded
+        if over:
+            parts = {"q": None, **parts}  # args() keeps q first, even when it is empty
+            for k, v in over.items():
+                if v in (None, "", []):
+                    parts[k] = None
+                else:
+                    parts[k] = _query_string([(k, x) for x in (v if isinstance(v, list) else [v])])
+        query = "&".join(v for v in parts.values() if v is not None)
+        return f"{path}?{query}" if query else path
 
     def page_url(self, page: int) -> str:
         return self.url(page=page if page > 1 else None)
@@ -132,7 +147,7 @@ class SearchState:
         """The search URL's path and its query encoded one parameter at a time."""
         parts = {
             k: _query_string([(k, x) for x in (v if isinstance(v, list) else [v])])
-            for k, v in self.args().items()
+            for k, v in self.args(filters=self.url_filters).items()
         }
         return url_for("pages.search"), parts
 
@@ -237,16 +252,34 @@ def _context_args(state: SearchState) -> dict:
     return out
 
 
+#: report ids that stand in a URL path as they are (the index's are hex digits)
+_PLAIN_ID = re.compile(r"[0-9A-Za-z]+")
+
+
+def _report_root(external: bool = False) -> str:
+    """What ``url_for("pages.report", rid=…)`` puts before a plain id (once per request)."""
+    key = "_fazhi_report_root_ext" if external else "_fazhi_report_root"
+    root = g.get(key)
+    if root is None:
+        root = url_for("pages.report", rid="0", _external=external)[:-1]
+        setattr(g, key, root)
+    return root
+
+
 class ReportLinks:
     """Links into one report, as ``url_for("pages.report", …)`` builds them, built once."""
 
     def __init__(self, rid: str, ctx: dict) -> None:
         self.rid = rid
-        self.path = url_for("pages.report", rid=rid)
+        self.path = (
+            _report_root() + rid if _PLAIN_ID.fullmatch(rid) else url_for("pages.report", rid=rid)
+        )
         self.tail = _query_string(list(ctx.items())) if ctx else ""
 
     @cached_property
     def external(self) -> str:
+        if _PLAIN_ID.fullmatch(self.rid):
+            return _report_root(external=True) + self.rid
         return url_for("pages.report", rid=self.rid, _external=True)
 
     def page(self) -> str:
