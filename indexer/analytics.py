@@ -1146,6 +1146,11 @@ class _Slot:
     took: float = 0.0
 
 
+def _query_key(q: str, filters: dict | None, mode: str) -> tuple:
+    """A query with its filters, as a cache key."""
+    return (q, tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items())), mode)
+
+
 #: the clock that spaces background rebuilds
 _now = time.monotonic
 
@@ -1205,6 +1210,7 @@ class Analytics:
         self._cache: dict[str, object] = {}
         self._slots: dict[str, _Slot] = {name: _Slot() for name in self.BACKGROUND}
         self._matches: OrderedDict = OrderedDict()
+        self._matched_reports: OrderedDict = OrderedDict()
         self._precedents: OrderedDict = OrderedDict()
         self._scopes: OrderedDict = OrderedDict()
         #: the quoted phrases of each report (by id: its content), kept across commits
@@ -1221,6 +1227,7 @@ class Analytics:
                 self._generation = gen
                 self._cache.clear()
                 self._matches.clear()
+                self._matched_reports.clear()
                 self._precedents.clear()
                 self._scopes.clear()
         return gen
@@ -1401,7 +1408,7 @@ class Analytics:
 
         ``deadline``: seconds, instead of the engine's default time budget.
         """
-        key = (q, tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items())), mode)
+        key = _query_key(q, filters, mode)
         extra = {} if deadline is None else {"deadline": deadline}
         return self._lru(
             self._matches,
@@ -1480,7 +1487,7 @@ class Analytics:
         practices = collect_practices(self.lexicon(), quotes=self._report_quotes(self.corpus()))
         entries = []
         for p in practices:
-            rids = self.engine.match(p.query)
+            rids = self.engine.matching_reports(p.query)
             entry = catalogue_entry(p, rids, metas)
             if entry["reports"]:
                 entries.append((entry, report_mask(rids, bits)))
@@ -1503,7 +1510,14 @@ class Analytics:
         deadline: float | None = None,
     ) -> list[dict]:
         """Practices mentioned by the reports matching a query, most reports first."""
-        matches = self.match(q, filters, mode, deadline)
+        key = _query_key(q, filters, mode)
+        extra = {} if deadline is None else {"deadline": deadline}
+        matches = self._lru(
+            self._matched_reports,
+            key,
+            self.MATCH_CACHE,
+            lambda: self.engine.matching_reports(q, filters=filters, mode=mode, **extra),
+        )
         cat = self.catalogue()
         found = report_mask(matches, cat.bits)  # the catalogue's own bits, never newer ones
         out = []

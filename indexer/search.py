@@ -574,6 +574,23 @@ class Engine:
         firsts = reps[np.append(0, cut)].tolist()
         return {v.rep_rid[r]: ns.tolist() for r, ns in zip(firsts, numbers, strict=True)}
 
+    def matching_reports(
+        self,
+        q: str,
+        *,
+        filters: dict[str, list[str]] | None = None,
+        mode: str = "exact",
+        deadline: float | None = None,
+    ) -> list[str]:
+        """The ids of the reports :meth:`match` finds (in index order), without their passages."""
+        query = self.parse(q, filters, mode)
+        v = self.view()
+        dl = self._deadline(deadline)
+        matches, _, _ = _match(query, mode, v, dl)
+        reps = np.unique(v.p_rep[_filtered(v, matches, query.filters)])
+        rid = v.rep_rid
+        return [rid[r] for r in reps.tolist()]
+
     @property
     def generation(self) -> tuple[str, int]:
         """Changes whenever the index is committed or rebuilt (for caches built on top)."""

@@ -803,6 +803,17 @@ def test_seed_practice_facet_counts_matching_reports(seed_analytics):
     assert facet["一支队伍管执法"] == 2
 
 
+def test_matching_reports_are_the_reports_match_finds(seed_analytics):
+    engine = seed_analytics.engine
+    for q, filters, mode in [("一支队伍管执法", {}, "exact"), ("执法", {"year": ["2023"]}, "exact"),
+                             ("依法 行政", {}, "words"), ("法", {"section": ["plans"]}, "exact"),
+                             ("不存在的提法", {}, "exact")]:  # fmt: skip
+        found = engine.matching_reports(q, filters=filters, mode=mode)
+        assert sorted(found) == sorted(engine.match(q, filters=filters, mode=mode)), q
+        assert len(found) == len(set(found))
+    assert engine.matching_reports("执法")  # the seeds do write it
+
+
 # ---------------------------------------------------------------- CLI
 
 
