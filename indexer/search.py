@@ -505,12 +505,15 @@ class Engine:
         sort: str = "relevance",
         deadline: float | None = None,
         facet_limit: int = FACET_LIMIT,
+        passages: int | None = None,
     ) -> dict:
         """Run one search and return the JSON-ready result (see README).
 
         ``deadline``: time budget in seconds (default: the engine's); past it
         the search stops with SearchTimeout. ``facet_limit``: values listed
-        per township, county and province facet.
+        per township, county and province facet. ``passages``: at most this
+        many matching passages per report, the number of the others in
+        ``passages_left`` (for a page that lists a few; default: all).
         """
         t0 = time.perf_counter()
         if sort not in SORTS:
@@ -526,8 +529,9 @@ class Engine:
         dl = self._deadline(deadline)  # opening a new generation is not the query's time
         matches, scores, marks = _match(query, mode, v, dl)
         result = _assemble(
-            query, mode, matches, scores, marks, v, (page, per_page, sort, facet_limit), dl
-        )
+            query, mode, matches, scores, marks, v, (page, per_page, sort, facet_limit), dl,
+            passages,
+        )  # fmt: skip
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
@@ -751,8 +755,10 @@ def _filtered(v: _View, matches: np.ndarray, flt: Filters) -> np.ndarray:
     return pids[keep]
 
 
-def _assemble(query, mode, matches, rscore, marks, v: _View, shape, dl=UNLIMITED) -> dict:
-    """``shape``: (page, per_page, sort, facet_limit)."""
+def _assemble(
+    query, mode, matches, rscore, marks, v: _View, shape, dl=UNLIMITED, most: int | None = None
+) -> dict:
+    """``shape``: (page, per_page, sort, facet_limit); ``most``: passages listed per report."""
     page, per_page, sort, facet_limit = shape
     flt = query.filters
     n = v.n_reports
@@ -815,7 +821,10 @@ def _assemble(query, mode, matches, rscore, marks, v: _View, shape, dl=UNLIMITED
         if secok is not None:
             mine = mine & secok[v.p_section[a:b]]
         stored = v.stored(rid)
-        entry["passages"] = [_passage_json(stored[i], marks) for i in np.flatnonzero(mine).tolist()]
+        found = np.flatnonzero(mine).tolist()
+        if most is not None:
+            found, entry["passages_left"] = found[:most], max(0, len(found) - most)
+        entry["passages"] = [_passage_json(stored[i], marks) for i in found]
         reports_json.append(entry)
 
     return {

@@ -314,3 +314,16 @@ def test_words_mode_scores_are_whooshs_bm25f(synthetic_index):
         assert mine.keys() == theirs.keys(), words
         for rid, score in theirs.items():
             assert mine[rid] == pytest.approx(score, rel=1e-12), (words, rid)
+
+
+def test_passages_per_report_can_be_capped_and_the_rest_counted(synthetic_index):
+    with Engine(synthetic_index) as engine:
+        whole = engine.search("法")
+        capped = engine.search("法", passages=1)
+    assert [r["id"] for r in capped["reports"]] == [r["id"] for r in whole["reports"]]
+    assert capped["total"] == whole["total"] and capped["facets"] == whole["facets"]
+    assert any(len(r["passages"]) > 1 for r in whole["reports"])
+    for full, cut in zip(whole["reports"], capped["reports"], strict=True):
+        assert cut["passages"] == full["passages"][:1]
+        assert cut["passages_left"] == len(full["passages"]) - 1
+        assert "passages_left" not in full  # the API lists them all, as documented

@@ -208,7 +208,7 @@ def search():
             "home.html", state=state, stats=_stats(eng.reports(outline=False)), examples=EXAMPLES
         )
     try:
-        result = eng.search(params.q, **params.engine_kwargs())
+        result = eng.search(params.q, **params.engine_kwargs(), passages=PASSAGES_LISTED)
     except QueryError as exc:
         return render_template("search.html", state=state, error=exc.user_message()), 400
     return render_template(
@@ -298,7 +298,7 @@ class ReportLinks:
 def _result_report(r: dict, state: SearchState) -> dict:
     links = ReportLinks(r["id"], _context_args(state))
     passages = []
-    for p in r["passages"][:PASSAGES_LISTED]:
+    for p in r["passages"]:
         n = int(p["id"])
         passages.append(dict(p, link=links.passage(n), cite=_cite(r, p, links.permalink(n))))
     return dict(
@@ -307,7 +307,7 @@ def _result_report(r: dict, state: SearchState) -> dict:
         url=links.page(),
         shown=passages[:PASSAGES_SHOWN],
         more=passages[PASSAGES_SHOWN:],
-        unlisted=len(r["passages"]) - len(passages),
+        unlisted=r.get("passages_left", 0),
     )
 
 
