@@ -565,11 +565,7 @@ class Engine:
         The same matches :meth:`search` counts, without ranking or snippets;
         for analytics over all results. ``deadline`` as for :meth:`search`.
         """
-        query = self.parse(q, filters, mode)
-        v = self.view()
-        dl = self._deadline(deadline)
-        matches, _, _ = _match(query, mode, v, dl)
-        pids = _filtered(v, matches, query.filters)
+        v, pids = self._passages(q, filters, mode, deadline)
         if not len(pids):
             return {}
         reps = v.p_rep[pids]
@@ -587,13 +583,16 @@ class Engine:
         deadline: float | None = None,
     ) -> list[str]:
         """The ids of the reports :meth:`match` finds (in index order), without their passages."""
+        v, pids = self._passages(q, filters, mode, deadline)
+        rid = v.rep_rid
+        return [rid[r] for r in np.unique(v.p_rep[pids]).tolist()]
+
+    def _passages(self, q, filters, mode, deadline) -> tuple[_View, np.ndarray]:
+        """The view searched and the matching passages after filters (ascending numbers)."""
         query = self.parse(q, filters, mode)
         v = self.view()
-        dl = self._deadline(deadline)
-        matches, _, _ = _match(query, mode, v, dl)
-        reps = np.unique(v.p_rep[_filtered(v, matches, query.filters)])
-        rid = v.rep_rid
-        return [rid[r] for r in reps.tolist()]
+        matches, _, _ = _match(query, mode, v, self._deadline(deadline))
+        return v, _filtered(v, matches, query.filters)
 
     @property
     def generation(self) -> tuple[str, int]:
