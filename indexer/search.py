@@ -161,18 +161,23 @@ class _Column:
         their text: a township's name), and how many values with selected
         reports were left out.
         """
-        if self._rank is None:
+        rank = self._rank
+        if rank is None:
             # a (township, county) pair sorts by the township's name
             text = [str(v[0] if isinstance(v, tuple) else v) for v in self.labels]
             order = sorted(range(len(text)), key=text.__getitem__)
-            self._rank = np.empty(len(text), dtype=np.int64)
-            self._rank[order] = np.arange(len(text))
-            self._by_text = {}
+            rank = np.empty(len(text), dtype=np.int64)
+            rank[order] = np.arange(len(text))
+            by_text: dict[str, list[int]] = {}
             for c, t in enumerate(text):
-                self._by_text.setdefault(t, []).append(c)
+                by_text.setdefault(t, []).append(c)
+            # published whole, the order last: a request in another thread sees
+            # either nothing (and builds it too) or both
+            self._by_text = by_text
+            self._rank = rank
         tally = self._tally(selected)
         found = np.flatnonzero(tally)
-        found = found[np.lexsort((self._rank[found], -tally[found]))]
+        found = found[np.lexsort((rank[found], -tally[found]))]
         omitted = 0
         if limit is not None and len(found) > limit:
             keep = [c for t in always or () for c in self._by_text.get(str(t), ())]

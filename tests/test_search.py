@@ -327,3 +327,41 @@ def test_passages_per_report_can_be_capped_and_the_rest_counted(synthetic_index)
         assert cut["passages"] == full["passages"][:1]
         assert cut["passages_left"] == len(full["passages"]) - 1
         assert "passages_left" not in full  # the API lists them all, as documented
+
+
+def test_a_facet_column_ranks_alike_in_threads_that_first_use_it_together():
+    """The first call builds the column's order; calls racing it must wait or see it whole."""
+    import sys
+    import threading
+
+    import numpy as np
+
+    from indexer.search import _Column
+
+    towns = [(f"镇{i:05d}", f"县{i % 7}") for i in range(20_000)]
+    selected = np.ones(len(towns), dtype=bool)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(10):
+            column = _Column(towns)
+            results, errors = [], []
+
+            def rank(column=column, results=results, errors=errors):
+                try:
+                    results.append(column.ranked(selected, 10, ["镇19999"]))
+                except Exception as exc:  # noqa: BLE001 - the test reports it
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=rank) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == []
+            assert all(r == results[0] for r in results)
+            listed, omitted = results[0]
+            assert [v for v, _ in listed][:2] == [("镇00000", "县0"), ("镇00001", "县1")]
+            assert towns[-1] in [v for v, _ in listed] and omitted == len(towns) - 11
+    finally:
+        sys.setswitchinterval(old)
