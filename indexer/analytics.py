@@ -740,9 +740,7 @@ class SentenceIndex:
         for ppos, text in enumerate(self.corpus[rep].texts):
             if ppos >= _S:
                 break
-            for j, key in enumerate(sentence_keys(text, names)):
-                if len(key) < self.min_chars or j >= _S:
-                    continue
+            for key, j in self._sentences(text, names):
                 kid = key_id.get(key)
                 if kid is None:
                     kid = key_id[key] = len(keys)
@@ -1146,11 +1144,6 @@ class _Slot:
     took: float = 0.0
 
 
-def _query_key(q: str, filters: dict | None, mode: str) -> tuple:
-    """A query with its filters, as a cache key."""
-    return (q, tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items())), mode)
-
-
 #: the clock that spaces background rebuilds
 _now = time.monotonic
 
@@ -1408,13 +1401,26 @@ class Analytics:
 
         ``deadline``: seconds, instead of the engine's default time budget.
         """
-        key = _query_key(q, filters, mode)
+        return self._query_lru(self._matches, self.engine.match, q, filters, mode, deadline)
+
+    def matching_reports(
+        self,
+        q: str,
+        filters: dict | None = None,
+        mode: str = "exact",
+        deadline: float | None = None,
+    ) -> list[str]:
+        """``Engine.matching_reports`` with a small per-generation cache (QueryError if bad)."""
+        return self._query_lru(
+            self._matched_reports, self.engine.matching_reports, q, filters, mode, deadline
+        )
+
+    def _query_lru(self, cache: OrderedDict, run: Callable, q, filters, mode, deadline):
+        """``run(q, filters=…, mode=…[, deadline=…])``, kept in ``cache`` by query."""
+        key = (q, tuple(sorted((k, tuple(v)) for k, v in (filters or {}).items())), mode)
         extra = {} if deadline is None else {"deadline": deadline}
         return self._lru(
-            self._matches,
-            key,
-            self.MATCH_CACHE,
-            lambda: self.engine.match(q, filters=filters, mode=mode, **extra),
+            cache, key, self.MATCH_CACHE, lambda: run(q, filters=filters, mode=mode, **extra)
         )
 
     def corpus(self) -> list[CorpusReport]:
@@ -1510,14 +1516,7 @@ class Analytics:
         deadline: float | None = None,
     ) -> list[dict]:
         """Practices mentioned by the reports matching a query, most reports first."""
-        key = _query_key(q, filters, mode)
-        extra = {} if deadline is None else {"deadline": deadline}
-        matches = self._lru(
-            self._matched_reports,
-            key,
-            self.MATCH_CACHE,
-            lambda: self.engine.matching_reports(q, filters=filters, mode=mode, **extra),
-        )
+        matches = self.matching_reports(q, filters, mode, deadline)
         cat = self.catalogue()
         found = report_mask(matches, cat.bits)  # the catalogue's own bits, never newer ones
         out = []

@@ -264,15 +264,15 @@ class SegmentGrams:
             if found is not None:
                 self._found.move_to_end(term)
                 return found
+        dtype = np.uint32 if self.n <= 1 << 32 else np.int64
         parts = []
         for lo, block in self.blocks:
             hits = block.passages(term)
             if len(hits):
-                parts.append(hits.astype(np.int64) + lo)
+                parts.append(hits.astype(dtype) + dtype(lo))
             if check is not None:
                 check()
-        dtype = np.uint32 if self.n <= 1 << 32 else np.int64
-        found = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+        found = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         found.flags.writeable = False
         if found.nbytes <= TERM_CACHE_BYTES // 4:
             with self._lock:

@@ -533,10 +533,8 @@ class Engine:
         v = self.view()
         dl = self._deadline(deadline)  # opening a new generation is not the query's time
         matches, scores, marks = _match(query, mode, v, dl)
-        result = _assemble(
-            query, mode, matches, scores, marks, v, (page, per_page, sort, facet_limit), dl,
-            passages,
-        )  # fmt: skip
+        shape = (page, per_page, sort, facet_limit, passages)
+        result = _assemble(query, mode, matches, scores, marks, v, shape, dl)
         result["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return result
 
@@ -759,11 +757,9 @@ def _filtered(v: _View, matches: np.ndarray, flt: Filters) -> np.ndarray:
     return pids[keep]
 
 
-def _assemble(
-    query, mode, matches, rscore, marks, v: _View, shape, dl=UNLIMITED, most: int | None = None
-) -> dict:
-    """``shape``: (page, per_page, sort, facet_limit); ``most``: passages listed per report."""
-    page, per_page, sort, facet_limit = shape
+def _assemble(query, mode, matches, rscore, marks, v: _View, shape, dl=UNLIMITED) -> dict:
+    """``shape``: (page, per_page, sort, facet_limit, passages listed per report or None)."""
+    page, per_page, sort, facet_limit, most = shape
     flt = query.filters
     n = v.n_reports
     pids = np.flatnonzero(matches)

@@ -116,10 +116,7 @@ class SearchState:
         if over:
             parts = {"q": None, **parts}  # args() keeps q first, even when it is empty
             for k, v in over.items():
-                if v in (None, "", []):
-                    parts[k] = None
-                else:
-                    parts[k] = _query_string([(k, x) for x in (v if isinstance(v, list) else [v])])
+                parts[k] = None if v in (None, "", []) else _encode(k, v)
         query = "&".join(v for v in parts.values() if v is not None)
         return f"{path}?{query}" if query else path
 
@@ -145,23 +142,14 @@ class SearchState:
     @cached_property
     def _encoded(self) -> tuple[str, dict[str, str]]:
         """The search URL's path and its query encoded one parameter at a time."""
-        parts = {
-            k: _query_string([(k, x) for x in (v if isinstance(v, list) else [v])])
-            for k, v in self.args(filters=self.url_filters).items()
-        }
+        parts = {k: _encode(k, v) for k, v in self.args(filters=self.url_filters).items()}
         return url_for("pages.search"), parts
 
     def with_(self, name: str, value: str, extra: tuple[str, str] | None = None) -> str:
         """The URL with one more filter value (and ``extra``, a second one)."""
         if extra is not None or value in self.url_filters.get(name, []):
             return self.with_built(name, value, extra)
-        # what with_built gives, from the parameters encoded once per page
-        # (a page links every value of every facet)
-        path, parts = self._encoded
-        parts = dict(parts)
-        added = _query_string([(name, value)])
-        parts[name] = f"{parts[name]}&{added}" if name in parts else added
-        return f"{path}?{'&'.join(parts.values())}"
+        return self.url(**{name: [*self.url_filters.get(name, []), value]})
 
     def with_built(self, name: str, value: str, extra: tuple[str, str] | None = None) -> str:
         filters = {k: list(v) for k, v in self.url_filters.items()}
@@ -172,6 +160,11 @@ class SearchState:
 
     def clear_url(self) -> str:
         return self.url(filters={})
+
+
+def _encode(name: str, value) -> str:
+    """One query parameter (a value or a list of them) encoded as ``url_for`` encodes it."""
+    return _query_string([(name, x) for x in (value if isinstance(value, list) else [value])])
 
 
 def _query_string(pairs: list[tuple[str, object]]) -> str:
@@ -271,14 +264,13 @@ class ReportLinks:
 
     def __init__(self, rid: str, ctx: dict) -> None:
         self.rid = rid
-        self.path = (
-            _report_root() + rid if _PLAIN_ID.fullmatch(rid) else url_for("pages.report", rid=rid)
-        )
+        self.plain = bool(_PLAIN_ID.fullmatch(rid))
+        self.path = _report_root() + rid if self.plain else url_for("pages.report", rid=rid)
         self.tail = _query_string(list(ctx.items())) if ctx else ""
 
     @cached_property
     def external(self) -> str:
-        if _PLAIN_ID.fullmatch(self.rid):
+        if self.plain:
             return _report_root(external=True) + self.rid
         return url_for("pages.report", rid=self.rid, _external=True)
 
