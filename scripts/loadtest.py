@@ -166,6 +166,11 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _used(after, before) -> float:
+    """Processor seconds between two ``resource.getrusage`` readings."""
+    return round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+
+
 def server_cpu(pid: int) -> float:
     """Processor seconds used so far by the server and its live worker processes."""
     return _cpu_seconds(pid) + sum(_cpu_seconds(k) for k in _children(pid))
@@ -482,11 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         own1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = {
             "server": round(server_cpu(server.pid) - cpu_server0, 1),
-            "reindex": round(
-                usage1.ru_utime + usage1.ru_stime - usage0.ru_utime - usage0.ru_stime, 1
-            ),
+            "reindex": _used(usage1, usage0),
             # the clients of this script share the machine with the server
-            "clients": round(own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime, 1),
+            "clients": _used(own1, own0),
             "cores": os.cpu_count(),
         }
         mem_end = server_kib(server.pid)
