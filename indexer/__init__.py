@@ -1,6 +1,10 @@
 """fazhi: ingestion, indexing and search of township 法治政府建设 reports.
 
 The public interface is small; everything else is an implementation detail.
+The packages follow the pipeline: :mod:`indexer.ingest` (files → reports),
+:mod:`indexer.index` (the only one that imports Whoosh), :mod:`indexer.search`,
+:mod:`indexer.analytics`, and the command line :mod:`indexer.cli`;
+:mod:`indexer.text` (folding and words) and :mod:`indexer.model` are shared.
 """
 
 from .errors import (
@@ -13,9 +17,8 @@ from .errors import (
     SearchTimeout,
     UnsupportedFormat,
 )
-from .ingest import IndexSummary, index_paths
+from .ingest import IndexSummary, index_paths, load_report
 from .model import SECTION_LABELS, Passage, Report, Section
-from .pipeline import load_report
 from .search import Engine
 
 __all__ = [

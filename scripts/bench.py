@@ -60,7 +60,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from indexer import Engine  # noqa: E402
-from indexer.analysis import fold  # noqa: E402
+from indexer.text import fold  # noqa: E402
 
 #: page size of the search that is timed (what the UI shows)
 PER_PAGE = 20

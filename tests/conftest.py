@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from indexer import store
+from indexer import index as idx
 from indexer.model import Passage, Report, Section
 
 # CI runs the property tests on fixed examples, so that a run is reproducible;
@@ -91,7 +91,7 @@ def make_report(
 
 
 def build_index(index_dir: Path, reports: list[Report]) -> Path:
-    with store.write_session(index_dir) as w:
+    with idx.write_session(index_dir) as w:
         for r in reports:
             w.add_report(r, r.sha256[:16], str(index_dir / r.source))
     return index_dir

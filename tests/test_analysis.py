@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.analysis import _FOLD, WordTokenizer, fold, fold_map, fold_points, segment, words
+from indexer.index.schema import WordTokenizer
+from indexer.text import _FOLD, fold, fold_map, fold_points, segment, words
 
 TEXT = "2023年以来，落实好乡镇“一支队伍管执法”，全面落实“谁执法谁普法”责任制（试行）。"
 
@@ -75,7 +76,7 @@ def test_fold_map_points_back_into_the_original(text):
 def test_jiebas_dictionary_is_loaded_from_its_cache_as_jieba_loads_it(tmp_path, monkeypatch):
     import jieba
 
-    from indexer.analysis import _load_jieba_cache
+    from indexer.text import _load_jieba_cache
 
     slow = jieba.Tokenizer()
     slow.initialize()  # writes the cache file if there is none yet

@@ -22,8 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import analytics as an
-from indexer import store
-from indexer.analysis import fold
+from indexer import index as idx
 from indexer.analytics import (
     Analytics,
     CorpusReport,
@@ -44,10 +43,13 @@ from indexer.analytics import (
     to_csv,
     trend,
 )
+from indexer.analytics import sentences as an_sentences
+from indexer.analytics import service as an_service
 from indexer.cli import cli
 from indexer.errors import SearchTimeout
-from indexer.query import Filters
 from indexer.search import Engine
+from indexer.search.query import Filters
+from indexer.text import fold
 from webui import create_app
 
 from conftest import build_index, make_report, web_app
@@ -151,12 +153,13 @@ class Gate:
 
 @pytest.fixture
 def gate(monkeypatch):
-    """``gate(name)`` puts a :class:`Gate` in place of ``indexer.analytics.<name>``."""
+    """``gate(name)`` puts a :class:`Gate` in place of ``<name>`` as the analytics
+    service calls it (``indexer.analytics.service.<name>``)."""
     gates: list[Gate] = []
 
     def install(name: str) -> Gate:
-        g = Gate(getattr(an, name))
-        monkeypatch.setattr(an, name, g)
+        g = Gate(getattr(an_service, name))
+        monkeypatch.setattr(an_service, name, g)
         gates.append(g)
         return g
 
@@ -643,8 +646,8 @@ def test_after_a_commit_the_rebuilds_read_only_the_added_reports(copied, copied_
     jia = rid_of(copied, "甲镇")
     copied.precedents(jia)
     read: list[int] = []
-    real = an.report_quotes
-    monkeypatch.setattr(an, "report_quotes", lambda texts: read.append(1) or real(texts))
+    real = an_service.report_quotes
+    monkeypatch.setattr(an_service, "report_quotes", lambda texts: read.append(1) or real(texts))
     quoted = "推行“网格员+法律明白人”联调机制化解纠纷。"
     build_index(copied_index, [make_report("wu.txt", [quoted, SHARED.format(town="戊镇")],
                                            township="戊镇", county="中县")])  # fmt: skip
@@ -706,7 +709,7 @@ def test_a_stale_sentence_index_leaves_out_removed_reports(copied, copied_index,
     jia, yi = rid_of(copied, "甲镇"), rid_of(copied, "乙镇")
     assert sentence_of(copied.precedents(yi), "周排查月研判")["matches"][0]["id"] == jia
     held = gate("SentenceIndex")
-    with store.write_session(copied_index) as w:
+    with idx.write_session(copied_index) as w:
         w.delete_report(jia)
     stale = copied.precedents(yi)
     assert copied.stale("sentences")
@@ -1158,7 +1161,7 @@ def test_analytics_pages_escape_hostile_metadata(tmp_path):
 def test_sentence_key_is_fold_without_punctuation(text):
     sentences = split_sentences(text)
     for s in sentences:
-        assert sentence_key(s) == an._DIGITS_RE.sub("#", re.sub(r"[\W_]+", "", fold(s)))
+        assert sentence_key(s) == an_sentences._DIGITS_RE.sub("#", re.sub(r"[\W_]+", "", fold(s)))
     assert sentence_keys(text) == [sentence_key(s) for s in sentences]
 
 
@@ -1223,7 +1226,7 @@ def test_background_rebuilds_are_spaced_by_their_duration(copied_index, monkeypa
     """With ``rebuild_spacing``, a commit soon after a build is served stale until
     that many times the build's duration has passed (the clock is driven here)."""
     now = [1000.0]
-    monkeypatch.setattr(an, "_now", lambda: now[0])
+    monkeypatch.setattr(an_service, "_now", lambda: now[0])
     engine = Engine(copied_index)
     a = Analytics(engine, rebuild_spacing=4.0)
     first = a.sentence_index()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer import index as idx
 from indexer.cli import cli
 from indexer.errors import IndexStoreError
 from indexer.ingest import index_paths
@@ -75,7 +75,7 @@ def test_truncated_index_file_is_detected_and_rebuilt(
 ):
     ix = tmp_path / "ix"
     index_paths([corpus], ix)
-    before = store.list_reports(ix)
+    before = idx.list_reports(ix)
     pattern = "_MAIN_*.toc" if victim == "toc" else "MAIN_*.seg"
     (path,) = ix.glob(pattern)
     _truncate(path, keep)
@@ -96,7 +96,7 @@ def test_truncated_index_file_is_detected_and_rebuilt(
     assert (res.exit_code, res.output) == (1, f"error: {message}\n")
     res = runner.invoke(cli, ["index", str(corpus), "--index", str(ix), "--rebuild"])
     assert res.exit_code == 0, res.output
-    assert store.list_reports(ix) == before
+    assert idx.list_reports(ix) == before
     res = runner.invoke(cli, ["check", "--index", str(ix), "--corpus", str(corpus)])
     assert res.exit_code == 0, res.output
 
@@ -105,7 +105,7 @@ def test_truncated_index_file_is_detected_and_rebuilt(
 def test_damaged_segment_data_file_is_detected_and_rebuilt(damage, corpus, tmp_path, runner):
     ix = tmp_path / "ix"
     index_paths([corpus], ix)
-    before = store.list_reports(ix)
+    before = idx.list_reports(ix)
     (path,) = ix.glob("MAIN_*.fzs")  # the gram index and columns of the one segment
     size = path.stat().st_size
     if damage == "truncated":
@@ -123,7 +123,7 @@ def test_damaged_segment_data_file_is_detected_and_rebuilt(damage, corpus, tmp_p
     assert (res.exit_code, res.output) == (1, f"error: {message}\n")
     res = runner.invoke(cli, ["index", str(corpus), "--index", str(ix), "--rebuild"])
     assert res.exit_code == 0, res.output
-    assert store.list_reports(ix) == before
+    assert idx.list_reports(ix) == before
     assert report_ids(ix) == {m["id"] for m in before}
     res = runner.invoke(cli, ["check", "--index", str(ix), "--corpus", str(corpus)])
     assert res.exit_code == 0, res.output
@@ -144,7 +144,7 @@ def test_check_finds_a_changed_byte_in_segment_data(corpus, tmp_path, runner):
 def test_rebuild_works_when_the_version_file_is_garbage(corpus, tmp_path, runner):
     ix = tmp_path / "ix"
     index_paths([corpus], ix)
-    (ix / store.VERSION_FILE).write_bytes(b"\x00\xff garbage")
+    (ix / idx.VERSION_FILE).write_bytes(b"\x00\xff garbage")
     res = runner.invoke(cli, ["search", "依法", "--index", str(ix)])
     assert res.exit_code == 1 and "was built by another version of fazhi" in res.output
     res = runner.invoke(cli, ["index", str(corpus), "--index", str(ix), "--rebuild"])
@@ -176,7 +176,7 @@ def test_check_healthy_then_each_kind_of_drift(corpus, tmp_path, runner):
     changed.write_text(changed.read_text(encoding="utf-8") + "\n补充。\n", encoding="utf-8")
     (corpus / SEEDS[1].name).unlink()
     added = write_extra(corpus)
-    rid = {Path(m["source"]).name: m["id"] for m in store.list_reports(ix)}[SEEDS[1].name]
+    rid = {Path(m["source"]).name: m["id"] for m in idx.list_reports(ix)}[SEEDS[1].name]
     code, lines = check()
     assert code == 1
     assert lines[:3] == [
@@ -232,4 +232,4 @@ def test_check_without_an_index(tmp_path, runner, corpus):
 
 
 def _postings(ix: Path) -> int:
-    return store.verify(ix).postings
+    return idx.verify(ix).postings

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from indexer import store
+from indexer import index as idx
 from indexer.cli import cli, main
 from indexer.errors import IndexLocked
 from indexer.ingest import index_paths
@@ -40,11 +40,11 @@ def test_index_is_incremental_and_idempotent(runner, corpus_copy, tmp_path):
     res = run(runner, "index", corpus_copy, "--index", ix)
     assert res.exit_code == 0, res.output
     assert summary_line(res.output) == f"5 indexed, 0 unchanged, 0 failed (5 reports in {ix})"
-    before = store.list_reports(ix)
+    before = idx.list_reports(ix)
 
     res = run(runner, "index", corpus_copy, "--index", ix)
     assert summary_line(res.output) == f"0 indexed, 5 unchanged, 0 failed (5 reports in {ix})"
-    assert store.list_reports(ix) == before
+    assert idx.list_reports(ix) == before
 
     # a changed file replaces its report; a copy under another name is indexed once
     f = next(corpus_copy.glob("004_*.txt"))
@@ -55,7 +55,7 @@ def test_index_is_incremental_and_idempotent(runner, corpus_copy, tmp_path):
     res = run(runner, "index", corpus_copy, "--index", ix)
     assert "duplicate: " in res.output and "copy_of_002.txt has the same content as" in res.output
     assert summary_line(res.output).startswith("1 indexed, 4 unchanged, 0 failed, 1 duplicate")
-    assert len(store.list_reports(ix)) == 5
+    assert len(idx.list_reports(ix)) == 5
     res = run(runner, "search", "一支队伍管执法", "--index", ix, "--json")
     towns = sorted(r["township"] for r in json.loads(res.output)["reports"])
     assert towns == ["周庄镇", "湖上乡", "美湖镇"]
@@ -64,7 +64,7 @@ def test_index_is_incremental_and_idempotent(runner, corpus_copy, tmp_path):
     f.unlink()
     res = run(runner, "index", corpus_copy, "--index", ix, "--prune")
     assert summary_line(res.output).endswith(f"1 pruned (4 reports in {ix})")
-    assert {m["township"] for m in store.list_reports(ix)} == {
+    assert {m["township"] for m in idx.list_reports(ix)} == {
         "美湖镇",
         "新乡镇",
         "雷高镇",
@@ -84,7 +84,7 @@ def test_a_bad_file_fails_alone(runner, corpus_copy, tmp_path):
     )
     assert any(line.startswith("failed: ") and "empty.txt: file is empty" in line for line in lines)
     assert summary_line(res.output) == f"5 indexed, 0 unchanged, 2 failed (5 reports in {ix})"
-    assert len(store.list_reports(ix)) == 5
+    assert len(idx.list_reports(ix)) == 5
 
 
 def test_missing_path_is_reported(runner, tmp_path):
@@ -219,9 +219,9 @@ def test_missing_index(runner, tmp_path):
 def test_index_of_another_version_asks_for_rebuild(runner, corpus_copy, tmp_path):
     ix = tmp_path / "ix"
     index_paths([corpus_copy], ix)
-    info = json.loads((ix / store.VERSION_FILE).read_text())
+    info = json.loads((ix / idx.VERSION_FILE).read_text())
     info["schema_version"] = 0
-    (ix / store.VERSION_FILE).write_text(json.dumps(info))
+    (ix / idx.VERSION_FILE).write_text(json.dumps(info))
     res = runner.invoke(cli, ["search", "依法", "--index", str(ix)])
     assert res.exit_code == 1
     assert "was built by another version of fazhi" in res.output
@@ -239,8 +239,8 @@ def test_second_writer_waits_then_fails_naming_the_lock(corpus_copy, tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from indexer import store
-            with store.write_session({str(ix)!r}):
+            from indexer import index as idx
+            with idx.write_session({str(ix)!r}):
                 print("locked", flush=True)
                 time.sleep(30)
         """)],
@@ -253,7 +253,7 @@ def test_second_writer_waits_then_fails_naming_the_lock(corpus_copy, tmp_path):
         with pytest.raises(IndexLocked) as info:
             index_paths([corpus_copy], ix, lock_timeout=0.5)
         assert str(info.value) == (
-            f"index at {ix} is locked by another indexer (lock {ix / store.LOCK_NAME}, waited 0.5s)"
+            f"index at {ix} is locked by another indexer (lock {ix / idx.LOCK_NAME}, waited 0.5s)"
         )
     finally:
         holder.kill()

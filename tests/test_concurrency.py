@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer import index as idx
 from indexer.errors import IndexStoreError
 from indexer.ingest import index_paths
 from indexer.search import Engine
@@ -167,7 +167,7 @@ def test_web_app_keeps_answering_from_the_old_index_and_503_without_any(corpus, 
     res = fresh.get("/?q=依法行政")
     assert res.status_code == 503 and "索引暂不可用" in res.get_data(as_text=True)
     # `fazhi check` names the broken file; a rebuild repairs it for both apps
-    assert store.verify(ix).corrupt
+    assert idx.verify(ix).corrupt
     index_paths([corpus], ix, rebuild=True)
     assert fresh.get("/api/search?q=依法行政").status_code == 200
     assert client.get("/api/search?q=依法行政").status_code == 200

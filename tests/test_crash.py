@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer import index as idx
 from indexer.cli import cli
 from indexer.errors import IndexLocked
 from indexer.ingest import index_paths
-from indexer.pipeline import file_sha256
+from indexer.ingest.pipeline import file_sha256
 from indexer.search import Engine
 
 from conftest import FAZHI, ROOT, SEEDS, short_seeds
@@ -155,12 +155,12 @@ def test_killed_at_random_points_leaves_old_or_new_index(corpus, tmp_path):
         proc.communicate()
         seen = report_ids(ix)
         assert seen in (states[current], states[target]), f"kill {k} ({how}): a mix"
-        assert not store.is_locked(ix), f"kill {k}: the lock outlived the indexer"
+        assert not idx.is_locked(ix), f"kill {k}: the lock outlived the indexer"
         outcomes.append("new" if seen == states[target] else "old")
         # the next run (here in-process) completes
         index_paths([corpus], ix, prune=True, rebuild="--rebuild" in args, lock_timeout=0)
         assert report_ids(ix) == states[target]
-        assert store.leftovers(ix) == []
+        assert idx.leftovers(ix) == []
         current = target
     # the kills landed on both sides of the commit
     assert "old" in outcomes and "new" in outcomes, outcomes
@@ -173,7 +173,7 @@ KILL_POINTS = {
     # the files are being parsed in a worker, which must die with the indexer
     # (or `capture_output` would wait for it forever)
     "while parsing": (
-        "import indexer.ingest as m; orig = m._parse_all\n"
+        "import indexer.ingest.run as m; orig = m._parse_all\n"
         "def hook(*a, **k):\n    die()\n    yield\n"
         "m._parse_all = hook",
         False,
@@ -201,14 +201,14 @@ KILL_POINTS = {
         "new",
     ),
     "rebuild: before the swap": (
-        "import indexer.store as m; orig = m._swap_in\n"
+        "import indexer.index.writer as m; orig = m.swap_in\n"
         "def hook(*a, **k):\n    die()\n"
-        "m._swap_in = hook",
+        "m.swap_in = hook",
         True,
         "old",
     ),
     "rebuild: right after the atomic exchange": (
-        "import indexer.store as m; orig = m._exchange\n"
+        "import indexer.index.storage as m; orig = m._exchange\n"
         "def hook(*a, **k):\n    done = orig(*a, **k); die()\n"
         "m._exchange = hook",
         True,
@@ -236,12 +236,12 @@ def test_killed_at_each_step_of_a_commit(step, corpus, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert report_ids(ix) == (old if survivor == "old" else new)
-    assert not store.is_locked(ix)
+    assert not idx.is_locked(ix)
     # the next run completes, removes what the killed one left, and loses nothing
     summary = index_paths([corpus], ix, lock_timeout=0)
     assert not summary.failed
     assert report_ids(ix) == new
-    assert store.leftovers(ix) == []
+    assert idx.leftovers(ix) == []
     assert sorted(p.name for p in tmp_path.glob("ix*")) == ["ix"]
 
 
@@ -256,12 +256,12 @@ def test_lock_dies_with_a_killed_indexer_and_its_workers(corpus, tmp_path):
 
     def has_workers() -> bool:
         workers[:] = [int(p) for p in children.read_text().split()]
-        return bool(workers) and store.is_locked(ix)
+        return bool(workers) and idx.is_locked(ix)
 
     assert wait_for(has_workers, 20), "the indexer never started its workers"
     proc.kill()
     proc.communicate()
-    assert wait_for(lambda: not store.is_locked(ix), 2), "lock still held after the kill"
+    assert wait_for(lambda: not idx.is_locked(ix), 2), "lock still held after the kill"
     assert wait_for(lambda: not any(Path(f"/proc/{w}").exists() for w in workers), 5), workers
     assert index_paths([corpus], ix, lock_timeout=0).indexed  # completes at once
 
@@ -279,17 +279,17 @@ def test_second_indexer_waits_for_the_first_then_both_updates_are_kept(corpus, t
     write_extras(first, 10, tag="a")
     write_extras(second, 2, tag="b")
     a = spawn("index", first, "--index", ix, "--rebuild", corpus)  # a rebuild, the slow one
-    assert wait_for(lambda: store.is_locked(ix), 20)
+    assert wait_for(lambda: idx.is_locked(ix), 20)
     b = spawn("index", second, "--index", ix)
     out_b, err_b = b.communicate(timeout=120)
     out_a, err_a = a.communicate(timeout=120)
     assert a.returncode == 0, err_a
     assert b.returncode == 0, err_b
     assert err_b.splitlines()[0] == (
-        f"waiting for another indexer to finish (lock {ix / store.LOCK_NAME}, up to 30s)"
+        f"waiting for another indexer to finish (lock {ix / idx.LOCK_NAME}, up to 30s)"
     )
     assert out_b.strip() == f"2 indexed, 0 unchanged, 0 failed (17 reports in {ix})"
-    sources = {Path(m["source"]).name for m in store.list_reports(ix)}
+    sources = {Path(m["source"]).name for m in idx.list_reports(ix)}
     assert len(sources) == 17 and {"extrab_00.txt", "extraa_09.txt"} <= sources
 
 
@@ -300,8 +300,8 @@ def test_second_indexer_gives_up_after_its_lock_timeout(corpus, tmp_path, runner
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import time
-            from indexer import store
-            with store.write_session({str(ix)!r}) as w:
+            from indexer import index as idx
+            with idx.write_session({str(ix)!r}) as w:
                 print("locked", flush=True)
                 time.sleep(60)
         """)],
@@ -317,8 +317,8 @@ def test_second_indexer_gives_up_after_its_lock_timeout(corpus, tmp_path, runner
         assert 0.5 <= time.monotonic() - t0 < 5
         assert res.exit_code == 1
         assert res.output.splitlines() == [
-            f"waiting for another indexer to finish (lock {ix / store.LOCK_NAME}, up to 0.5s)",
-            f"error: index at {ix} is locked by another indexer (lock {ix / store.LOCK_NAME}, "
+            f"waiting for another indexer to finish (lock {ix / idx.LOCK_NAME}, up to 0.5s)",
+            f"error: index at {ix} is locked by another indexer (lock {ix / idx.LOCK_NAME}, "
             "waited 0.5s) (wait for the other `fazhi index` to finish, then run again)",
         ]
         # a rebuild waits for the same lock (it used to lock only its own new directory)

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import extract as extract_module
-from indexer._pdfworker import Fragment, Glyph, merge_rows, page_text, row_text
 from indexer.errors import ExtractionError, UnsupportedFormat
-from indexer.extract import decode_text, extract
+from indexer.ingest import limits
+from indexer.ingest import pdf as pdf_module
+from indexer.ingest.extract import decode_text, extract
+from indexer.ingest.pdfworker import Fragment, Glyph, merge_rows, page_text, row_text
 
 from conftest import CORPUS
 from pdfgen import (
@@ -404,21 +405,21 @@ def test_unsupported_formats(tmp_path, name, reason):
 
 
 def test_size_caps_are_checked_before_reading(tmp_path, monkeypatch, seed_pdf):
-    monkeypatch.setattr(extract_module, "MAX_TEXT_BYTES", 1024)
+    monkeypatch.setattr(limits, "MAX_TEXT_BYTES", 1024)
     (tmp_path / "big.txt").write_bytes("法".encode() * 2048)
     with pytest.raises(
         ExtractionError,
         match=r"big.txt: file is too large \(6 KiB; the limit for .txt files is 1 KiB\)$",
     ):
         extract(tmp_path / "big.txt")
-    monkeypatch.setattr(extract_module, "MAX_PDF_BYTES", 1024)
+    monkeypatch.setattr(limits, "MAX_PDF_BYTES", 1024)
     with pytest.raises(ExtractionError, match="file is too large"):
         extract(seed_pdf)
 
 
 def test_docx_unpacked_size_cap(tmp_path, monkeypatch):
     path = build_docx(["法治政府建设情况报告。"], tmp_path / "r.docx")
-    monkeypatch.setattr(extract_module, "MAX_DOCX_UNPACKED_BYTES", 1024)
+    monkeypatch.setattr(limits, "MAX_DOCX_UNPACKED_BYTES", 1024)
     with pytest.raises(ExtractionError, match=r"r.docx: file is too large once unpacked"):
         extract(path)
 
@@ -427,14 +428,14 @@ def test_docx_unpacked_size_cap(tmp_path, monkeypatch):
 
 
 def test_pdf_time_limit(monkeypatch, seed_pdf):
-    monkeypatch.setattr(extract_module, "PDF_TIME_LIMIT", 0.05)
+    monkeypatch.setattr(limits, "PDF_TIME_LIMIT", 0.05)
     with pytest.raises(ExtractionError) as info:
         extract(seed_pdf)
     assert str(info.value) == f"{seed_pdf}: PDF extraction exceeded the time limit (0.05s)"
 
 
 def test_pdf_memory_limit(monkeypatch, seed_pdf):
-    monkeypatch.setattr(extract_module, "PDF_MEMORY_LIMIT", 48 * extract_module.MiB)
+    monkeypatch.setattr(limits, "PDF_MEMORY_LIMIT", 48 * limits.MiB)
     with pytest.raises(ExtractionError) as info:
         extract(seed_pdf)
     assert str(info.value) == f"{seed_pdf}: PDF extraction exceeded the memory limit (48 MiB)"
@@ -448,12 +449,12 @@ def test_pdf_memory_limit(monkeypatch, seed_pdf):
     ],
 )
 def test_pdf_worker_killed_by_a_signal(monkeypatch, seed_pdf, returncode, reason):
-    monkeypatch.setattr(extract_module, "PDF_TIME_LIMIT", 120.0)
+    monkeypatch.setattr(limits, "PDF_TIME_LIMIT", 120.0)
 
     def killed(cmd, **kwargs):
         return subprocess.CompletedProcess(cmd, returncode, b"", b"")
 
-    monkeypatch.setattr(extract_module.subprocess, "run", killed)
+    monkeypatch.setattr(pdf_module.subprocess, "run", killed)
     with pytest.raises(ExtractionError) as info:
         extract(seed_pdf)
     assert info.value.reason == reason

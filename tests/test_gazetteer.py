@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from indexer import gazetteer as gz
-from indexer.gazetteer import (
+from indexer.ingest import gazetteer as gz
+from indexer.ingest.gazetteer import (
     Place,
     county_candidates,
     prefecture_province,

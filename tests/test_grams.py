@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import grams
-from indexer.analysis import fold, fold_points
-from indexer.grams import GramIndex, SegmentGrams
+from indexer.index import grams
+from indexer.index.grams import GramIndex, SegmentGrams
+from indexer.text import fold, fold_points
 
 # few distinct characters, so that terms recur, overlap and repeat
 SMALL = "法治依政执行乡镇（,"

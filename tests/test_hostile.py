@@ -25,14 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer import extract as extract_module
+from indexer import index as idx
 from indexer import search as search_module
-from indexer import store
 from indexer.cli import cli
 from indexer.errors import SearchTimeout
-from indexer.ingest import index_paths
+from indexer.ingest import index_paths, limits
 from indexer.model import Passage, Report, Section
 from indexer.search import Engine
+from indexer.search import view as search_view
 from webui import create_app
 
 from conftest import CORPUS
@@ -153,7 +153,7 @@ def hostile_files(d: Path) -> dict[str, str]:
     """Write the hostile files into ``d``; file name → the reason `fazhi index` must give."""
     bomb = docx_bomb(d, "xml-bomb", 11 * MiB, lie=False)
     with zipfile.ZipFile(bomb) as z:
-        xml = extract_module._human(sum(i.file_size for i in z.infolist()))
+        xml = limits.human(sum(i.file_size for i in z.infolist()))
     docx_bomb(d, "lying-zip", 20 * MiB, lie=True)
     pdf_flate_bomb(d / "flate-bomb.pdf", 300 * MiB)
     pdf_busy(d / "busy.pdf", 4_000_000)
@@ -189,13 +189,13 @@ def hostile_files(d: Path) -> dict[str, str]:
 
 
 def test_hostile_files_fail_alone_with_their_reason(tmp_path, runner, monkeypatch):
-    monkeypatch.setattr(extract_module, "PDF_TIME_LIMIT", 2.0)
-    monkeypatch.setattr(extract_module, "PDF_MEMORY_LIMIT", 160 * MiB)
+    monkeypatch.setattr(limits, "PDF_TIME_LIMIT", 2.0)
+    monkeypatch.setattr(limits, "PDF_MEMORY_LIMIT", 160 * MiB)
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     ix = tmp_path / "ix"
     index_paths([corpus], ix)
-    before = store.list_reports(ix)
+    before = idx.list_reports(ix)
     expected = hostile_files(corpus)
     assert sum(p.stat().st_size for p in corpus.iterdir()) < 30 * MiB  # bombs are small
 
@@ -208,7 +208,7 @@ def test_hostile_files_fail_alone_with_their_reason(tmp_path, runner, monkeypatc
     ]
     assert lines[-1] == f"0 indexed, 5 unchanged, {len(expected)} failed (5 reports in {ix})"
     # the good reports are untouched and still found
-    assert store.list_reports(ix) == before
+    assert idx.list_reports(ix) == before
     result = Engine(ix).search("一支队伍管执法")
     assert result["total"]["reports"] == 2
     # `fazhi check` knows why each one is missing: notes, not problems
@@ -222,7 +222,7 @@ def test_a_reader_process_that_dies_fails_its_file_only(tmp_path, monkeypatch, r
     """A worker killed mid-file (out of memory, a crash in a C library) breaks the pool."""
     import os
 
-    from indexer import ingest
+    from indexer.ingest import run as ingest
 
     real = ingest.load_report
 
@@ -316,7 +316,7 @@ TIMEOUT_MESSAGE = (
 @pytest.fixture
 def slow_scan(monkeypatch):
     """Every term lookup does a lot of work, as on a huge index (0.1 s of processor time)."""
-    real = search_module._View.term_matches
+    real = search_view.View.term_matches
 
     def slow(self, term, dl=search_module.UNLIMITED):
         out = real(self, term, dl)
@@ -326,7 +326,7 @@ def slow_scan(monkeypatch):
             dl.check()
         return out
 
-    monkeypatch.setattr(search_module._View, "term_matches", slow)
+    monkeypatch.setattr(search_view.View, "term_matches", slow)
 
 
 def test_search_past_its_deadline_raises_search_timeout(seed_index, slow_scan):
@@ -419,7 +419,7 @@ def xss_report() -> Report:
 def xss_client(tmp_path):
     ix = tmp_path / "ix"
     report = xss_report()
-    with store.write_session(ix) as w:
+    with idx.write_session(ix) as w:
         w.add_report(report, report.sha256[:16], str(tmp_path / "xss.txt"))
     (tmp_path / "xss.txt").write_text("x", encoding="utf-8")
     app = create_app({"INDEX_DIR": str(ix), "TESTING": True})

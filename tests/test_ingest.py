@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import Engine, ingest, store
-from indexer.ingest import CRASHED, index_paths
+from indexer import Engine
+from indexer import index as idx
+from indexer.ingest import index_paths
+from indexer.ingest import run as ingest
+from indexer.ingest.run import CRASHED
 
 from conftest import CORPUS
 
@@ -58,9 +61,8 @@ def test_workers_index_what_one_process_does(corpus, tmp_path, monkeypatch):
     assert many.total_reports == 10 and not many.failed
     assert answers(tmp_path / "many") == answers(tmp_path / "one")
     # two workers, one segment each, committed together
-    ix = store.open_index(tmp_path / "many")
-    with ix.reader() as reader:
-        assert len(list(reader.leaf_readers())) == 2
+    with idx.Snapshot(tmp_path / "many", {}) as snapshot:
+        assert len(snapshot.segments) == 2
 
 
 def test_workers_replace_changed_files_and_keep_the_rest(corpus, tmp_path, monkeypatch):
@@ -104,12 +106,12 @@ def test_a_segment_that_cannot_be_finished_is_redone_here(corpus, tmp_path, monk
     def broken(self):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store.SegmentBuilder, "finish", broken)
+    monkeypatch.setattr(idx.SegmentBuilder, "finish", broken)
     summary = index_paths([corpus], tmp_path / "index")
     assert not summary.failed and summary.total_reports == 10
     assert len(Engine(tmp_path / "index").reports()) == 10
     # nothing the workers wrote is left behind
-    assert not store.leftovers(tmp_path / "index")
+    assert not idx.leftovers(tmp_path / "index")
 
 
 def test_a_few_files_are_parsed_early_and_a_crash_fails_only_its_file(tmp_path, monkeypatch):

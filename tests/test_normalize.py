@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.model import Extracted
-from indexer.normalize import (
+from indexer.ingest.normalize import (
     clean_line,
     detect_wrap,
     ends_sentence,
@@ -17,6 +16,7 @@ from indexer.normalize import (
     split_pages,
     strip_furniture,
 )
+from indexer.model import Extracted
 
 from conftest import CORPUS
 

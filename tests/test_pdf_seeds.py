@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from indexer.pipeline import load_report
+from indexer.ingest.pipeline import load_report
 
 from conftest import CORPUS
 from pdfgen import DEFAULT_HEADER, render_report_pdf, report_paragraphs, wrap_paragraph

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import QueryError
-from indexer.query import MAX_QUERY_CHARS, And, Filters, Not, Or, Term, parse
+from indexer.search.query import MAX_QUERY_CHARS, And, Filters, Not, Or, Term, parse
 
 
 def terms(q: str) -> list[str]:

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import grams as grams_mod
-from indexer.analysis import fold
 from indexer.errors import QueryError
-from indexer.search import Engine, snippet
+from indexer.index import grams as grams_mod
+from indexer.search import Engine
+from indexer.search.highlight import snippet
+from indexer.text import fold
 
 from conftest import build_index, make_report
 
@@ -287,17 +288,21 @@ def test_facet_limit_lists_the_most_reports_first_and_counts_the_rest(seed_index
 
 def test_words_mode_scores_are_whooshs_bm25f(synthetic_index):
     """The numpy BM25 gives the scores Whoosh's BM25F gives over the same word field."""
+    from whoosh import index as windex
     from whoosh import query as wq
     from whoosh.collectors import UnlimitedCollector
     from whoosh.scoring import BM25F
     from whoosh.searching import Searcher
 
-    from indexer.search import _bm25
+    from indexer.search.evaluate import bm25
 
     e = Engine(synthetic_index)
     e.search("执法")  # a view
     v = e.view()
     rids = set(v.loc)
+    # Whoosh's own reader of the same generation, read beside the engine's snapshot
+    reader = windex.open_dir(str(synthetic_index), indexname="MAIN").reader()
+    assert reader.generation() == v.generation[1]
     for words in (
         ["执法"],
         ["依法", "行政"],
@@ -305,8 +310,8 @@ def test_words_mode_scores_are_whooshs_bm25f(synthetic_index):
         ["队伍", "不存在的词"],
         ["不存在的词"],
     ):
-        mine = _bm25(v, words, rids)
-        searcher = Searcher(v.reader, weighting=BM25F(), closereader=False)
+        mine = bm25(v, words, rids)
+        searcher = Searcher(reader, weighting=BM25F(), closereader=False)
         collector = UnlimitedCollector()
         searcher.search_with_collector(wq.Or([wq.Term("words", w) for w in words]), collector)
         theirs = {v.rid_of_doc(hit.docnum): hit.score for hit in collector.results()}
@@ -314,6 +319,7 @@ def test_words_mode_scores_are_whooshs_bm25f(synthetic_index):
         assert mine.keys() == theirs.keys(), words
         for rid, score in theirs.items():
             assert mine[rid] == pytest.approx(score, rel=1e-12), (words, rid)
+    reader.close()
 
 
 def test_passages_per_report_can_be_capped_and_the_rest_counted(synthetic_index):
@@ -336,7 +342,7 @@ def test_a_facet_column_ranks_alike_in_threads_that_first_use_it_together():
 
     import numpy as np
 
-    from indexer.search import _Column
+    from indexer.search.view import Column as _Column
 
     towns = [(f"镇{i:05d}", f"县{i % 7}") for i in range(20_000)]
     selected = np.ones(len(towns), dtype=bool)

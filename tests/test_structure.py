@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indexer.ingest.normalize import normalize
+from indexer.ingest.structure import find_doc_number, parse_date, section_keys, structure
 from indexer.model import SECTION_KEYS, Extracted, Report
-from indexer.normalize import normalize
-from indexer.structure import find_doc_number, parse_date, section_keys, structure
 
 from conftest import CORPUS
 

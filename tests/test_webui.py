@@ -752,8 +752,8 @@ def test_facet_limit_in_the_api_and_the_page(client, synthetic_index):
 def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, mode, sort):
     from flask import url_for
 
-    from webui.pages import SearchState
     from webui.params import SearchParams
+    from webui.urls import SearchState
 
     params = SearchParams(q=q, mode=mode, sort=sort, filters=filters)
     with app.test_request_context("/"):
@@ -763,7 +763,7 @@ def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, m
         for over in ({}, {"q": value}, {"q": None, "mode": None, "sort": None, "page": None},
                      {"mode": "words", "page": 3}, {"sort": "date"}, {"page": 1, "q": ""},
                      {name: value}, {"filters": {}}, {"filters": {name: [value]}}):  # fmt: skip
-            assert state.url(**over) == url_for("pages.search", **state.args(**over)), over
+            assert state.url(**over) == url_for("search.page", **state.args(**over)), over
 
 
 @settings(
@@ -778,26 +778,26 @@ def test_facet_links_are_the_urls_url_for_builds(app, q, filters, name, value, m
 def test_report_links_are_the_urls_url_for_builds(app, rid, q, mode, n):
     from flask import url_for
 
-    from webui.pages import ReportLinks
+    from webui.urls import ReportLinks
 
     ctx = {"q": q, **({"mode": mode} if mode else {})}
     with app.test_request_context("/"):
         links = ReportLinks(rid, ctx)
-        assert links.page() == url_for("pages.report", rid=rid, **ctx)
-        assert links.passage(n) == url_for("pages.report", rid=rid, p=n, _anchor=f"p{n}", **ctx)
+        assert links.page() == url_for("reports.page", rid=rid, **ctx)
+        assert links.passage(n) == url_for("reports.page", rid=rid, p=n, _anchor=f"p{n}", **ctx)
         assert links.permalink(n) == url_for(
-            "pages.report", rid=rid, _external=True, _anchor=f"p{n}"
+            "reports.page", rid=rid, _external=True, _anchor=f"p{n}"
         )
         assert ReportLinks(rid, {}).passage(n) == url_for(
-            "pages.report", rid=rid, p=n, _anchor=f"p{n}"
+            "reports.page", rid=rid, p=n, _anchor=f"p{n}"
         )
         # the index's ids (hex digits) are put after a root built once per request
         plain = rid.encode().hex()
         assert ReportLinks(plain, ctx).passage(n) == url_for(
-            "pages.report", rid=plain, p=n, _anchor=f"p{n}", **ctx
+            "reports.page", rid=plain, p=n, _anchor=f"p{n}", **ctx
         )
         assert ReportLinks(plain, {}).permalink(n) == url_for(
-            "pages.report", rid=plain, _external=True, _anchor=f"p{n}"
+            "reports.page", rid=plain, _external=True, _anchor=f"p{n}"
         )
 
 

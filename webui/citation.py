@@ -68,3 +68,12 @@ def gbt7714(meta: dict) -> str:
         parts.append(f", {date}")
     parts.append(".")
     return "".join(parts)
+
+
+def cite(meta: dict, passage: dict, permalink: str) -> dict:
+    """The citations a page offers for one passage: plain, GB/T 7714, and its permalink."""
+    return {
+        "plain": plain(meta, passage, permalink),
+        "gbt": gbt7714(meta),
+        "permalink": permalink,
+    }

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
 from indexer.model import resolve_section
-from indexer.query import FACET_LIMIT, FILTER_FIELDS, Or, parse, parse_year, shown
+from indexer.search.query import FACET_LIMIT, FILTER_FIELDS, Or, parse, parse_year, shown
 
 SCALARS = ("q", "mode", "sort", "page", "per_page", "facet_limit")
 #: more values than this for one filter is refused (the UI never sends that many)
 MAX_FILTER_VALUES = 50
-_INT_RE = re.compile(r"^\s*\d{1,7}\s*$")
+_INT_RE = re.compile(r"^[ \t]*[0-9]{1,7}[ \t]*$")
 
 
 @dataclass
@@ -138,3 +139,36 @@ def search_within(q: str, within: str) -> str:
     if not within:
         return q
     return f"{as_conjunct(q)} {as_conjunct(within)}"
+
+
+# ---------------------------------------------------------------- analytics parameters
+
+FORMATS = ("json", "csv")
+#: the matrix and trend take the search parameters minus paging
+_QUERY_PARAMS = ("q", "mode", "sort", *FILTER_FIELDS)
+
+
+def query_params(args: MultiDict, extra: tuple[str, ...] = ()) -> SearchParams:
+    """API parameters: those of /api/search without paging (and ``extra``); anything else is 400."""
+    known = (*_QUERY_PARAMS, *extra)
+    for name in args:
+        if name not in known:
+            raise QueryError(f"unknown parameter '{shown(name)}' (known: {', '.join(known)})")
+    for name in ("format", "limit"):
+        if len(args.getlist(name)) > 1:
+            raise QueryError(f"parameter '{shown(name)}' given more than once")
+    params = parse_search_args(args, strict=True, allowed=extra)
+    if params.sort not in ("relevance", "date"):
+        raise QueryError(f"unknown sort '{shown(params.sort)}' (use relevance or date)")
+    return params
+
+
+def output_format(args: MultiDict) -> str:
+    fmt = args.get("format", "json").strip().lower() or "json"
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format '{shown(fmt, 20)}' (use json or csv)")
+    return fmt
+
+
+def page_params(args: MultiDict) -> SearchParams:
+    return parse_search_args(args, strict=False, per_page=current_app.config["PER_PAGE"])

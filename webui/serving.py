@@ -6,7 +6,7 @@ requests queue. With ``workers > 1`` the parent binds the socket, loads the
 word segmenter (so that workers start without loading it again), and forks
 that many worker processes, each with its own app and index view; the
 kernel hands each connection to one of them. The index's large arrays are
-memory-mapped files (:mod:`indexer.segfile`), so the workers share their
+memory-mapped files (:mod:`indexer.index.segfile`), so the workers share their
 pages. The parent only supervises: a worker that dies is replaced (unless
 workers keep dying, then it stops), SIGTERM or Ctrl+C stops them all.
 """
@@ -52,7 +52,8 @@ class _Stopped(Exception):
 def _run_app(index_dir: Path, sock: socket.socket, threads: int, ready=None) -> None:
     import waitress
 
-    from . import create_app, prepare_analytics, warm_up
+    from . import create_app
+    from .ext import prepare_analytics, warm_up
 
     app = create_app({"INDEX_DIR": str(index_dir)})
     warm_up(app)
@@ -83,7 +84,7 @@ def serve(
         finally:
             sock.close()
         return
-    from indexer.analysis import segment
+    from indexer.text import segment
 
     segment("依法行政")  # load jieba's dictionary once, before forking
     echo(f"fazhi: serving {index_dir} at {where} with {workers} worker processes  (Ctrl+C to stop)")
@@ -105,7 +106,7 @@ class _Supervisor:
             return
         code = 0
         try:
-            from indexer.store import die_with
+            from indexer.procs import die_with
 
             die_with(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)

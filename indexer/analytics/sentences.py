@@ -1,0 +1,176 @@
+"""Sentences as precedents compare them: splitting, normal form, shingles, similarity.
+
+Sentences (split on 。！？； and line breaks) are compared in a normal
+form: folded, punctuation removed, the report's own township/county/city
+names and digit runs masked (copied reports swap the name and the year),
+ignored when shorter than :data:`MIN_SENTENCE_CHARS`. Same normal form =
+same wording; otherwise two sentences are near-identical when their sets
+of character 3-gram shingles overlap by at least :data:`NEAR_SIMILARITY`
+of the larger set.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..text import fold
+
+# ---------------------------------------------------------------- precedents
+
+MIN_SENTENCE_CHARS = 12
+NEAR_SIMILARITY = 0.8
+SHINGLE = 3
+BOILERPLATE_SHARE = 0.3
+BOILERPLATE_MIN_REPORTS = 3
+#: reports listed per sentence by default (the count covers all)
+MAX_LISTED = 5
+
+#: a sentence ends at one of these (kept in the normal form's text so both split alike)
+_ENDS = "。！？；!?;\n"
+_END_RE = re.compile(f"[{_ENDS}]")
+_END_KEEP_RE = re.compile(f"([{_ENDS}])")
+#: what the normal form drops: all but letters, digits and CJK (sentence ends kept to split on)
+_KEY_DROP_RE = re.compile(f"[^\\w{_ENDS}]+|_+")
+_DIGITS_RE = re.compile(r"\d+")
+_TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+#: what replaces a report's own place name and digit runs in the normal form
+_NAME_MASK = "〇"
+_DIGIT_MASK = "#"
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as written, end punctuation included, spaces trimmed.
+
+    One entry per piece between two sentence ends, empty ones included, so
+    that the list lines up with :func:`sentence_keys`.
+    """
+    parts = _END_KEEP_RE.split(text)
+    ends = parts[1::2] + [""]
+    return [(body + end).strip() for body, end in zip(parts[::2], ends, strict=True)]
+
+
+def place_names(meta: dict) -> tuple[str, ...]:
+    """The report's own place names, folded, longest first (masked in the normal form)."""
+    names = set()
+    for field_name in ("township", "county", "city"):
+        value = meta.get(field_name)
+        if value:
+            names.add(fold(value))
+    town = meta.get("township") or ""
+    for suffix in _TOWN_SUFFIXES:
+        if town.endswith(suffix) and len(town) - len(suffix) >= 2:
+            names.add(fold(town[: -len(suffix)]))
+            break
+    return tuple(sorted(names, key=lambda s: (-len(s), s)))
+
+
+#: full-width letters and digits (the only characters :func:`fold` changes that survive
+#: the removal of punctuation and spaces)
+_FULLWIDTH_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B)}
+
+
+def sentence_keys(text: str, names: tuple[str, ...] = ()) -> list[str]:
+    """The normal form of each sentence of ``text``, lined up with :func:`split_sentences`.
+
+    The same as ``fold`` then dropping punctuation and spaces, then masking
+    ``names`` and digit runs — computed once for the whole passage, in the
+    cheaper order (few texts have full-width letters or digits).
+    """
+    key = _KEY_DROP_RE.sub("", text)
+    if _FULLWIDTH_ALNUM_RE.search(key):
+        key = key.translate(_FULLWIDTH_ALNUM)
+    key = key.lower()
+    for name in names:
+        if name in key:
+            key = key.replace(name, _NAME_MASK)
+    return _END_RE.split(_DIGITS_RE.sub(_DIGIT_MASK, key))
+
+
+def sentence_key(sentence: str, names: tuple[str, ...] = ()) -> str:
+    """The normal form compared across reports (see the module doc)."""
+    return "".join(sentence_keys(sentence, names))
+
+
+_SLICES: list[slice] = []
+
+
+def shingle_iter(key: str):
+    """The 3-grams of ``key`` in order (sliced in C: ``map`` over prepared slices)."""
+    n = len(key) - SHINGLE + 1
+    while len(_SLICES) < n:
+        i = len(_SLICES)
+        _SLICES.append(slice(i, i + SHINGLE))
+    return map(key.__getitem__, _SLICES[:n])
+
+
+def shingles(key: str) -> set[str]:
+    """The character 3-grams of a normal form (the form itself when shorter)."""
+    if len(key) <= SHINGLE:
+        return {key}
+    return set(shingle_iter(key))
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Shared shingles over the larger set: 1.0 for the same wording."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / max(len(a), len(b))
+
+
+def prefix_length(n: int, threshold: float = NEAR_SIMILARITY) -> int:
+    """How many of a set's rarest shingles must be indexed for prefix filtering."""
+    return n - math.ceil(threshold * n - 1e-9) + 1
+
+
+def date_key(meta: dict) -> tuple:
+    """Order of issue: the date, else the end of the year reported on, else last."""
+    if meta.get("date"):
+        when = meta["date"]
+    elif meta.get("year") is not None:
+        when = f"{meta['year']}-12-31"
+    else:
+        when = "9999"
+    return (when, meta.get("source") or "", meta.get("id") or "")
+
+
+@dataclass(frozen=True)
+class CorpusReport:
+    """One report's metadata and passages (numbers and texts), as the engine gives them."""
+
+    meta: dict
+    ids: tuple[int, ...]
+    texts: Sequence[str]
+
+
+class StoredTexts(Sequence):
+    """A report's passage texts, read from an index view each time they are asked for.
+
+    The practice catalogue and the sentence index read every report's text
+    once to build, and a few reports' to answer; holding all of it would
+    cost about 2.5 bytes per character of the corpus for as long as the
+    analytics are kept (1 GB at 100,000 reports). The view caches the last
+    few hundred reports read.
+    """
+
+    __slots__ = ("view", "rid", "n")
+
+    def __init__(self, view, rid: str, n: int) -> None:
+        self.view, self.rid, self.n = view, rid, n
+
+    def _all(self) -> list[str]:
+        return [p[4] for p in self.view.stored(self.rid)]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._all()[i]
+        return self.view.stored(self.rid)[i][4]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())

@@ -1,0 +1,319 @@
+"""The commands that index, search and serve: inspect, index, search, reports, check, serve."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from .. import index as idx
+from ..errors import QueryError
+from ..model import LISTING_FIELDS, SECTION_LABELS
+from ..search.query import FACET_LIMIT, MAX_FACET_LIMIT
+from .options import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    emit_json,
+    filter_options,
+    handle_errors,
+    index_dir_of,
+    index_option,
+    json_option,
+)
+
+# ---------------------------------------------------------------- inspect
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def inspect(file: Path, as_json: bool) -> None:
+    """Show the metadata, outline and passages fazhi reads from FILE."""
+    from ..ingest import load_report
+
+    report = load_report(file)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    meta = report.metadata()
+    width = max(len(k) for k in meta)
+    for key, value in meta.items():
+        click.echo(f"{key:<{width}}  {value if value is not None else '-'}")
+    click.echo("")
+    click.echo("sections:")
+    for s in report.sections:
+        indent = "  " * (s.level - 1)
+        click.echo(f"  {indent}[{s.key}] {s.heading or '(preamble)'}")
+    click.echo("")
+    click.echo(f"passages: {len(report.passages)}")
+    for p in report.passages:
+        text = p.text if len(p.text) <= 60 else p.text[:60] + "…"
+        click.echo(f"  {p.id:>3} [{p.section}] {text}")
+
+
+# ---------------------------------------------------------------- index
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build a new index from scratch.")
+@click.option("--prune", is_flag=True, help="Drop reports whose files are gone.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=idx.LOCK_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="How long to wait for another indexer to finish.")  # fmt: skip
+@json_option
+@handle_errors
+def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
+    """Index report files under PATHS (default: corpus/).
+
+    Incremental: unchanged files are skipped, changed files replaced. Files
+    that fail are listed with the reason; every other file is still indexed.
+    Exits non-zero if any file failed. One indexer at a time: another one
+    waits up to --lock-timeout seconds, then exits 1 naming the lock.
+    """
+    from ..ingest import discover, index_paths
+
+    index_dir = index_dir_of(index_dir)
+
+    def waiting() -> None:
+        click.echo(
+            f"waiting for another indexer to finish (lock {index_dir / idx.LOCK_NAME}, "
+            f"up to {lock_timeout:g}s)",
+            err=True,
+        )
+
+    paths = list(paths) or [Path("corpus")]
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and not as_json:
+        files, _ = discover(paths)
+        bar = click.progressbar(length=len(files), label="indexing", file=sys.stderr)
+        bar.__enter__()
+
+        def progress(_path: str) -> None:
+            bar.update(1)
+
+    try:
+        summary = index_paths(
+            paths,
+            index_dir,
+            rebuild=rebuild,
+            prune=prune,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            on_wait=waiting,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        for f, reason in summary.failed:
+            click.echo(f"failed: {f}: {reason}", err=True)
+        for f, same in summary.duplicates:
+            click.echo(f"duplicate: {f} has the same content as {same}", err=True)
+        line = (
+            f"{len(summary.indexed)} indexed, {len(summary.unchanged)} unchanged, "
+            f"{len(summary.failed)} failed"
+        )
+        if summary.duplicates:
+            line += f", {len(summary.duplicates)} duplicate"
+        if prune:
+            line += f", {len(summary.pruned)} pruned"
+        click.echo(f"{line} ({summary.total_reports} reports in {index_dir})")
+    if summary.failed:
+        sys.exit(EXIT_ERROR)
+
+
+# ---------------------------------------------------------------- search
+
+
+def _mark_to_text(snippet: str, color: bool) -> str:
+    on, off = ("\x1b[1;33m", "\x1b[0m") if color else ("【", "】")
+    return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: on + m.group(1) + off, snippet))
+
+
+def _print_result(result: dict) -> None:
+    color = sys.stdout.isatty()
+    total = result["total"]
+    click.echo(
+        f"{total['reports']} reports, {total['passages']} passages "
+        f"for {result['query']!r} ({result['mode']}, {result['took_ms']:.0f} ms)"
+    )
+    for r in result["reports"]:
+        where = " ".join(x for x in (r["province"], r["city"], r["county"], r["township"]) if x)
+        click.echo("")
+        click.echo(f"{r['title'] or r['source']}")
+        click.echo(
+            f"  {where or '-'} | {r['year'] or '-'}年度 | {r['date'] or '-'} | {r['source']}"
+        )
+        for p in r["passages"]:
+            label = SECTION_LABELS.get(p["section"], p["section"])
+            click.echo(f"  #{p['id']} [{label}] {_mark_to_text(p['snippet'], color)}")
+    facets = result["facets"]
+    if result["reports"]:
+        click.echo("")
+        towns = ", ".join(
+            f"{e['value']}({e['county'] or '?'}) {e['count']}" for e in facets["township"]
+        )
+        years = ", ".join(f"{e['value']} {e['count']}" for e in facets["year"])
+        more = result.get("facets_omitted", {}).get("township")
+        if more:
+            towns += f" … and {more} more (--facet-limit)"
+        click.echo(f"townships: {towns}")
+        click.echo(f"years: {years}")
+
+
+@click.command()
+@click.argument("query", required=False)
+@filter_options
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True, help="Order of reports.")  # fmt: skip
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True,
+              help="Reports to show.")  # fmt: skip
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--facet-limit", type=click.IntRange(1, MAX_FACET_LIMIT), default=FACET_LIMIT,
+              show_default=True,
+              help="Values listed per township, county and province facet (most reports "
+                   "first; the JSON counts the rest in facets_omitted).")  # fmt: skip
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read one query per line from FILE ('-' for stdin); one JSON line each.")  # fmt: skip
+@json_option
+@index_option
+@handle_errors
+def search(query, filters, mode, sort, limit, page, facet_limit, batch, as_json, index_dir):
+    """Search the index for QUERY.
+
+    \b
+    Syntax:  一支队伍管执法          phrase, found verbatim (exact mode)
+             依法行政 枫桥经验        both in the same passage
+             A OR B,  -A / NOT A,  ( … ),  "quoted phrase"
+             township:美湖镇  county:德化县  province:福建省
+             year:2022  year:2021-2023  section:shortcomings (or 存在的不足和原因)
+    """
+    from ..search import Engine
+
+    shape = {"filters": filters, "mode": mode, "per_page": limit, "page": page, "sort": sort,
+             "facet_limit": facet_limit}  # fmt: skip
+    with Engine(index_dir_of(index_dir)) as engine:
+        _run_search(engine, query, shape, batch, as_json)
+
+
+def _run_search(engine, query, shape: dict, batch, as_json) -> None:
+    if batch is not None:
+        if query:
+            raise QueryError("give either QUERY or --batch FILE, not both")
+        bad = 0
+        for line in batch:
+            q = line.rstrip("\n")
+            try:
+                res = engine.search(q, **shape)
+            except QueryError as exc:
+                bad += 1
+                res = {"query": q, "error": exc.user_message()}
+            emit_json(res)
+        if bad:
+            sys.exit(EXIT_USAGE)
+        return
+    if query is None:
+        raise QueryError("empty query: give QUERY or --batch FILE")
+    res = engine.search(query, **shape)
+    if as_json:
+        emit_json(res)
+    else:
+        _print_result(res)
+
+
+# ---------------------------------------------------------------- reports
+
+
+@click.command()
+@json_option
+@index_option
+@handle_errors
+def reports(as_json, index_dir) -> None:
+    """List every indexed report with its metadata and sections."""
+    items = idx.list_reports(index_dir_of(index_dir))
+    rows = [{k: m.get(k) for k in LISTING_FIELDS} for m in items]
+    if as_json:
+        emit_json(rows)
+        return
+    for m in rows:
+        where = " ".join(x for x in (m["province"], m["city"], m["county"], m["township"]) if x)
+        keys = sorted({s["key"] for s in m["sections"]})
+        click.echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
+        click.echo(f"    {m['source']}  sections: {', '.join(keys)}")
+    click.echo(f"{len(rows)} reports")
+
+
+# ---------------------------------------------------------------- check
+
+
+@click.command()
+@index_option
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+              help="Report files or directories the index should hold (repeatable; "
+                   "default: corpus/).")  # fmt: skip
+@json_option
+@handle_errors
+def check(index_dir, corpus, as_json) -> None:
+    """Verify the index against the corpus and say how to repair it.
+
+    Reads every stored field and posting of the index, checks that every file
+    of the corpus is indexed with its current content and that no report's
+    file is gone. One line per problem, then a summary with the command that
+    repairs them. Exits 0 when healthy, 1 otherwise.
+    """
+    from ..ingest.check import check_index
+
+    result = check_index(
+        index_dir_of(index_dir),
+        list(corpus) or [Path("corpus")],
+        index_option=index_dir is not None,
+    )
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        for problem in result.problems:
+            click.echo(f"problem: {problem.message}")
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        click.echo(result.summary())
+    if not result.ok:
+        sys.exit(EXIT_ERROR)
+
+
+# ---------------------------------------------------------------- serve
+
+
+@click.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Worker threads of the WSGI server (per process).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Server processes sharing the port (one per core uses every core; "
+                   "each holds its own view of the index). A worker that dies is "
+                   "replaced.")  # fmt: skip
+@handle_errors
+def serve(index_dir, host, port, threads, workers) -> None:
+    """Serve the web UI and JSON API (waitress, read-only)."""
+    from webui import serving
+
+    index_dir = index_dir_of(index_dir)
+    idx.check_readable(index_dir)  # fail now, with the reason, rather than on the first request
+    try:
+        serving.serve(index_dir, host, port, threads=threads, workers=workers, echo=click.echo)
+    except serving.ServeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+COMMANDS = (inspect, index, search, reports, check, serve)

@@ -1,0 +1,265 @@
+"""What search needs of one Whoosh segment, in one file that readers memory-map.
+
+The indexer writes ``<segment id>.fzs`` next to each segment it writes
+(:func:`write`), before the commit that makes the segment part of the index;
+Whoosh removes it with the segment's other files once a later commit drops
+the segment. Opening an index then costs reading a small header per segment:
+the gram index and the per-passage columns are arrays mapped from the file,
+so they take no memory of their own until searches touch them, and several
+server processes share the same pages.
+
+Layout: ``MAGIC``, the file's size and the header length (8 bytes each,
+little-endian), the header
+(UTF-8 JSON: format, report ids and metadata, the gram blocks, and for every
+array its name, type, offset and length), then the arrays, each starting at
+a multiple of 64 bytes after the header. A file whose size is not the one
+recorded is refused (on open, and by the indexer before it adds to the
+index); the header's CRC-32 of the arrays is checked by ``fazhi check``.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..model import SECTION_KEYS
+from ..text import fold_points
+from . import grams
+from .grams import GramIndex, SegmentGrams
+
+MAGIC = b"FAZHISEG"
+FORMAT = 1
+SUFFIX = ".fzs"
+_ALIGN = 64
+_PREFIX = struct.Struct("<8sQQ")  # magic, file size, header length
+
+
+@dataclass
+class SegmentData:
+    """What search keeps of one Whoosh segment's documents.
+
+    Segments never change once written (only deletions are added later), so
+    this is written once per segment and shared across generations. Passage
+    text is not kept: exact search uses the gram index, and display text is
+    read from the stored fields for the passages shown.
+    """
+
+    #: rid → (docnum, meta): the report's metadata without its outline
+    metas: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    #: rid → the report's outline (its ``sections``) as compact JSON, parsed when asked
+    #: for: a parsed outline is dozens of Python objects per report
+    outlines: dict[str, str] = field(default_factory=dict)
+    rids: list[str] = field(default_factory=list)  # one per text document, local order
+    text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
+    first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
+    p_n: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    #: section of each passage as an index into ``SECTION_KEYS``
+    p_section: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    grams: SegmentGrams | None = None
+    #: each document's word count as BM25 scores it (read from Whoosh when first needed)
+    word_lengths: np.ndarray | None = None
+
+
+def path_for(folder: str | Path, segment_id: str) -> Path:
+    return Path(folder) / f"{segment_id}{SUFFIX}"
+
+
+def build(segreader, block_chars: int | None = None) -> SegmentData:
+    """Read the stored fields of one segment reader's documents and index their grams.
+
+    The grams are built a block of about ``block_chars`` characters
+    (default :data:`indexer.index.grams.BLOCK_CHARS`) at a time, as the passages are
+    read, so that the memory a build takes does not grow with the segment.
+    """
+    block_chars = block_chars or grams.BLOCK_CHARS
+    data = SegmentData()
+    blocks: list[tuple[int, GramIndex]] = []
+    pending: list[str] = []  # passages not in a block yet
+    pending_chars = 0
+    numbers: list[int] = []
+    sections: list[int] = []
+    code = {key: i for i, key in enumerate(SECTION_KEYS)}
+    other = code["other"]
+    outlines: dict[str, str] = {}  # equal outlines stored once
+
+    def flush() -> None:
+        nonlocal pending_chars
+        if pending:
+            blocks.append((len(numbers) - len(pending), GramIndex(*fold_points(pending))))
+            pending.clear()
+            pending_chars = 0
+
+    for docnum, f in segreader.iter_docs():
+        rid, kind = f["rid"], f.get("kind")
+        if kind == "r":
+            _add_meta(data, rid, docnum, json.loads(f["meta"]), outlines)
+            continue
+        if kind != "t":
+            continue
+        data.rids.append(rid)
+        data.text_local.append(docnum)
+        for n, section, _heading, _path, text in f["passages"]:
+            if pending and pending_chars + len(text) > block_chars:
+                flush()
+            pending.append(text)
+            pending_chars += len(text)
+            numbers.append(n)
+            sections.append(code.get(section, other))
+        data.first.append(len(numbers))
+    flush()
+    data.p_n = np.array(numbers, dtype=np.int32)
+    data.p_section = np.array(sections, dtype=np.uint8)
+    data.grams = SegmentGrams.from_blocks(len(numbers), blocks)
+    return data
+
+
+def _add_meta(data: SegmentData, rid: str, docnum: int, meta: dict, seen: dict) -> None:
+    """Keep ``meta`` with its outline as a JSON string (equal strings stored once)."""
+    text = json.dumps(meta.pop("sections", []), ensure_ascii=False, separators=(",", ":"))
+    data.outlines[rid] = seen.setdefault(text, text)
+    data.metas[rid] = (docnum, meta)
+
+
+def with_outline(meta: dict, outline: str | None) -> dict:
+    """A copy of ``meta`` with its ``sections`` parsed back, where they were (before ``id``)."""
+    sections = json.loads(outline) if outline else []
+    out: dict = {}
+    for key, value in meta.items():
+        if key == "id":
+            out["sections"] = sections
+        out[key] = value
+    out.setdefault("sections", sections)
+    return out
+
+
+def _padded(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+def save(data: SegmentData, path: Path) -> None:
+    """Write ``data`` to ``path`` (replacing it)."""
+    gram_index = data.grams if data.grams is not None else SegmentGrams.from_blocks(0, [])
+    arrays: list[tuple[str, np.ndarray]] = [
+        ("first", np.asarray(data.first, dtype=np.int64)),
+        ("text_local", np.asarray(data.text_local, dtype=np.int64)),
+        ("p_n", np.ascontiguousarray(data.p_n, dtype=np.int32)),
+        ("p_section", np.ascontiguousarray(data.p_section, dtype=np.uint8)),
+    ]
+    for i, (_lo, block) in enumerate(gram_index.blocks):
+        arrays += [(f"{i}.{name}", np.ascontiguousarray(a)) for name, a in block.arrays().items()]
+    table, offset, crc = [], 0, 0
+    for name, a in arrays:
+        table.append([name, a.dtype.str, offset, len(a)])
+        crc = zlib.crc32(a.tobytes(), crc)
+        crc = zlib.crc32(bytes(_padded(a.nbytes) - a.nbytes), crc)
+        offset += _padded(a.nbytes)
+    header = {
+        "format": FORMAT,
+        "rids": data.rids,
+        "metas": {
+            rid: [docnum, with_outline(meta, data.outlines.get(rid))]
+            for rid, (docnum, meta) in data.metas.items()
+        },
+        "passages": gram_index.n,
+        "blocks": [[lo, block.n] for lo, block in gram_index.blocks],
+        "arrays": table,
+        "size": offset,
+        "crc32": crc,
+    }
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    start = _PREFIX.size + len(head)
+    with open(path, "wb") as f:
+        f.write(_PREFIX.pack(MAGIC, _padded(start) + offset, len(head)))
+        f.write(head + bytes(_padded(start) - start))
+        for _name, a in arrays:
+            f.write(a.tobytes())
+            f.write(bytes(_padded(a.nbytes) - a.nbytes))
+
+
+def check_size(path: Path) -> int:
+    """The header length of an intact-looking file; ValueError if it is not one or truncated."""
+    with open(path, "rb") as f:
+        prefix = f.read(_PREFIX.size)
+        size = f.seek(0, 2)
+    if len(prefix) < _PREFIX.size or prefix[: len(MAGIC)] != MAGIC:
+        raise ValueError(f"{path.name} is not a fazhi segment file")
+    _magic, expected, head = _PREFIX.unpack(prefix)
+    if size != expected:
+        raise ValueError(f"{path.name} is truncated ({size} of {expected} bytes)")
+    return head
+
+
+def _open(path: Path) -> tuple[mmap.mmap, dict, int]:
+    """The file mapped, its header and where its arrays begin; ValueError if damaged."""
+    n = check_size(path)
+    with open(path, "rb") as f:
+        buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    start = _PREFIX.size
+    header = json.loads(bytes(buf[start : start + n]).decode("utf-8"))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{path.name} has an unknown format")
+    base = _padded(start + n)
+    if base + header["size"] != len(buf):
+        raise ValueError(f"{path.name} has a header that does not match its size")
+    return buf, header, base
+
+
+def load(path: Path) -> SegmentData:
+    """The segment data in ``path``, its arrays memory-mapped; ValueError if the file is damaged."""
+    buf, header, base = _open(path)
+    arrays = {
+        name: np.frombuffer(buf, dtype=np.dtype(dtype), count=count, offset=base + offset)
+        for name, dtype, offset, count in header["arrays"]
+    }
+    blocks = []
+    for i, (lo, n) in enumerate(header["blocks"]):
+        prefix = f"{i}."
+        mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        blocks.append((lo, GramIndex.from_arrays(n, mine)))
+    data = SegmentData(
+        rids=header["rids"],
+        text_local=arrays["text_local"].tolist(),
+        first=arrays["first"].tolist(),
+        p_n=arrays["p_n"],
+        p_section=arrays["p_section"],
+        grams=SegmentGrams.from_blocks(header["passages"], blocks),
+    )
+    seen: dict[str, str] = {}
+    for rid, (docnum, meta) in header.pop("metas").items():
+        _add_meta(data, rid, docnum, meta, seen)
+    if not (len(data.rids) == len(data.text_local) == len(data.first) - 1):
+        raise ValueError(f"{path.name}: report lists of different lengths")
+    if data.first[-1] != len(data.p_n) or len(data.p_n) != data.grams.n:
+        raise ValueError(f"{path.name}: passage counts do not agree")
+    return data
+
+
+def checksum_ok(path: Path) -> bool:
+    """Whether the arrays in ``path`` still have the CRC-32 recorded when it was written."""
+    buf, header, base = _open(path)
+    view = memoryview(buf)
+    try:
+        return zlib.crc32(view[base:]) == header["crc32"]
+    finally:
+        view.release()
+        buf.close()
+
+
+def write(storage, schema, segment) -> Path:
+    """Build and write the file of a finished Whoosh segment (before it is committed)."""
+    from whoosh.reading import SegmentReader
+
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        data = build(reader)
+    finally:
+        reader.close()
+    path = path_for(storage.folder, segment.segment_id())
+    save(data, path)
+    return path

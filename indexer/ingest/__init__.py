@@ -1,0 +1,17 @@
+"""Ingestion: files → structured reports → the index.
+
+* :mod:`.extract` — one file → its raw text, by format (:mod:`.textfile`,
+  :mod:`.pdf` with its sandboxed :mod:`.pdfworker`, :mod:`.word`,
+  :mod:`.webpage`), within the caps of :mod:`.limits`
+* :mod:`.normalize` — raw text → clean paragraphs (line joins, page furniture)
+* :mod:`.structure` — clean text → :class:`~indexer.model.Report`: metadata,
+  outline and passages, with places from :mod:`.gazetteer`
+* :mod:`.pipeline` — the three stages for one file
+* :mod:`.run` — discover files, parse them (in parallel), write the index
+* :mod:`.check` — verify an index against its corpus (``fazhi check``)
+"""
+
+from .pipeline import file_sha256, load_report
+from .run import IndexSummary, discover, index_paths
+
+__all__ = ["IndexSummary", "discover", "file_sha256", "index_paths", "load_report"]

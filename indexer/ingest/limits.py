@@ -1,0 +1,124 @@
+"""Limits for hostile or broken input, and reading a file within them.
+
+Module constants, so callers and tests can change them (``limits.X``, read at
+call time):
+
+* size caps, checked before anything is parsed: :data:`MAX_PDF_BYTES`
+  (50 MiB), :data:`MAX_DOCX_BYTES` (50 MiB, and :data:`MAX_DOCX_UNPACKED_BYTES`
+  200 MiB once unzipped, of which :data:`MAX_DOCX_XML_BYTES` 10 MiB of XML:
+  a small .docx can unpack into an XML document that takes minutes and
+  gigabytes to parse), :data:`MAX_TEXT_BYTES` (20 MiB),
+  :data:`MAX_HTML_BYTES` (10 MiB). A zip entry that holds more than its
+  declared size fails its CRC check;
+* the extracted text of any file: :data:`MAX_TEXT_CHARS` characters (one
+  million, some fifty times a long report), since each million characters
+  costs about fifteen seconds of segmentation;
+* PDFs must start with ``%PDF-`` (within the first KiB) and end with ``%%EOF``
+  (within the last KiB, as Acrobat requires);
+* pdfminer runs in a child process limited to :data:`PDF_TIME_LIMIT` seconds
+  of wall-clock time (120 s), the same in CPU seconds, and
+  :data:`PDF_MEMORY_LIMIT` bytes of address space (1 GiB). A hostile PDF can
+  make pdfminer loop or exhaust memory, and its ``maxpages`` applies only after
+  the whole page tree is parsed; the child is killed and the file reported.
+  The child sets its own limits before it reads the file, rather than through
+  ``preexec_fn``, which is unsafe when the calling process has threads.
+* A PDF text layer in which more than :data:`MAX_CID_RATIO` of the glyphs come
+  out as ``(cid:N)`` (fonts without a Unicode map) is refused rather than
+  indexed; fewer such glyphs are dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ExtractionError
+from ..model import Extracted
+
+MiB = 1024 * 1024
+
+#: Largest PDF accepted.
+MAX_PDF_BYTES = 50 * MiB
+#: Largest .docx accepted, and the most its parts may hold once unzipped (zip bombs).
+MAX_DOCX_BYTES = 50 * MiB
+MAX_DOCX_UNPACKED_BYTES = 200 * MiB
+#: The most the XML parts of a .docx may hold once unzipped (XML bombs).
+MAX_DOCX_XML_BYTES = 10 * MiB
+#: The most characters of text one file may yield.
+MAX_TEXT_CHARS = 1_000_000
+#: Largest .txt/.md accepted.
+MAX_TEXT_BYTES = 20 * MiB
+#: Largest .html/.htm accepted (parsing takes about a second per MiB).
+MAX_HTML_BYTES = 10 * MiB
+#: Wall-clock seconds (and CPU seconds) the PDF child process may use.
+PDF_TIME_LIMIT: float = 120.0
+#: Address space, in bytes, the PDF child process may map.
+PDF_MEMORY_LIMIT = 1024 * MiB
+#: Share of ``(cid:N)`` glyphs above which a PDF text layer counts as unreadable.
+MAX_CID_RATIO = 0.05
+#: A PDF with fewer letters than this (CJK or otherwise) has no usable text layer.
+MIN_PDF_LETTERS = 10
+
+
+def limit_text(path: Path, extracted: Extracted) -> Extracted:
+    n = len(extracted.text)
+    if n > MAX_TEXT_CHARS:
+        raise ExtractionError(
+            path,
+            f"text is too long ({n:,} characters; the limit is {MAX_TEXT_CHARS:,})",
+            hint="split the file or check that it is really a single report",
+        )
+    return extracted
+
+
+def checked_size(path: Path, limit: int) -> int:
+    """Stat ``path``: refuse missing, empty and oversized files before reading them."""
+    try:
+        if not path.exists():
+            raise ExtractionError(path, "file not found", hint="check the path")
+        if not path.is_file():
+            raise ExtractionError(path, "not a file", hint="give the path of a report file")
+        size = path.stat().st_size
+    except OSError as e:
+        raise ExtractionError(
+            path, f"cannot read file ({e.strerror or type(e).__name__})", hint="check the path"
+        ) from e
+    if size == 0:
+        raise ExtractionError(
+            path, "file is empty", hint="check that the download or copy finished"
+        )
+    if size > limit:
+        raise ExtractionError(
+            path,
+            f"file is too large ({human(size)}; the limit for "
+            f"{path.suffix.lower()} files is {human(limit)})",
+            hint="split the file or check that it is really a single report",
+        )
+    return size
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    checked_size(path, limit)
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise ExtractionError(
+            path, f"cannot read file ({e.strerror or type(e).__name__})", hint="check permissions"
+        ) from e
+
+
+def require_text(path: Path, text: str) -> str:
+    if not text.strip():
+        raise ExtractionError(path, "no text found", hint="check that the file holds the report")
+    return text
+
+
+def human(size: int) -> str:
+    """``52428800`` → ``"50 MiB"``, ``1536`` → ``"1.5 KiB"``."""
+    for unit, scale in (("GiB", 1024 * MiB), ("MiB", MiB), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def one_line(value: object, limit: int = 160) -> str:
+    return " ".join(str(value).split())[:limit]

@@ -1,0 +1,617 @@
+"""Clean text → :class:`~indexer.model.Report`: metadata, outline and passages.
+
+The input is what :func:`indexer.ingest.normalize.normalize` returns: one paragraph or
+heading per line. A report is read in three blocks:
+
+* the **header** (版头 "…文件", document number, 签发人, title, addressee "县委、县政府："),
+  which yields title, issuer and document number and no passages;
+* the **body**, where each line is a heading or a passage. A numbered line is a heading
+  when it is a short phrase ("（一）加强组织领导，落实法治责任"); a numbered line written
+  as sentences ("1、落实党政班子领导法治责任。一是…") is a passage. Heading levels come
+  from the numbering style (一、 > （一） > 1. > （1） > ①), not from markdown; an
+  unnumbered heading line takes its level from its neighbours;
+* the **signature block** at the end (issuing bodies and the issue date), which yields
+  issuer and date and no passages.
+
+Each top-level part gets a canonical key (``model.SECTION_LABELS``) from its wording;
+parts that name two keys ("存在问题及下一步工作计划") hand them to their subsections.
+Metadata is taken from the text only; anything not found is None.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..model import Passage, Report, Section
+from .gazetteer import resolve_place, strip_admin_prefix
+from .normalize import (
+    STYLE_RANK,
+    Numbering,
+    ends_sentence,
+    has_inner_stop,
+    heading_like,
+    numbering,
+)
+
+# -- dates -------------------------------------------------------------------------
+
+_CN_DIGIT = {
+    "〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "０": 0,
+    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_CN_YEAR = "〇○零OＯ０一二三四五六七八九"
+_DATE_PATTERNS = (
+    re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(
+        rf"([{_CN_YEAR}]{{4}})\s*年\s*([一二三四五六七八九十]{{1,3}})\s*月"
+        r"\s*([一二三四五六七八九十廿卅]{1,4})\s*日"
+    ),
+    re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[.\-/．]\s*(\d{1,2})\s*[.\-/．]\s*(\d{1,2})(?!\d)"),
+)
+
+
+def _cn_number(text: str) -> int | None:
+    """A Chinese numeral from 1 to 39: 七, 十, 十二, 二十七, 廿一, 卅."""
+    text = text.replace("廿", "二十").replace("卅", "三十")
+    if not text or any(c not in _CN_DIGIT and c != "十" for c in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGIT[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    value = (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+    return value or None
+
+
+def _to_int(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if all(c in _CN_DIGIT for c in text) and len(text) == 4:  # a year: 二〇二四
+        return int("".join(str(_CN_DIGIT[c]) for c in text))
+    return _cn_number(text)
+
+
+def parse_date(text: str) -> str | None:
+    """The first valid date in ``text`` as ISO ``YYYY-MM-DD``.
+
+    Reads "2024年2月27日", "二〇二四年二月二十七日" (〇, ○ or 零 for zero) and
+    "2024.2.27"-style dates; impossible dates (2月30日) are skipped.
+    """
+    found: list[tuple[int, str]] = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            year, month, day = (_to_int(g) for g in m.groups())
+            if None in (year, month, day):
+                continue
+            try:
+                iso = datetime.date(year, month, day).isoformat()  # type: ignore[arg-type]
+            except ValueError:
+                continue
+            found.append((m.start(), iso))
+            break
+    return min(found)[1] if found else None
+
+
+_DATE_ONLY = re.compile(
+    r"^[（(]?\s*(?P<date>.{6,24}?日|(?:19|20)\d{2}[.\-/．]\d{1,2}[.\-/．]\d{1,2})\s*[)）]?$"
+)
+
+
+def _date_line(line: str) -> str | None:
+    """The date of a line that holds nothing but a date."""
+    m = _DATE_ONLY.match(line)
+    return parse_date(m.group("date")) if m else None
+
+
+# -- document numbers and years ----------------------------------------------------
+
+_DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,5}\s*号"
+)
+
+
+def find_doc_number(text: str) -> str | None:
+    """A document number such as 雷高府发〔2022〕61号 (also with [] ［］ 【】 ()), as written."""
+    m = _DOC_NUMBER.search(text)
+    return re.sub(r"\s+", "", m.group(0)) if m else None
+
+
+_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*年|([{_CN_YEAR}]{{4}})\s*年")
+
+
+def _years(text: str) -> list[int]:
+    out = []
+    for m in _YEAR.finditer(text):
+        value = _to_int(m.group(1) or m.group(2))
+        if value is not None and 1949 <= value <= 2100:
+            out.append(value)
+    return out
+
+
+_OPENING_YEAR = re.compile(r"^((?:19|20)\d{2})\s*年(?:度|以来|，|,|是|我|全|上半年|中)")
+
+
+# -- header and signature lines ----------------------------------------------------
+
+_ORG_SUFFIX = (
+    r"(?:人民政府|人民代表大会|人大主席团|委员会|党委|党工委|党组|办事处|管委会|管理委员会|政府)"
+)
+_ISSUER_LINE = re.compile(rf"^(?:中共|中国共产党)?[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX}$")
+_TITLE_ISSUER = re.compile(
+    rf"^((?:中共|中国共产党)?[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})关于"
+)
+_SIGNATURE = re.compile(
+    rf"^(?P<issuer>(?:中共|中国共产党)?[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})\s*(?P<date>.+日)$"
+)
+_BANNER = re.compile(r"^(?P<issuer>.{2,40}?)文件$")
+_SIGNER = re.compile(r"^(?:签发人|签发|审核人|审核|拟稿|核稿)\s*[：:]")
+_NOTE = re.compile(r"^[（(][^（）()]{1,40}[)）]$")
+#: the 版记 after a signature: copies, printing office, attachments, contacts
+_RECORD = re.compile(r"^(?:抄送|抄报|附件|联系人|联系电话)|印发$")
+_TITLE_WORDS = re.compile(r"报告|总结|汇报|述职|情况$")
+_CLOSING = re.compile(r"^(?:特此(?:报告|汇报|说明)|以上(?:报告|汇报))[。.！!]?$")
+
+
+def _issuer_line(line: str) -> bool:
+    return len(line) <= 40 and _ISSUER_LINE.match(line) is not None
+
+
+def _addressee(line: str) -> bool:
+    """An addressee line: "县委、县政府：" (short, ends with a colon, no comma)."""
+    return len(line) <= 30 and line.endswith(("：", ":")) and "，" not in line and "," not in line
+
+
+def _signature_line(line: str) -> tuple[str | None, str | None] | None:
+    """(issuer, date) of a signature-block line, or None if it is not one."""
+    if len(line) > 60:
+        return None
+    date = _date_line(line)
+    if date:
+        return None, date
+    if _issuer_line(line):
+        return line, None
+    m = _SIGNATURE.match(line)
+    if m:
+        date = _date_line(m.group("date"))
+        if date:
+            return m.group("issuer"), date
+    if _NOTE.match(line) or _RECORD.search(line):
+        return None, None
+    return None
+
+
+def _header_kind(line: str) -> str:
+    if _BANNER.match(line):
+        return "banner"
+    if find_doc_number(line) and len(line) <= 40:
+        return "doc_number"
+    if _SIGNER.match(line):
+        return "signer"
+    if _date_line(line):
+        return "date"
+    if _NOTE.match(line):
+        return "note"
+    if _addressee(line):
+        return "addressee"
+    if _issuer_line(line):
+        return "issuer"
+    if _TITLE_WORDS.search(line):
+        return "title"
+    return "plain"
+
+
+def _starts_body(line: str) -> bool:
+    """A line that can only belong to the body: numbered, a sentence, or long."""
+    if numbering(line) is not None or len(line) > 60:
+        return True
+    return ends_sentence(line) and not _addressee(line)
+
+
+@dataclass
+class _Layout:
+    header: list[tuple[str, str]]  # (kind, line)
+    title: str | None
+    body: list[str]
+    signature: list[tuple[str | None, str | None]]  # (issuer, date) per line
+
+
+def _layout(lines: list[str]) -> _Layout:
+    # the signature block: trailing issuer, date and note lines
+    end = len(lines)
+    signature: list[tuple[str | None, str | None]] = []
+    while end > 0:
+        sig = _signature_line(lines[end - 1])
+        if sig is None:
+            break
+        signature.insert(0, sig)
+        end -= 1
+    if end == 0:  # nothing but signature-like lines: treat them as text
+        end, signature = len(lines), []
+
+    # the header: lines before the first body line, up to and including the title
+    prefix = 0
+    while prefix < end and not _starts_body(lines[prefix]):
+        prefix += 1
+    kinds = [_header_kind(line) for line in lines[:prefix]]
+    titles = [i for i, k in enumerate(kinds) if k == "title"]
+    # "…关于…的报告" beats other lines naming a report (a running header left on one page)
+    about = [i for i in titles if "关于" in lines[i] or (i > 0 and "关于" in lines[i - 1])]
+    title_at = (about or titles or [None])[0]
+    if title_at is None:
+        title_at = next((i for i, k in enumerate(kinds) if k in ("plain", "issuer")), None)
+        if title_at is not None and kinds[title_at] == "issuer":
+            if title_at + 1 < prefix and lines[title_at + 1].startswith("关于"):
+                title_at += 1
+    title = None
+    head_end = 0
+    if title_at is not None:
+        title = lines[title_at]
+        before = lines[title_at - 1] if title_at > 0 else ""
+        kind_before = kinds[title_at - 1] if title_at > 0 else ""
+        # "重庆市万州区新乡镇人民政府⏎关于…的报告", or a title set on two lines
+        if (kind_before == "issuer" and title.startswith("关于")) or (
+            kind_before == "plain" and "关于" in before
+        ):
+            title = before + title
+        head_end = title_at + 1
+    # addressee, date and notes right after the title (or leading special lines)
+    special = ("banner", "doc_number", "signer", "date", "note", "addressee")
+    while head_end < prefix and kinds[head_end] in special:
+        head_end += 1
+    header = list(zip(kinds[:head_end], lines[:head_end], strict=True))
+    return _Layout(header, title, lines[head_end:end], signature)
+
+
+# -- township ----------------------------------------------------------------------
+
+_TOWNSHIP_AT_START = re.compile(
+    r"^([\u4e00-\u9fff]{1,8}?(?:街道|镇|乡))"
+    r"(?=人民政府|人民代表大会|人大|党委|党工委|委员会|办事处|政府|法治|关于|年度|工作|依法|"
+    rf"\d|[{_CN_YEAR}]{{4}}年|$)"
+)
+_TOWNSHIP_SUFFIX = re.compile(r"街道|镇|乡")
+#: characters a township name does not start with (我镇, 全乡, 各乡镇, 城乡…)
+_TOWNSHIP_STOP_START = frozenset("我全本各该每此其乡村县市区省和与及在对等到向从由为将把了的是个两")
+_TOWNSHIP_STOP_ANY = frozenset("治法")
+#: in an issuing body or title the name is anchored (“和平镇人民政府”, “城关镇…”),
+#: so only determiners and generic words are refused there
+_NAME_STOP_START = frozenset("我全本各该每此其")
+_GENERIC_STEMS = frozenset(
+    {"乡", "城", "村", "县", "市", "区", "省", "城乡", "乡镇", "村镇", "各乡"}
+)
+
+
+def _township_in_name(name: str) -> str | None:
+    """The township an issuing body or title names: 重庆市万州区新乡镇人民政府 → 新乡镇."""
+    s = re.sub(r"^(?:中共|中国共产党)", "", name)
+    s = strip_admin_prefix(s)
+    m = _TOWNSHIP_AT_START.match(s)
+    if not m:
+        return None
+    town = m.group(1)
+    stem = town[: -len("街道")] if town.endswith("街道") else town[:-1]
+    if (
+        not stem
+        or stem[0] in _NAME_STOP_START
+        or stem in _GENERIC_STEMS
+        or set(stem) & _TOWNSHIP_STOP_ANY
+    ):
+        return None
+    return town
+
+
+def _township_in_body(text: str) -> str | None:
+    """The township most often named in the text (周庄镇 …), if one clearly leads."""
+    counts: Counter[str] = Counter()
+    for m in _TOWNSHIP_SUFFIX.finditer(text):
+        suffix = m.group(0)
+        after = text[m.end() : m.end() + 1]
+        if suffix == "乡" and after and after in "村镇土亲贤愁情音里":
+            continue
+        for k in (2, 3, 4):
+            start = m.start() - k
+            stem = text[start : m.start()] if start >= 0 else ""
+            if len(stem) < k or not all("\u4e00" <= c <= "\u9fff" for c in stem):
+                break
+            if stem[0] in _TOWNSHIP_STOP_START or set(stem) & _TOWNSHIP_STOP_ANY:
+                continue
+            counts[stem + suffix] += 1
+    frequent = [(n, name) for name, n in counts.items() if n >= 2]
+    if not frequent:
+        return None
+    best = max(n for n, _ in frequent)
+    leaders = [name for n, name in frequent if n == best]
+    # "周庄镇" and "将周庄镇" equally often: the shorter one is the name
+    leaders = [a for a in leaders if not any(b != a and a.endswith(b) for b in leaders)]
+    if len(leaders) != 1:
+        return None
+    return _township_in_name(leaders[0] + "人民政府") or None
+
+
+# -- section keys ------------------------------------------------------------------
+
+_LEADERSHIP = re.compile(r"第一责任人|主要负责人|党政主要领导|党政一把手")
+_SHORTCOMINGS = re.compile(
+    r"不足|短板|差距|薄弱|弱项|存在(?:的)?(?:主要)?问题|主要问题|问题(?:和|及|与)?(?:原因|整改)|"
+    r"困难和问题|问题和困难"
+)
+_PLANS_STRONG = re.compile(r"下一步|下步|下一年|下年度|明年|来年|今后")
+_PLANS_WEAK = re.compile(r"安排|打算|计划|思路|设想|展望|谋划")
+_MEASURES = re.compile(r"举措|成效|做法|情况|成绩|主要工作|工作开展|进展|亮点|经验")
+_OTHER_PART = re.compile(r"^其他|^其它")
+
+
+def section_keys(heading: str, report_year: int | None = None) -> list[str]:
+    """The canonical keys a part's heading names, in the order they appear.
+
+    "二、存在问题及下一步工作计划" → ["shortcomings", "plans"]; a heading naming none → [].
+    安排/打算/计划/思路 mean plans unless the heading's year is not after the report year.
+    """
+    num = numbering(heading)
+    text = heading[num.end :] if num else heading
+    if _LEADERSHIP.search(text):
+        return ["leadership"]
+    if _OTHER_PART.search(text):
+        return ["other"]
+    hits: list[tuple[int, str]] = []
+    m = _SHORTCOMINGS.search(text)
+    if m:
+        hits.append((m.start(), "shortcomings"))
+    m = _PLANS_STRONG.search(text)
+    weak = _PLANS_WEAK.search(text)
+    if m:
+        hits.append((m.start(), "plans"))
+    elif weak:
+        years = _years(text)
+        if report_year is None or not years or max(years) > report_year:
+            hits.append((weak.start(), "plans"))
+    m = _MEASURES.search(text)
+    if m and not (weak and any(k == "plans" for _, k in hits) and m.start() > weak.start()):
+        hits.append((m.start(), "measures"))
+    return [k for _, k in sorted(hits)]
+
+
+# -- the outline -------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    text: str
+    heading: bool
+    num: Numbering | None = None
+    level: int = 0
+
+
+def _numbered_heading(
+    line: str, num: Numbering, nxt: str | None, sibling_was_heading: bool | None
+) -> bool:
+    body = line[num.end :]
+    if num.style == "part":
+        return len(body) <= 40 and not has_inner_stop(body)
+    if not body or len(body) > 60 or has_inner_stop(body):
+        return False
+    if not ends_sentence(body):
+        return True
+    # one short sentence ("（一）强化党的领导，法治意识树得更加牢固。"): a heading only
+    # if text follows under it and its siblings are headings too
+    if len(body) > 40 or sibling_was_heading is False or nxt is None:
+        return False
+    following = numbering(nxt)
+    return following is None or following.rank > num.rank
+
+
+def _bare_heading(line: str, nxt: str | None) -> bool:
+    if nxt is None or not heading_like(line, max_len=50):
+        return False
+    if _CLOSING.match(line) or _date_line(line) or _issuer_line(line):
+        return False
+    return re.match(r"^[一二三四五六七八九十]+是", line) is None
+
+
+def _entries(body: Sequence[str]) -> list[_Entry]:
+    entries: list[_Entry] = []
+    sibling: dict[str, bool] = {}  # numbering style -> whether the last such line was a heading
+    for i, line in enumerate(body):
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        num = numbering(line)
+        if num is None:
+            entries.append(_Entry(line, _bare_heading(line, nxt)))
+            continue
+        is_heading = _numbered_heading(line, num, nxt, sibling.get(num.style))
+        for style in [s for s in sibling if STYLE_RANK[s] > num.rank]:
+            del sibling[style]
+        sibling[num.style] = is_heading
+        entries.append(_Entry(line, is_heading, num))
+    styles = sorted({e.num.style for e in entries if e.heading and e.num}, key=STYLE_RANK.get)
+    for e in entries:
+        if e.heading and e.num:
+            e.level = styles.index(e.num.style) + 1
+    return entries
+
+
+@dataclass
+class _Outline:
+    sections: list[Section] = field(default_factory=list)
+    part_keys: dict[int, list[str]] = field(default_factory=dict)  # top-level index -> keys
+    passages: list[tuple[int | None, str]] = field(default_factory=list)  # (section, text)
+
+
+def _bare_level(
+    entry: _Entry, nxt: _Entry | None, stack: list[int], out: _Outline, year: int | None
+) -> int:
+    if nxt is not None and nxt.heading and nxt.num is not None and nxt.level >= 2:
+        return nxt.level - 1
+    keys = section_keys(entry.text, year)
+    if keys and keys[0] not in ("measures", "other"):
+        top = out.part_keys.get(stack[0], []) if stack else []
+        if not top or top[0] != keys[0]:
+            return 1
+    if not stack:
+        return 1
+    last = out.sections[stack[-1]]
+    return last.level if numbering(last.heading) is None else last.level + 1
+
+
+def _outline(entries: list[_Entry], year: int | None) -> _Outline:
+    out = _Outline()
+    stack: list[int] = []
+    for i, entry in enumerate(entries):
+        if not entry.heading:
+            if _CLOSING.match(entry.text):
+                out.passages.append((None, entry.text))
+            else:
+                out.passages.append((stack[-1] if stack else None, entry.text))
+            continue
+        nxt = entries[i + 1] if i + 1 < len(entries) else None
+        level = entry.level or _bare_level(entry, nxt, stack, out, year)
+        while stack and out.sections[stack[-1]].level >= level:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        out.sections.append(Section(key="other", heading=entry.text, level=level, parent=parent))
+        index = len(out.sections) - 1
+        if parent is None:
+            out.part_keys[index] = section_keys(entry.text, year)
+        stack.append(index)
+    return out
+
+
+def _assign_keys(out: _Outline, report_like: bool) -> None:
+    parts = sorted(out.part_keys)
+    named = [
+        i for i in parts if out.part_keys[i] and out.part_keys[i][0] not in ("measures", "other")
+    ]
+    last_named = max(named) if named else None
+    for i in parts:
+        keys = out.part_keys[i]
+        if keys:
+            out.sections[i].key = keys[0]
+        elif report_like and (last_named is None or i < last_named):
+            out.sections[i].key = "measures"
+        else:
+            out.sections[i].key = "other"
+    for i, section in enumerate(out.sections):
+        if section.parent is None:
+            continue
+        parent = out.sections[section.parent]
+        offered = _offered_keys(out, i)
+        own = section_keys(section.heading)
+        if len(offered) > 1:
+            section.key = next((k for k in own if k in offered), parent.key)
+        elif own[:1] == ["leadership"] and parent.key == "measures":
+            section.key = "leadership"
+        else:
+            section.key = parent.key
+
+
+def _offered_keys(out: _Outline, index: int) -> list[str]:
+    """The keys a combined top-level part hands down to the section at ``index``."""
+    while out.sections[index].parent is not None:
+        index = out.sections[index].parent  # type: ignore[assignment]
+        if out.sections[index].parent is None:
+            return out.part_keys.get(index, [])
+    return []
+
+
+# -- the whole step ----------------------------------------------------------------
+
+
+def structure(clean: str, source: str) -> Report:
+    """Read one report's clean text into a :class:`Report`. Never raises on odd input."""
+    lines = [line.strip() for line in clean.split("\n")]
+    lines = [line for line in lines if line]
+    report = Report(source=source)
+    if not lines:
+        return report
+    layout = _layout(lines)
+    report.title = layout.title
+
+    entries = _entries(layout.body)
+    opening = entries[0].text if entries and not entries[0].heading else None
+    parts = [e for e in entries if e.heading and e.level == 1]
+    report.year = _report_year(layout.title, opening, parts)
+
+    outline = _outline(entries, report.year)
+    report_like = bool(layout.title and re.search(r"报告|总结|汇报|情况|法治", layout.title))
+    _assign_keys(outline, report_like or any(outline.part_keys.values()))
+    _fill_sections(report, outline)
+
+    _fill_metadata(report, layout, clean)
+    return report
+
+
+def _report_year(title: str | None, opening: str | None, parts: list[_Entry]) -> int | None:
+    if title:
+        years = _years(title)
+        if years:
+            return years[0]
+    if opening:
+        m = _OPENING_YEAR.match(opening)
+        if m:
+            return int(m.group(1))
+    years = [y for e in parts if not _PLANS_STRONG.search(e.text) for y in _years(e.text)]
+    return min(years) if years else None
+
+
+def _fill_sections(report: Report, outline: _Outline) -> None:
+    sections = list(outline.sections)
+    shift = 0
+    if any(sec is None for sec, _ in outline.passages):
+        # the preamble (and closing formulas) form an unnamed part of their own
+        sections.insert(0, Section(key="other", heading="", level=1, parent=None))
+        shift = 1
+        for s in sections[1:]:
+            if s.parent is not None:
+                s.parent += 1
+    report.sections = sections
+    for number, (sec, text) in enumerate(outline.passages, start=1):
+        if sec is None:
+            report.passages.append(Passage(number, "other", "", text, []))
+            continue
+        index = sec + shift
+        path = []
+        walk: int | None = index
+        while walk is not None:
+            path.append(sections[walk].heading)
+            walk = sections[walk].parent
+        path.reverse()
+        report.passages.append(
+            Passage(number, sections[index].key, sections[index].heading, text, path)
+        )
+
+
+def _fill_metadata(report: Report, layout: _Layout, clean: str) -> None:
+    header = layout.header
+    signers = [issuer for issuer, _ in layout.signature if issuer]
+    banners = [line[: -len("文件")] for kind, line in header if kind == "banner"]
+    header_issuers = [line for kind, line in header if kind == "issuer"]
+    title_issuer = _TITLE_ISSUER.match(layout.title or "")
+    names = signers + banners + header_issuers + ([title_issuer.group(1)] if title_issuer else [])
+    report.issuer = names[0] if names else None
+
+    for name in names + ([layout.title] if layout.title else []):
+        town = _township_in_name(name)
+        if town:
+            report.township = town
+            break
+    else:
+        report.township = _township_in_body(clean)
+
+    focus = "\n".join(names + ([layout.title] if layout.title else []))
+    place = resolve_place(clean, focus=focus)
+    if place is not None:
+        report.county, report.city, report.province = place.county, place.city, place.province
+
+    dates = [d for _, d in layout.signature if d] + [
+        d for kind, line in header if kind == "date" for d in [_date_line(line)] if d
+    ]
+    report.date = dates[0] if dates else None
+
+    for kind, line in header:
+        if kind == "doc_number":
+            report.doc_number = find_doc_number(line)
+            break

@@ -1,0 +1,276 @@
+"""One generation of the index as flat arrays over its reports and passages.
+
+Built from an :class:`~indexer.index.Snapshot`: per-report metadata columns
+(integer codes) for filters, facets and sorting, per-passage numbers and
+sections, and each segment's gram index for exact term lookups.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import IndexStoreError
+from ..index import SegmentData, Snapshot
+from ..model import SECTION_KEYS
+from .budget import UNLIMITED, Deadline
+from .query import Filters
+
+#: ranking weight of a matching passage, by section
+SECTION_WEIGHT = {
+    "measures": 1.0,
+    "leadership": 1.0,
+    "shortcomings": 1.0,
+    "plans": 0.9,
+    "other": 0.6,
+}
+
+SECTION_CODE = {key: i for i, key in enumerate(SECTION_KEYS)}
+#: ranking weight of a matching passage, by section code
+SECTION_WEIGHTS = np.array([SECTION_WEIGHT.get(k, 1.0) for k in SECTION_KEYS])
+#: the facets and filters over report metadata
+PLACE_FIELDS = ("township", "county", "province")
+
+
+class Column:
+    """One metadata field of every report as integer codes (-1: unknown)."""
+
+    __slots__ = ("codes", "labels", "index", "_rank", "_by_text")
+
+    def __init__(self, values: list) -> None:
+        self.labels: list = []
+        self.index: dict = {}
+        codes = np.full(len(values), -1, dtype=np.int32)
+        for r, value in enumerate(values):
+            if value is None:
+                continue
+            c = self.index.get(value)
+            if c is None:
+                c = self.index[value] = len(self.labels)
+                self.labels.append(value)
+            codes[r] = c
+        self.codes = codes
+        self._rank: np.ndarray | None = None
+
+    def mask(self, wanted: list) -> np.ndarray:
+        """Reports whose value is one of ``wanted``."""
+        chosen = np.zeros(len(self.labels) + 1, dtype=bool)  # the last slot: unknown (-1)
+        for value in wanted:
+            c = self.index.get(value)
+            if c is not None:
+                chosen[c] = True
+        return chosen[self.codes]
+
+    def _tally(self, selected: np.ndarray) -> np.ndarray:
+        codes = self.codes[selected]
+        return np.bincount(codes[codes >= 0], minlength=len(self.labels))
+
+    def counts(self, selected: np.ndarray) -> dict:
+        """Value → number of selected reports (values with none left out)."""
+        tally = self._tally(selected)
+        return {self.labels[c]: int(tally[c]) for c in np.flatnonzero(tally).tolist()}
+
+    def ranked(
+        self, selected: np.ndarray, limit: int | None = None, always: list[str] | None = None
+    ) -> tuple[list[tuple], int]:
+        """(value, number of selected reports), most first, then by the value's text.
+
+        At most ``limit`` of them, besides the values named in ``always`` (by
+        their text: a township's name), and how many values with selected
+        reports were left out.
+        """
+        rank = self._rank
+        if rank is None:
+            # a (township, county) pair sorts by the township's name
+            text = [str(v[0] if isinstance(v, tuple) else v) for v in self.labels]
+            order = sorted(range(len(text)), key=text.__getitem__)
+            rank = np.empty(len(text), dtype=np.int64)
+            rank[order] = np.arange(len(text))
+            by_text: dict[str, list[int]] = {}
+            for c, t in enumerate(text):
+                by_text.setdefault(t, []).append(c)
+            # published whole, the order last: a request in another thread sees
+            # either nothing (and builds it too) or both
+            self._by_text = by_text
+            self._rank = rank
+        tally = self._tally(selected)
+        found = np.flatnonzero(tally)
+        found = found[np.lexsort((rank[found], -tally[found]))]
+        omitted = 0
+        if limit is not None and len(found) > limit:
+            keep = [c for t in always or () for c in self._by_text.get(str(t), ())]
+            listed = np.isin(found, np.concatenate([found[:limit], np.asarray(keep, dtype=int)]))
+            omitted = len(found) - int(listed.sum())
+            found = found[listed]
+        labels = self.labels
+        ranked = list(zip([labels[c] for c in found.tolist()], tally[found].tolist(), strict=True))
+        return ranked, omitted
+
+
+class View:
+    """One generation of the index: its snapshot and flat arrays over its reports and passages.
+
+    Reports are numbered across segments (``r``), passages too (``g``); each
+    report's passages are ``rep_first[r]:rep_first[r + 1]``. ``alive`` marks
+    the passages (``rep_alive`` the reports) not deleted since their segment
+    was written. Per segment, the gram index of exact search is mapped from
+    its file (:class:`~indexer.index.SegmentData`, shared between generations).
+    """
+
+    def __init__(self, index_dir: str | Path, cache: dict[str, SegmentData]) -> None:
+        self.snapshot = snap = Snapshot(index_dir, cache)
+        self.folder = snap.folder
+        self.generation = snap.generation
+        self.segs: list[SegmentData] = []
+        self.doc_offsets: list[int] = []
+        self.bases: list[int] = []  # first passage of each segment
+        self.rep_bases: list[int] = []  # first report of each segment
+        self.text_index: list[dict[int, int]] = []  # per segment: local docnum → report
+        self.reports: dict[str, dict] = {}  # rid → metadata without the outline
+        self.outlines: dict[str, str] = {}  # rid → outline as JSON
+        self.loc: dict[str, int] = {}  # rid → report number (live reports)
+        self.rep_rid: list[str] = []
+        rep_alive: list[bool] = []
+        firsts, numbers, sections = [], [], []
+        n_passages = 0
+        for seg in snap.segments:
+            data, dead = seg.data, seg.deleted
+            self.segs.append(data)
+            self.doc_offsets.append(seg.doc_offset)
+            self.bases.append(n_passages)
+            self.rep_bases.append(len(self.rep_rid))
+            self.text_index.append({d: r for r, d in enumerate(data.text_local)})
+            for rid, local in zip(data.rids, data.text_local, strict=True):
+                live = dead is None or not dead(local)
+                if live:
+                    self.loc[rid] = len(self.rep_rid)
+                self.rep_rid.append(rid)
+                rep_alive.append(live)
+            for rid, (local, meta) in data.metas.items():
+                if dead is None or not dead(local):
+                    self.reports[rid] = meta
+                    self.outlines[rid] = data.outlines.get(rid, "")
+            firsts.append(np.asarray(data.first[:-1], dtype=np.int64) + n_passages)
+            numbers.append(data.p_n)
+            sections.append(data.p_section)
+            n_passages += len(data.p_n)
+        if set(self.loc) != set(self.reports):
+            snap.close()
+            odd = sorted(set(self.loc) ^ set(self.reports))
+            raise snap.corrupt(ValueError(f"reports without text or metadata: {odd}"))
+        self.n_passages = n_passages
+        self.n_reports = len(self.rep_rid)
+        self.rep_first = np.concatenate([*firsts, [n_passages]]).astype(np.int64)
+        self.p_n = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int32)
+        self.p_section = np.concatenate(sections) if sections else np.zeros(0, dtype=np.uint8)
+        self.p_rep = np.repeat(np.arange(self.n_reports, dtype=np.int32), np.diff(self.rep_first))
+        self.rep_alive = np.array(rep_alive, dtype=bool)
+        self.alive = self.rep_alive[self.p_rep]
+        self.any_dead = not self.rep_alive.all()
+        self._columns()
+        self._texts: dict[str, list[list]] = {}
+        self.by_source: list[dict] | None = None  # the reports' metadata by source, when asked
+
+    def _columns(self) -> None:
+        """Metadata columns over report numbers, for filters, facets and sorting."""
+        metas = [self.reports.get(rid, {}) for rid in self.rep_rid]
+        self.cols = {name: Column([m.get(name) for m in metas]) for name in PLACE_FIELDS}
+        # the township facet tells apart same-named townships of different counties
+        self.cols["township_county"] = Column(
+            [(m["township"], m.get("county")) if m.get("township") else None for m in metas]
+        )
+        self.year = np.array([m.get("year") or 0 for m in metas], dtype=np.int32)
+        self.cols["year"] = Column([m.get("year") for m in metas])
+        order = sorted(
+            range(self.n_reports), key=lambda r: (metas[r].get("source", ""), self.rep_rid[r])
+        )
+        self.src_rank = np.empty(self.n_reports, dtype=np.int64)
+        self.src_rank[order] = np.arange(self.n_reports)
+        dates = [m.get("date") or (f"{m['year']}-99" if m.get("year") else "") for m in metas]
+        rank = {d: i for i, d in enumerate(sorted(set(dates)))}
+        self.date_rank = np.array([rank[d] for d in dates], dtype=np.int64)
+
+    def close(self) -> None:
+        self.snapshot.close()
+
+    # -- reports and passages
+
+    def _seg_of(self, r: int) -> tuple[int, int]:
+        si = bisect_right(self.rep_bases, r) - 1
+        return si, r - self.rep_bases[si]
+
+    def stored(self, rid: str) -> list[list]:
+        """A report's passages ``[n, section, heading, path, text]`` from the stored fields."""
+        cached = self._texts.get(rid)
+        if cached is None:
+            cached = self.snapshot.stored_passages(self.text_doc(rid))
+            if len(self._texts) >= 512:
+                self._texts.clear()
+            self._texts[rid] = cached
+        return cached
+
+    def passage(self, g: int) -> list:
+        """``[n, section, heading, path, text]`` of passage ``g``."""
+        r = int(self.p_rep[g])
+        return self.stored(self.rep_rid[r])[g - int(self.rep_first[r])]
+
+    def rid_of_doc(self, docnum: int) -> str | None:
+        """The live report whose text document has this global Whoosh number."""
+        si = bisect_right(self.doc_offsets, docnum) - 1
+        r = self.text_index[si].get(docnum - self.doc_offsets[si])
+        if r is None:
+            return None
+        r += self.rep_bases[si]
+        return self.rep_rid[r] if self.rep_alive[r] else None
+
+    def text_doc(self, rid: str) -> int:
+        si, r = self._seg_of(self.loc[rid])
+        return self.doc_offsets[si] + self.segs[si].text_local[r]
+
+    # -- filters
+
+    def filter_masks(self, flt: Filters) -> dict[str, np.ndarray]:
+        """For each place or year filter given: the reports that pass it."""
+        out = {}
+        for name in PLACE_FIELDS:
+            values = getattr(flt, name)
+            if values:
+                out[name] = self.cols[name].mask(values)
+        if flt.year:
+            in_range = np.zeros(self.n_reports, dtype=bool)
+            for lo, hi in flt.year:
+                in_range |= (self.year >= lo) & (self.year <= hi)
+            out["year"] = in_range & (self.cols["year"].codes >= 0)
+        return out
+
+    def report_mask(
+        self, flt: Filters, skip: str | None = None, masks: dict | None = None
+    ) -> np.ndarray:
+        """Live reports that pass the place and year filters (all but ``skip``).
+
+        ``masks``: :meth:`filter_masks` of ``flt``, if the caller has them already.
+        """
+        ok = self.rep_alive.copy()
+        for name, passed in (self.filter_masks(flt) if masks is None else masks).items():
+            if name != skip:
+                ok &= passed
+        return ok
+
+    # -- exact term lookup
+
+    def term_matches(self, term: str, dl: Deadline = UNLIMITED) -> np.ndarray:
+        """Live passages whose folded text contains ``term`` (folded), as a mask."""
+        out = np.zeros(self.n_passages, dtype=bool)
+        if not term:
+            return out
+        for data, base in zip(self.segs, self.bases, strict=True):
+            local = data.grams.passages(term, dl.check)
+            out[local + base] = True
+        if self.any_dead:
+            out &= self.alive
+        return out
+
+    def corrupt(self, exc: BaseException) -> IndexStoreError:
+        return self.snapshot.corrupt(exc)

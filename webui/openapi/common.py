@@ -1,0 +1,97 @@
+"""Pieces of the OpenAPI description shared by its parts."""
+
+from __future__ import annotations
+
+from indexer.model import SECTION_KEYS
+from indexer.search import MODES, SORTS
+
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
+
+
+def filter_param(name: str, description: str, example: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description + " Repeatable; values of one filter are ORed.",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "example": [example],
+    }
+
+
+META_PROPS = {
+    "id": {"type": "string", "description": "Report id (from the file's content hash)."},
+    "source": {"type": "string", "description": "The file the report was read from."},
+    "title": NULLABLE_STR,
+    "issuer": NULLABLE_STR,
+    "township": NULLABLE_STR,
+    "county": NULLABLE_STR,
+    "city": NULLABLE_STR,
+    "province": NULLABLE_STR,
+    "year": dict(NULLABLE_INT, description="The year reported on (2023 for “2023年度”)."),
+    "date": dict(NULLABLE_STR, description="Issue date, ISO YYYY-MM-DD.", format="date"),
+    "doc_number": dict(NULLABLE_STR, description="Document number, e.g. 雷高府发〔2022〕61号."),
+}
+
+SECTION = {"type": "string", "enum": list(SECTION_KEYS)}
+
+
+def query_params() -> list[dict]:
+    """The parameters of /api/search without paging."""
+    return [
+        {
+            "name": "q",
+            "in": "query",
+            "required": True,
+            "description": "Query, as for /api/search.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 500},
+            "example": "一支队伍管执法",
+        },
+        filter_param("township", "Only reports of this township.", "美湖镇"),
+        filter_param("county", "Only reports of this county.", "德化县"),
+        filter_param("year", "Report year YYYY or range YYYY-YYYY.", "2023"),
+        filter_param("section", "Only passages of this section (key or label).", "measures"),
+        filter_param("province", "Only reports of this province.", "福建省"),
+        {
+            "name": "mode",
+            "in": "query",
+            "schema": {"type": "string", "enum": list(MODES), "default": "exact"},
+        },
+        {
+            "name": "sort",
+            "in": "query",
+            "description": "Accepted for symmetry with /api/search; has no effect.",
+            "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+        },
+    ]
+
+
+def json_ok(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def csv_ok() -> dict:
+    return {
+        "description": "CSV, UTF-8 with a BOM; cells starting with = + - @ are prefixed with '.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+
+
+def limit_param(description: str) -> dict:
+    return {
+        "name": "limit",
+        "in": "query",
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    }

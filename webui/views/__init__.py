@@ -1,0 +1,13 @@
+"""The views, one module per resource, each serving its HTML pages and its JSON.
+
+* :mod:`.search` — ``/``, ``/help``, ``/api/search``, ``/api/openapi.json``
+* :mod:`.reports` — ``/reports``, ``/report/<id>`` (and its file), ``/api/reports``
+* :mod:`.matrix` — ``/matrix``, ``/api/matrix``, ``/api/trend``
+* :mod:`.practices` — ``/practices``, ``/api/practices``
+* :mod:`.precedents` — ``/report/<id>/precedents``, ``/api/reports/<id>/precedents``
+"""
+
+from . import matrix, practices, precedents, reports, search
+
+#: every blueprint, in the order the app registers them
+BLUEPRINTS = (search.bp, reports.bp, matrix.bp, practices.bp, precedents.bp)

@@ -1,0 +1,214 @@
+"""Reports: the list (``/reports``), one report (``/report/<id>``), its file, and their JSON.
+
+``/api/reports`` lists every report with the fields of ``fazhi reports
+--json``; ``/api/reports/<id>`` gives one with its passages. The report page
+marks what the search that led to it matches (the same marks as its
+snippets, :mod:`indexer.search.highlight`).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path, PurePath
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+
+from indexer.errors import QueryError
+from indexer.model import LISTING_FIELDS, SECTION_KEYS, SECTION_LABELS
+from indexer.search.highlight import highlight, mark_spans, marks_for
+
+from .. import citation
+from ..ext import engine
+from ..params import parse_int
+from ..responses import json_response
+from ..urls import REPORT_PAGE, SEARCH_PAGE, ReportLinks
+
+bp = Blueprint("reports", __name__)
+
+
+REPORTS_PER_PAGE = 50
+#: the fields of `fazhi reports --json`, plus the number of passages
+REPORT_FIELDS = (*LISTING_FIELDS, "passage_count")
+
+
+def report_json(meta: dict) -> dict:
+    return {k: meta.get(k) for k in REPORT_FIELDS}
+
+
+@bp.get("/api/reports")
+def list_api():
+    return json_response([report_json(m) for m in engine().reports()])
+
+
+@bp.get("/api/reports/<rid>")
+def api(rid: str):
+    rep = engine().report(rid)
+    if rep is None:
+        return json_response({"error": f"no report with id '{rid[:64]}'"}, 404)
+    out = report_json(rep)
+    out["passage_count"] = len(rep["passages"])
+    out["passages"] = rep["passages"]
+    return json_response(out)
+
+
+@bp.get("/reports")
+def list_page():
+    page = parse_int(request.args.get("page", "1"), "page")
+    reports = engine().reports(outline=False)
+    # newest report year first; within a year, newest issue date first
+    reports.sort(key=lambda m: m.get("source") or "")
+    reports.sort(key=lambda m: (m.get("year") or 0, m.get("date") or ""), reverse=True)
+    last = max(1, math.ceil(len(reports) / REPORTS_PER_PAGE))
+    if not 1 <= page <= last:
+        raise QueryError(f"page must be between 1 and {last}")
+    start = (page - 1) * REPORTS_PER_PAGE
+    rows = [
+        dict(m, display_title=citation.title_of(m), url=url_for(REPORT_PAGE, rid=m["id"]))
+        for m in reports[start : start + REPORTS_PER_PAGE]
+    ]
+    return render_template(
+        "reports.html", rows=rows, total=len(reports), page=page, last=last, start=start
+    )
+
+
+# ---------------------------------------------------------------- one report
+
+
+@bp.get("/report/<rid>")
+def page(rid: str):
+    rep = engine().report(rid)
+    if rep is None:
+        abort(404, description=f"索引中没有编号为“{rid[:64]}”的报告；它可能已被删除或重新编号。")
+    q = request.args.get("q", "")
+    mode = request.args.get("mode", "exact")
+    marks, query_note = marks_for(q, mode)
+    linked = request.args.get("p", "")
+    linked_id = int(linked) if linked.isdigit() and len(linked) < 8 else None
+
+    links = ReportLinks(rid, {})
+    passages = []
+    for p in rep["passages"]:
+        hit = bool(marks) and bool(mark_spans(p["text"], marks))
+        passages.append(
+            dict(
+                p,
+                html=highlight(p["text"], marks),
+                hit=hit,
+                linked=p["id"] == linked_id,
+                cite=citation.cite(rep, p, links.permalink(int(p["id"]))),
+            )
+        )
+    sections = rep.get("sections") or []
+    present = {p["section"] for p in rep["passages"]}
+    back = None
+    if q.strip():
+        back = url_for(SEARCH_PAGE, q=q, mode=mode if mode != "exact" else None)
+    return render_template(
+        "report.html",
+        rep=rep,
+        display_title=citation.title_of(rep),
+        body=_body(sections, passages),
+        toc=_toc(sections),
+        parts=[(k, SECTION_LABELS[k], k in present) for k in SECTION_KEYS if k != "other"],
+        q=q if q.strip() else "",
+        mode=mode,
+        query_note=query_note,
+        hits=[p for p in passages if p["hit"]],
+        back=back,
+        has_file=_file_of(rep) is not None,
+        gbt=citation.gbt7714(rep),
+        source_name=PurePath(rep.get("source") or "").name,
+    )
+
+
+def _body(sections: list[dict], passages: list[dict]) -> list[dict]:
+    """Headings and passages in reading order; headings of ``sections`` carry ``s<i>`` ids."""
+    out: list[dict] = []
+    cursor = 0
+    prev: list[str] = []
+
+    def emit(i: int) -> None:
+        s = sections[i]
+        if s.get("heading"):
+            out.append(
+                {
+                    "kind": "heading",
+                    "anchor": f"s{i}",
+                    "level": s.get("level", 1),
+                    "text": s["heading"],
+                }
+            )
+
+    for p in passages:
+        path = list(p.get("path") or [])
+        k = 0
+        while k < min(len(path), len(prev)) and path[k] == prev[k]:
+            k += 1
+        for depth in range(k, len(path)):
+            heading = path[depth]
+            found = next(
+                (j for j in range(cursor, len(sections)) if sections[j].get("heading") == heading),
+                None,
+            )
+            if found is None:
+                out.append({"kind": "heading", "anchor": None, "level": depth + 1, "text": heading})
+                continue
+            for j in range(cursor, found + 1):
+                emit(j)
+            cursor = found + 1
+        out.append({"kind": "passage", "p": p})
+        prev = path
+    for j in range(cursor, len(sections)):
+        emit(j)
+    return out
+
+
+def _toc(sections: list[dict]) -> list[dict]:
+    """The outline as a tree of ``{"anchor", "heading", "key", "level", "children"}``."""
+    nodes = [
+        {
+            "anchor": f"s{i}",
+            "heading": s.get("heading") or "",
+            "key": s.get("key"),
+            "level": s.get("level", 1),
+            "children": [],
+        }
+        for i, s in enumerate(sections)
+    ]
+    roots: list[dict] = []
+    for i, s in enumerate(sections):
+        if not s.get("heading"):
+            continue
+        parent = s.get("parent")
+        seen = 0
+        while (
+            isinstance(parent, int) and 0 <= parent < i and not sections[parent].get("heading")
+        ) and seen < len(sections):
+            parent = sections[parent].get("parent")
+            seen += 1
+        if isinstance(parent, int) and 0 <= parent < i:
+            nodes[parent]["children"].append(nodes[i])
+        else:
+            roots.append(nodes[i])
+    return roots
+
+
+def _file_of(rep: dict) -> Path | None:
+    """The original file, from the index's own metadata (never from the request)."""
+    stored = rep.get("path")
+    if not stored:
+        return None
+    path = Path(stored)
+    return path if path.is_file() else None
+
+
+@bp.get("/report/<rid>/file")
+def file(rid: str):
+    rep = engine().report(rid)
+    if rep is None:
+        abort(404, description=f"索引中没有编号为“{rid[:64]}”的报告。")
+    path = _file_of(rep)
+    if path is None:
+        abort(404, description="原始文件已不在索引记录的位置；请重新建立索引（fazhi index）。")
+    name = PurePath(rep.get("source") or path.name).name
+    return send_file(path, as_attachment=True, download_name=name)
