@@ -52,7 +52,7 @@ from indexer.search.query import Filters
 from indexer.text import fold
 from webui import create_app
 
-from conftest import build_index, make_report, web_app
+from helpers import build_index, make_report, web_app
 
 # ---------------------------------------------------------------- fixtures
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ARTIFACTS, CHROMIUM, build_index, live_server, make_report
+from helpers import ARTIFACTS, CHROMIUM, build_index, live_server, make_report
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,35 +6,21 @@ that what it measures is right.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from indexer import Engine, index_paths
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+from devtools import bench
+from devtools import corpus as make_corpus
+
 N = 30
 #: 29 text files and one Word document, no PDFs (they are slow to extract)
 CORPUS_ARGS = {"seed": 7, "pdf_share": 0.0, "docx_share": 1 / N}
 META_FIELDS = ("township", "county", "province", "year")
 MIN_MATCH = 0.9
-
-
-def _load_bench():
-    name = "fazhi_bench"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, SCRIPTS / "bench.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-bench = _load_bench()
-make_corpus = bench.load_make_corpus()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ARTIFACTS, CHROMIUM
+from helpers import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,

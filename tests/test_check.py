@@ -21,7 +21,7 @@ from indexer.errors import IndexStoreError
 from indexer.ingest import index_paths
 from indexer.search import Engine
 
-from conftest import SEEDS, short_seeds
+from helpers import SEEDS, short_seeds
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from indexer.cli import cli, main
 from indexer.errors import IndexLocked
 from indexer.ingest import index_paths
 
-from conftest import CORPUS, ROOT
+from helpers import CORPUS, ROOT
 
 SEED_002 = next(CORPUS.glob("002_*.txt"))
 

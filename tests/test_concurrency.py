@@ -24,7 +24,7 @@ from indexer.ingest import index_paths
 from indexer.search import Engine
 from webui import create_app
 
-from conftest import FAZHI, ROOT, SEEDS, short_seeds
+from helpers import FAZHI, ROOT, SEEDS, short_seeds
 
 
 def add_reports(corpus: Path, start: int, n: int) -> None:
@@ -76,8 +76,9 @@ def test_searches_in_threads_while_an_indexer_commits(corpus, tmp_path):
                 return
             stop.wait(0.005)
 
-    threads = [threading.Thread(target=engine_loop, args=(f"engine{i}",)) for i in range(2)]
-    threads += [threading.Thread(target=web_loop, args=(f"web{i}",)) for i in range(2)]
+    loops = {"engine0": engine_loop, "engine1": engine_loop, "web0": web_loop, "web1": web_loop}
+    names = list(loops)
+    threads = [threading.Thread(target=loop, args=(name,)) for name, loop in loops.items()]
     for t in threads:
         t.start()
     try:
@@ -87,7 +88,13 @@ def test_searches_in_threads_while_an_indexer_commits(corpus, tmp_path):
             args = ["index", str(corpus), "--index", str(ix)] + (["--rebuild"] if step == 2 else [])
             proc = subprocess.run([*FAZHI, *args], cwd=ROOT, capture_output=True, text=True)
             assert proc.returncode == 0, proc.stderr
-            time.sleep(0.2)  # let every thread see this generation
+            time.sleep(0.2)  # let the threads search this generation
+        # every thread sees the last generation (however slow the machine)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not errors:
+            if all(len(seen.get(n, [])) and seen[n][-1] == 13 for n in names):
+                break
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:

@@ -29,7 +29,7 @@ from indexer.ingest import index_paths
 from indexer.ingest.pipeline import file_sha256
 from indexer.search import Engine
 
-from conftest import FAZHI, ROOT, SEEDS, short_seeds
+from helpers import FAZHI, ROOT, SEEDS, short_seeds
 
 #: characters kept of each seed report: its title, metadata and first parts
 #: (what matters here is the index, not the text; Whoosh commits take time per term)

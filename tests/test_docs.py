@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from indexer.cli import cli
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def test_every_command_has_help_and_is_in_the_readme(runner):
@@ -31,6 +33,18 @@ def test_readme_quick_start_is_two_commands():
         assert (ROOT / c).exists(), c
 
 
-def test_changelog_has_unreleased_section():
+def test_changelog_has_an_unreleased_section_then_dated_versions():
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert text.startswith("# Changelog") and "## [Unreleased]" in text
+    heads = re.findall(r"^## \[([^\]]+)\](.*)$", text, flags=re.M)
+    assert heads[0][0] == "Unreleased"
+    versions = heads[1:]
+    assert versions, "no released version"
+    for version, rest in versions:
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+        assert re.fullmatch(r" - \d{4}-\d{2}-\d{2}", rest), (version, rest)
+    # newest first, and the package's version is the newest one
+    numbers = [tuple(map(int, v.split("."))) for v, _ in versions]
+    assert numbers == sorted(numbers, reverse=True)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'version = "{versions[0][0]}"' in pyproject

@@ -18,8 +18,7 @@ from indexer.ingest import pdf as pdf_module
 from indexer.ingest.extract import decode_text, extract
 from indexer.ingest.pdfworker import Fragment, Glyph, merge_rows, page_text, row_text
 
-from conftest import CORPUS
-from pdfgen import (
+from devtools.pdfgen import (
     DEFAULT_HEADER,
     GOV_BREADCRUMB,
     GOV_FOOTER,
@@ -37,6 +36,7 @@ from pdfgen import (
     truncate_file,
     write_gbk_text,
 )
+from helpers import CORPUS
 
 SEED = CORPUS / "000_b8bbf0671896228d.txt"
 FOLIO = re.compile(r"— \d+ —")

@@ -35,8 +35,8 @@ from indexer.search import Engine
 from indexer.search import view as search_view
 from webui import create_app
 
-from conftest import CORPUS
-from pdfgen import build_docx, render_cid_garbage_pdf, render_encrypted_pdf, write_raw_pdf
+from devtools.pdfgen import build_docx, render_cid_garbage_pdf, render_encrypted_pdf, write_raw_pdf
+from helpers import CORPUS
 
 MiB = 1024 * 1024
 

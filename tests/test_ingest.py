@@ -14,7 +14,7 @@ from indexer.ingest import index_paths
 from indexer.ingest import run as ingest
 from indexer.ingest.run import CRASHED
 
-from conftest import CORPUS
+from helpers import CORPUS
 
 QUERIES = ["依法行政", "一支队伍管执法", "法", "普法 -执法", "法治政府 OR 枫桥经验"]
 

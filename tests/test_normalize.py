@@ -18,7 +18,7 @@ from indexer.ingest.normalize import (
 )
 from indexer.model import Extracted
 
-from conftest import CORPUS
+from helpers import CORPUS
 
 SEEDS = sorted(CORPUS.glob("*.txt"))
 INDENT = "\u3000\u3000"

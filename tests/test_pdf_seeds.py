@@ -15,8 +15,8 @@ import pytest
 
 from indexer.ingest.pipeline import load_report
 
-from conftest import CORPUS
-from pdfgen import DEFAULT_HEADER, render_report_pdf, report_paragraphs, wrap_paragraph
+from devtools.pdfgen import DEFAULT_HEADER, render_report_pdf, report_paragraphs, wrap_paragraph
+from helpers import CORPUS
 
 CHARS_PER_LINE = 28
 LINES_PER_PAGE = 22

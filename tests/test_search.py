@@ -16,7 +16,7 @@ from indexer.search import Engine
 from indexer.search.highlight import snippet
 from indexer.text import fold
 
-from conftest import build_index, make_report
+from helpers import build_index, make_report
 
 # ---------------------------------------------------------------- completeness
 

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-from conftest import FAZHI, ROOT
+from helpers import FAZHI, ROOT
 
 PHRASE = "一支队伍管执法"
 

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indexer.ingest.metadata import find_doc_number, parse_date
 from indexer.ingest.normalize import normalize
-from indexer.ingest.structure import find_doc_number, parse_date, section_keys, structure
+from indexer.ingest.structure import section_keys, structure
 from indexer.model import SECTION_KEYS, Extracted, Report
 
-from conftest import CORPUS
+from helpers import CORPUS
 
 SEEDS = {p.name[:3]: p for p in sorted(CORPUS.glob("*.txt"))}
 

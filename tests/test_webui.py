@@ -16,7 +16,7 @@ from indexer.search import Engine
 from webui import SECURITY_HEADERS, citation, create_app
 from webui.params import search_within
 
-from conftest import build_index, make_report, web_app
+from helpers import build_index, make_report, web_app
 
 RAW_SCRIPT = "<script>alert"
 

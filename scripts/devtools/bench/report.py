@@ -1,0 +1,129 @@
+"""The results of a run as the table printed at its end."""
+
+from __future__ import annotations
+
+
+def _fmt(x: object) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:,.1f}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def _lat(d: dict) -> str:
+    if "skipped" in d:
+        return f"skipped ({d['skipped']})"
+    p50, p95, top = (_fmt(d[k]) for k in ("p50_ms", "p95_ms", "max_ms"))
+    return f"p50 {p50} ms  p95 {p95} ms  max {top} ms  (n={d['n']})"
+
+
+def format_results(r: dict) -> str:
+    """The results as the table printed at the end of a run."""
+    m, c, ix, lat = r["machine"], r["corpus"], r["index"], r["latency"]
+    made = " (reused)" if c["reused"] else f", generated in {c['generated_s']} s"
+    lines = [
+        "",
+        f"machine      {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB RAM; "
+        f"Python {m['python']}, SQLite {m['sqlite']}; code {m['commit']}",
+        f"load         {r['load_average']['start']} at start, {r['load_average']['end']} at end "
+        "(1/5/15 min)",
+        f"corpus       {c['reports']:,} reports {c['kinds']}, {c['chars']:,} chars, "
+        f"{c['mb_on_disk']} MB{made}",
+        *_index_lines(ix, r["fts5"]),
+        f"fazhi        {_lat(lat['fazhi_in_process'])}  in-process: matches, facets, 20 snippets",
+        f"fazhi http   {_lat(lat['fazhi_http'])}{_ready(lat['fazhi_http'])}",
+        *_server_memory_line(lat["fazhi_http"]),
+        f"fts5         {_lat(lat['fts5'])}  count of reports, 20 snippets",
+        f"grep -rlF    {_lat(lat['grep'])}",
+        *_check_lines(r["cross_check"]),
+        _add_one_line(r["add_one"]),
+        "",
+        _query_table(r["queries"]),
+    ]
+    if "profile" in r:
+        lines += ["", r["profile"]]
+    return "\n".join(lines)
+
+
+def _index_lines(ix: dict, fts: dict) -> list[str]:
+    opened = f"open         first Engine call {ix['engine_open_ms']} ms"
+    disk = (
+        f"disk         index {ix['index_mb']} MB for {ix['text_mb']} MB of passage text "
+        f"(×{ix['index_to_text']}); "
+        + (
+            "FTS5 skipped"
+            if "skipped" in fts
+            else f"FTS5 {fts['db_mb']} MB, built in {fts['build_s']} s"
+        )
+    )
+    if ix.get("reused"):
+        return [
+            f"index        reused (not rebuilt): {ix['text_chars']:,} chars in "
+            f"{ix['passages']:,} passages",
+            disk,
+            opened,
+        ]
+    return [
+        f"index        {ix['wall_s']} s wall, {_fmt(ix['chars_per_s'])} chars/s over "
+        f"{ix['text_chars']:,} chars in {ix['passages']:,} passages; {ix['failed']} failed",
+        f"memory       peak RSS {ix['peak_rss_mb_largest_process']} MB (largest process), "
+        f"{ix['peak_rss_mb_process_tree']} MB (process tree)",
+        disk,
+        opened,
+    ]
+
+
+def _server_memory_line(http: dict) -> list[str]:
+    mem = http.get("server_memory_mb")
+    if not mem:
+        return []
+    return [
+        f"serving      RSS {mem['rss']} MB after the HTTP searches: {mem['anonymous']} MB "
+        f"anonymous, {mem['file']} MB mapped from files (the index's gram files, libraries)"
+    ]
+
+
+def _check_lines(x: dict) -> list[str]:
+    lines = [
+        f"cross-check  {x['queries']} queries; FTS5 answered {x['fts5_answered']}, agreed on "
+        f"{x['fts5_agreed']}; grep answered {x['grep_answered']}, identical on "
+        f"{x['grep_identical']}; unexplained disagreements: {len(x['unexplained'])}"
+    ]
+    for reason, n in sorted(x["explained"].items()):
+        lines.append(f"             explained: {reason} ({n})")
+    for d in x["unexplained"][:20]:
+        lines.append(
+            f"             UNEXPLAINED {d['peer']} {d['query']} {d['file']}: {d['reason']}"
+        )
+    return lines
+
+
+def _add_one_line(a: dict) -> str:
+    return (
+        f"add one      {a['wall_s']} s (exit {a['exit_code']}), reports {a['reports_before']} → "
+        f"{a['reports_after']}, new report found: {a['new_report_found']}; during it "
+        f"{a['searches_during']} searches, {len(a['search_errors'])} errors, "
+        f"{_lat(a['search_latency_during'])}; removed again in {a['remove_wall_s']} s"
+    )
+
+
+def _query_table(rows: list[dict]) -> str:
+    cols = ("fazhi", "fts5", "grep", "fazhi_ms", "fts5_ms", "grep_ms")
+    head = f"{'query':<32} {'kind':<17}" + "".join(f"{c:>9}" for c in cols)
+    out = [head, "-" * len(head)]
+    for row in rows:
+        q = row["query"] if len(row["query"]) <= 22 else row["query"][:21] + "…"
+        cells = "".join(f"{_fmt(row[c]):>9}" for c in cols)
+        out.append(f"{q:<{32 - _wide(q)}} {row['kind']:<17}{cells}")
+    return "\n".join(out)
+
+
+def _wide(s: str) -> int:
+    """Columns taken beyond one per character (CJK characters are two wide)."""
+    return sum(1 for ch in s if ord(ch) >= 0x2E80)
+
+
+def _ready(http: dict) -> str:
+    ms = http.get("analytics_ready_ms")
+    return "" if ms is None else f"  (after the start-up builds: {ms / 1000:.1f} s)"

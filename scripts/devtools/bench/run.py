@@ -1,0 +1,136 @@
+"""One benchmark run: its options, every step in order, and one row of results per query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .adding import add_one_report
+from .analytics import time_analytics
+from .crosscheck import QueryCheck, cross_check, summarize_checks
+from .engines import (
+    Fts5,
+    NoFts5,
+    fazhi_search,
+    grep_can_answer,
+    grep_files,
+    profile_queries,
+    time_queries,
+)
+from .inputs import corpus_json, ensure_corpus, index_step
+from .measure import latency, load_average, machine, percentile, timed
+from .queries import Query, build_query_mix
+from .web import http_results
+
+
+@dataclass
+class Options:
+    reports: int
+    work: Path
+    seed: int = 0
+    extra_text: Path | None = None
+    pdf_share: float = 0.02
+    docx_share: float = 0.03
+    queries: int = 60
+    rounds: int = 3
+    skip_http: bool = False
+    skip_fts5: bool = False
+    http_requests: int = 200
+    reuse_index: bool = False
+    profile: bool = False
+    json_out: Path | None = None
+
+    def to_json(self) -> dict:
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+
+
+def run(opts: Options, log: Callable[[str], None]) -> dict:
+    """Every step of the benchmark; returns the results (see :func:`format_results`)."""
+    work = opts.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    corpus_dir, index_dir = work / "corpus", work / "index"
+    results: dict = {"machine": machine(), "options": opts.to_json()}
+    results["load_average"] = {"start": load_average()}
+
+    log(f"corpus: {opts.reports} reports in {corpus_dir}")
+    manifest, gen_s = ensure_corpus(
+        corpus_dir,
+        opts.reports,
+        seed=opts.seed,
+        extra_text=opts.extra_text,
+        pdf_share=opts.pdf_share,
+        docx_share=opts.docx_share,
+    )
+    results["corpus"] = corpus_json(corpus_dir, manifest, gen_s)
+    reuse = opts.reuse_index and gen_s is None  # a new corpus always gets a new index
+    engine, reports, results["index"] = index_step(corpus_dir, index_dir, reuse, log)
+    queries = build_query_mix(corpus_dir, manifest, opts.queries, opts.seed)
+
+    if opts.skip_fts5:
+        fts: Fts5 | NoFts5 = NoFts5()
+        results["fts5"] = {"skipped": "--skip-fts5"}
+    else:
+        log("fts5: building the trigram table …")
+        fts = Fts5(work / "fts5.sqlite3")
+        _, build_ms = timed(lambda: fts.build(reports))
+        results["fts5"] = {"build_s": round(build_ms / 1000, 2), "db_mb": fts.size_mb()}
+
+    log(f"timing {len(queries)} queries × {opts.rounds} rounds …")
+    timings = {
+        "fazhi_in_process": time_queries(lambda q: fazhi_search(engine, q), queries, opts.rounds),
+        "fts5": time_queries(fts.search, queries, opts.rounds, fts.can_answer),
+        "grep": time_queries(lambda q: grep_files(corpus_dir, q), queries, 1, grep_can_answer),
+    }
+    results["latency"] = {name: latency(_flat(t)) for name, t in timings.items()}
+    if opts.skip_http:
+        results["latency"]["fazhi_http"] = {"skipped": "--skip-http"}
+    else:
+        log("http: `fazhi serve` on 127.0.0.1 …")
+        results["latency"]["fazhi_http"] = http_results(index_dir, queries, opts.http_requests)
+
+    log("cross-check …")
+    checks = cross_check(engine, fts, corpus_dir, manifest, reports, queries)
+    results["cross_check"] = summarize_checks(checks)
+    results["queries"] = query_rows(queries, checks, timings)
+
+    log("analytics views (matrix, practices, precedents) …")
+    results["analytics"] = time_analytics(engine, queries)
+
+    log("adding one report while searching …")
+    results["add_one"] = add_one_report(
+        work, index_dir, engine, queries, seed=opts.seed, extra_text=opts.extra_text
+    )
+    if opts.profile:
+        results["profile"] = profile_queries(engine, queries)
+    fts.db.close()
+    engine.close()
+    results["load_average"]["end"] = load_average()
+    return results
+
+
+def _flat(timings: list[list[float] | None]) -> list[float]:
+    return [ms for per_query in timings if per_query for ms in per_query]
+
+
+def query_rows(queries: list[Query], checks: list[QueryCheck], timings: dict) -> list[dict]:
+    """One row per query: matching reports per engine and median milliseconds."""
+
+    def median(name: str, i: int) -> float | None:
+        per_query = timings[name][i]
+        return round(percentile(per_query, 50), 2) if per_query else None
+
+    return [
+        {
+            "query": q.label(),
+            "kind": q.kind,
+            "fazhi": c.fazhi,
+            "fts5": c.fts5,
+            "grep": c.grep,
+            "fazhi_ms": median("fazhi_in_process", i),
+            "fts5_ms": median("fts5", i),
+            "grep_ms": median("grep", i),
+            "unexplained": sum(not d.explained for d in c.disagreements),
+        }
+        for i, (q, c) in enumerate(zip(queries, checks, strict=True))
+    ]

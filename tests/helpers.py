@@ -1,0 +1,125 @@
+"""Plain helpers and constants shared by the tests; the fixtures are in ``conftest.py``.
+
+Paths of the checkout and the seed reports, ``fazhi`` in a child process,
+reports and indexes built in memory or in a temporary directory, the web app
+on an index (in process or behind a real WSGI server), and the headless
+Chromium the browser tests launch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from indexer import index as idx
+from indexer.model import Passage, Report, Section
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+ARTIFACTS = ROOT / "test-artifacts"
+#: the bundled seed reports (text files)
+SEEDS = sorted(CORPUS.glob("*.txt"))
+#: `fazhi` in a child process (the package need not be installed)
+FAZHI = [
+    sys.executable,
+    "-c",
+    "import sys; from indexer.cli import main; sys.exit(main(sys.argv[1:]))",
+]
+
+
+def short_seeds(dst: Path, chars: int = 1200) -> Path:
+    """The five seed reports, cut to ``chars`` characters each, in a new directory ``dst``
+    (for tests where the index matters, not the text)."""
+    dst.mkdir()
+    for seed in SEEDS:
+        (dst / seed.name).write_text(seed.read_text(encoding="utf-8")[:chars], "utf-8")
+    return dst
+
+
+@contextmanager
+def web_app(index_dir: Path, **config):
+    """The web app on ``index_dir`` (TESTING on), its engine closed afterwards."""
+    from webui import create_app
+
+    app = create_app({"INDEX_DIR": str(index_dir), "TESTING": True, **config})
+    try:
+        yield app
+    finally:
+        app.extensions["fazhi"].close()
+
+
+def make_report(
+    source: str,
+    passages: list[str] | list[tuple[str, str]],
+    *,
+    township: str | None = "美湖镇",
+    county: str | None = "德化县",
+    city: str | None = "泉州市",
+    province: str | None = "福建省",
+    year: int | None = 2023,
+    date: str | None = None,
+    title: str | None = None,
+) -> Report:
+    """A report built in memory; passages are texts or (section key, text) pairs."""
+    r = Report(
+        source=source,
+        title=title or f"{township or ''}关于{year}年度法治政府建设情况的报告",
+        issuer=f"{township}人民政府" if township else None,
+        township=township,
+        county=county,
+        city=city,
+        province=province,
+        year=year,
+        date=date,
+    )
+    heads = {}
+    for i, item in enumerate(passages, 1):
+        key, text = item if isinstance(item, tuple) else ("measures", item)
+        if key not in heads:
+            heads[key] = f"{len(heads) + 1}、{key}"
+            r.sections.append(Section(key=key, heading=heads[key]))
+        r.passages.append(Passage(i, key, heads[key], text, [heads[key]]))
+    r.sha256 = hashlib.sha256(repr((source, passages)).encode()).hexdigest()
+    return r
+
+
+def build_index(index_dir: Path, reports: list[Report]) -> Path:
+    with idx.write_session(index_dir) as w:
+        for r in reports:
+            w.add_report(r, r.sha256[:16], str(index_dir / r.source))
+    return index_dir
+
+
+# ---------------------------------------------------------------- browser tests
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def live_server(index_dir: Path):
+    """The app on ``index_dir``, served by a real WSGI server on a free port of 127.0.0.1;
+    yields its base URL."""
+    from werkzeug.serving import make_server
+
+    from webui import create_app
+
+    server = make_server("127.0.0.1", 0, create_app({"INDEX_DIR": str(index_dir)}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
