@@ -9,11 +9,14 @@ had a readable index answers 503.
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import shutil
 import subprocess
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ import pytest
 from indexer import index as idx
 from indexer.errors import IndexStoreError
 from indexer.ingest import index_paths
+from indexer.ingest import run as ingest_run
 from indexer.search import Engine
 from webui import create_app
 
@@ -178,3 +182,36 @@ def test_web_app_keeps_answering_from_the_old_index_and_503_without_any(corpus, 
     index_paths([corpus], ix, rebuild=True)
     assert fresh.get("/api/search?q=依法行政").status_code == 200
     assert client.get("/api/search?q=依法行政").status_code == 200
+
+
+# ---------------------------------------------------------------- a segment removed while opening
+
+
+def test_a_segment_removed_while_opening_leaves_no_file_open(corpus, tmp_path, monkeypatch):
+    """A commit can remove a segment between reading the TOC and opening it. The readers
+    already opened must be closed then: Whoosh's own reader() retried and left them to the
+    garbage collector, whose warning about their open files failed a later test."""
+    monkeypatch.setattr(ingest_run, "PARALLEL_WRITE_MIN_FILES", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    ix = tmp_path / "ix"
+    index_paths([corpus], ix)
+    segments = sorted(ix.glob("MAIN_*.seg"), key=lambda p: p.stat().st_mtime_ns)
+    assert len(segments) == 2
+    segments[-1].unlink()  # as a merging commit removes it
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(IndexStoreError, match="is corrupt or unreadable"):
+            idx.Snapshot(ix, {})
+        with pytest.raises(IndexStoreError, match="is corrupt or unreadable"):
+            Engine(ix).search("依法行政")
+        gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+    assert not [fd for fd in os.listdir("/proc/self/fd") if _opened_in(fd, ix)]
+
+
+def _opened_in(fd: str, folder: Path) -> bool:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}").startswith(str(folder))
+    except OSError:
+        return False

@@ -23,7 +23,14 @@ from ..errors import IndexStoreError
 from . import segfile
 from .postings import field_lengths, word_postings
 from .schema import build_id
-from .storage import CORRUPTION_ERRORS, Storage, corrupt, open_index
+from .storage import (
+    CORRUPTION_ERRORS,
+    OPEN_ATTEMPTS,
+    corrupt,
+    latest_generation,
+    open_index,
+    open_reader,
+)
 
 #: the field of the jieba words (BM25)
 WORDS = "words"
@@ -52,14 +59,27 @@ class Snapshot:
     """
 
     def __init__(self, index_dir: str | Path, cache: dict[str, segfile.SegmentData]) -> None:
-        ix = open_index(index_dir)
-        self.folder = Path(ix.storage.folder)
         self._lock = threading.RLock()
         self._reader = None
-        storage = ix.storage
+        index_dir = Path(index_dir)
+        for attempt in range(OPEN_ATTEMPTS):
+            token = latest_generation(index_dir)
+            try:
+                self._open(index_dir, cache)
+                break
+            except IndexStoreError:
+                if attempt + 1 < OPEN_ATTEMPTS and latest_generation(index_dir) != token:
+                    continue  # a writer committed or swapped in a rebuild meanwhile
+                raise
+        used = {s.id for s in self.segments}
+        for sid in set(cache) - used:
+            del cache[sid]
+
+    def _open(self, index_dir: Path, cache: dict[str, segfile.SegmentData]) -> None:
+        ix = open_index(index_dir)
+        self.folder = Path(ix.storage.folder)
         try:
-            with storage.guard() if isinstance(storage, Storage) else _nothing():
-                self._reader = ix.reader()
+            self._reader = open_reader(ix)
             self.generation: tuple[str, int] = (build_id(self.folder), self._reader.generation())
             self.segments: list[SnapshotSegment] = []
             for segreader, offset in self._reader.leaf_readers():
@@ -72,9 +92,6 @@ class Snapshot:
         except CORRUPTION_ERRORS + (OSError,) as exc:
             self.close()
             raise corrupt(self.folder, exc) from exc
-        used = {s.id for s in self.segments}
-        for sid in set(cache) - used:
-            del cache[sid]
 
     def close(self) -> None:
         reader, self._reader = self._reader, None
@@ -150,11 +167,6 @@ class Snapshot:
         return data.word_lengths
 
 
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
-
-
 def check_readable(index_dir: str | Path) -> None:
     """Raise IndexStoreError (with the reason) unless the index can be opened."""
     open_index(index_dir)
@@ -162,9 +174,11 @@ def check_readable(index_dir: str | Path) -> None:
 
 def list_reports(index_dir: str | Path) -> list[dict]:
     """Metadata and outline of every indexed report, sorted by source."""
+    from whoosh.searching import Searcher
+
     ix = open_index(index_dir)
     try:
-        with ix.storage.guard(), ix.searcher() as s:
+        with Searcher(open_reader(ix)) as s:
             reports = [json.loads(s.stored_fields(d)["meta"]) for d in s.document_numbers(kind="r")]
     except CORRUPTION_ERRORS + (OSError,) as exc:
         raise corrupt(Path(index_dir), exc) from exc

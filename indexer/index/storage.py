@@ -157,11 +157,45 @@ def _open_checked(index_dir: Path):
     try:
         storage = read_storage(index_dir)
         ix = open_ix(storage)
-        with storage.guard():
-            ix.reader().close()
+        open_reader(ix).close()
     except CORRUPTION_ERRORS + (OSError,) as exc:
         raise corrupt(index_dir, exc) from exc
     return ix
+
+
+def open_reader(ix):
+    """A Whoosh reader of the index's latest commit, opened segment by segment.
+
+    When a segment cannot be opened (a commit removed it meanwhile, a file is
+    truncated), the readers already opened are closed and the error raised.
+    Whoosh's own ``reader()`` retries such a failure and leaves the readers it
+    had opened to the garbage collector, open files and all.
+    """
+    from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+
+    storage = ix.storage
+    with storage.guard() if isinstance(storage, Storage) else _unguarded():
+        toc = ix._read_toc()
+        readers = []
+        try:
+            for segment in toc.segments:
+                readers.append(
+                    SegmentReader(storage, toc.schema, segment, generation=toc.generation)
+                )
+        except BaseException:
+            for reader in readers:
+                reader.close()
+            raise
+    if not readers:
+        return EmptyReader(toc.schema)
+    if len(readers) == 1:
+        return readers[0]
+    return MultiReader(readers, generation=toc.generation)
+
+
+@contextmanager
+def _unguarded() -> Iterator[None]:
+    yield
 
 
 def corrupt(index_dir: Path, exc: BaseException) -> IndexStoreError:
