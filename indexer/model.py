@@ -49,15 +49,31 @@ class Section:
         }
 
 
+#: What a passage is in the document, and how a page labels a hit in it. Every line
+#: of a report is a passage of one of these kinds, so every character is searchable.
+PASSAGE_KINDS: dict[str, str] = {
+    "body": "正文",
+    "title": "标题",
+    "heading": "小标题",
+    "header": "版头",
+    "signature": "落款",
+}
+#: kinds whose wording drafters reuse (precedents compare these; the header's document
+#: number and the signature's name and date are not wording)
+WORDING_KINDS: frozenset[str] = frozenset({"body", "title", "heading"})
+
+
 @dataclass
 class Passage:
-    """A paragraph or numbered item: the unit of matching, snippets and citation."""
+    """A paragraph, numbered item, heading, title or header/signature line: the unit of
+    matching, snippets and citation."""
 
     id: int  # 1-based position in the report
     section: str  # canonical key of the part it belongs to
-    heading: str  # innermost heading above it ("" in the preamble)
+    heading: str  # innermost heading above it, its own text for a heading ("" in the preamble)
     text: str
     path: list[str] = field(default_factory=list)  # headings from the top down
+    kind: str = "body"  # one of PASSAGE_KINDS
 
     def to_dict(self) -> dict:
         return asdict(self)

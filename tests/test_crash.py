@@ -137,8 +137,18 @@ def test_killed_at_random_points_leaves_old_or_new_index(corpus, tmp_path):
                 (corpus / e.name).unlink()
         args = ["index", corpus, "--index", ix, "--prune"] + (["--rebuild"] if k % 3 == 2 else [])
         before = segment_files(ix)
+        generation = idx.latest_generation(ix)
         proc = spawn(*args)
-        if k % 2:
+        if k == 0:
+            how = "at once"  # before it read anything: the old index, whatever the load
+        elif k in (5, 10):
+            # once the commit is visible: the new index (the run may still be cleaning up)
+            def committed(proc=proc, generation=generation) -> bool:
+                return proc.poll() is not None or idx.latest_generation(ix) != generation
+
+            wait_for(committed, full * 5)
+            how = "right after the commit"
+        elif k % 2:
             delay = rng.uniform(0.2, full)
             time.sleep(delay)
             how = f"after {delay:.2f}s"

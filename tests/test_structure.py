@@ -147,19 +147,44 @@ def test_named_practice_is_inside_a_passage(reports):
 
 
 @pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_header_and_signature_are_not_passages(reports, seed):
+def test_header_title_and_signature_are_passages_of_their_own_kind(reports, seed):
+    """Every line of a report is searchable: the header, title and signature lines are
+    passages too, each of its kind, and none of them is body text."""
     report = reports[seed]
-    texts = {p.text for p in report.passages}
-    assert report.title not in texts
-    for line in ("雷高镇人民政府文件", "签发人：王科栋", "雷高府发〔2022〕61号", "县委、县政府："):
-        assert line not in texts
-    for p in report.passages:
-        assert p.text not in ("美湖镇人民政府", "2024年2月27日", "安溪县湖上乡人民政府")
+    body = {p.text for p in report.passages if p.kind == "body"}
+    framing = {(p.kind, p.text) for p in report.passages if p.kind != "body"}
+    assert ("title", report.title) in framing
+    assert report.title not in body
+    header = {"雷高镇人民政府文件", "签发人：王科栋", "雷高府发〔2022〕61号", "县委、县政府："}
+    for line in header:
+        assert line not in body
+    signature = ("美湖镇人民政府", "2024年2月27日", "安溪县湖上乡人民政府")
+    for line in signature:
+        assert line not in body
+    # framing lines keep their place: header and title first, signature last
+    kinds = [p.kind for p in report.passages]
+    first_body = kinds.index("body")
+    assert set(kinds[:first_body]) <= {"header", "title"}
+    assert "signature" not in kinds[: max(i for i, k in enumerate(kinds) if k != "signature")]
+    assert [p.id for p in report.passages] == list(range(1, len(report.passages) + 1))
+
+
+def test_the_header_lines_are_header_passages(reports):
+    texts = [(p.kind, p.text) for p in reports["002"].passages if p.kind in ("header", "title")]
+    for line in ("雷高镇人民政府文件", "雷高府发〔2022〕61号", "签发人：王科栋"):
+        assert ("header", line) in texts, texts
+    texts = [(p.kind, p.text) for p in reports["003"].passages if p.kind in ("header", "title")]
+    assert texts == [
+        ("header", "中共安溪县湖上乡委员会文件"),
+        ("header", "湖乡委〔2024〕15号"),
+        ("title", "湖上乡法治政府建设年度工作总结"),
+        ("header", "县委、县政府："),
+    ]
 
 
 def test_preamble_is_an_unnamed_other_part(reports):
     report = reports["000"]
-    first = report.passages[0]
+    first = next(p for p in report.passages if p.kind == "body")
     assert first.text.startswith("2023年以来，美湖镇全面贯彻")
     assert (first.section, first.heading, first.path) == ("other", "", [])
     assert (report.sections[0].key, report.sections[0].heading) == ("other", "")
@@ -329,10 +354,15 @@ def test_title_set_on_two_lines_and_a_stray_header_line():
     )
     report = structure(clean, "x")
     assert report.title == "美湖镇人民政府关于2023年度法治政府建设情况的报告"
-    assert [(p.section, p.heading) for p in report.passages] == [
-        ("other", ""),
-        ("measures", "一、主要举措和成效"),
+    assert [(p.section, p.heading, p.kind) for p in report.passages] == [
+        ("other", "", "header"),  # the stray line is kept, as a header line
+        ("other", "", "title"),  # one passage for the title set on two lines
+        ("other", "", "body"),
+        ("measures", "一、主要举措和成效", "heading"),
+        ("measures", "一、主要举措和成效", "body"),
     ]
+    assert report.passages[0].text == "依法行政年度报告"
+    assert report.passages[1].text == report.title
 
 
 def test_signature_followed_by_distribution_record():
@@ -349,7 +379,13 @@ def test_signature_followed_by_distribution_record():
     )
     report = structure(clean, "x")
     assert (report.issuer, report.date) == ("美湖镇人民政府", "2024-02-27")
-    assert [p.text for p in report.passages] == ["我镇成立了领导小组。"]
+    assert [p.text for p in report.passages if p.kind == "body"] == ["我镇成立了领导小组。"]
+    assert [p.text for p in report.passages if p.kind == "signature"] == [
+        "美湖镇人民政府",
+        "2024年2月27日",
+        "抄送：县委依法治县办。",
+        "美湖镇党政办公室 2024年2月28日印发",
+    ]
 
 
 def test_report_year_falls_back_to_the_opening_sentence():

@@ -19,6 +19,7 @@ from flask import Flask
 from flask.templating import Environment as TemplateEnvironment
 
 from indexer.index import default_index_dir
+from indexer.model import PASSAGE_KINDS
 
 from . import errors, ext
 from .errors import SECURITY_HEADERS
@@ -75,7 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        section_labels=search.SECTION_LABELS, section_short=search.SECTION_SHORT
+        section_labels=search.SECTION_LABELS,
+        section_short=search.SECTION_SHORT,
+        passage_kinds=PASSAGE_KINDS,
     )
     errors.init_app(app)
     return app

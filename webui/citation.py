@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from indexer.model import PASSAGE_KINDS
+
 _SENTENCE_END = tuple("。！？；…!?;")
 
 
@@ -38,15 +40,24 @@ def when_of(meta: dict) -> str:
 
 
 def plain(meta: dict, passage: dict, permalink: str) -> str:
-    """``{issuer}《{title}》（{date}），“{heading}”部分：“{text}”。{permalink}``."""
+    """``{issuer}《{title}》（{date}），“{heading}”部分：“{text}”。{permalink}``.
+
+    A heading is quoted as the heading it is (``，小标题：“…”``); the title, the
+    header and the signature lines are cited as the document itself.
+    """
     out = f"{issuer_of(meta)}《{title_of(meta)}》"
     when = when_of(meta)
     if when:
         out += f"（{when}）"
+    kind = passage.get("kind", "body")
+    text = (passage.get("text") or "").strip()
+    if kind == "heading":
+        return out + f"，小标题：“{text}”。" + permalink
+    if kind != "body":
+        return out + f"，{PASSAGE_KINDS.get(kind, '')}：“{text}”。" + permalink
     heading = (passage.get("heading") or "").strip()
     if heading:
         out += f"，“{heading}”部分"
-    text = (passage.get("text") or "").strip()
     out += f"：“{text}”"
     # a quoted full sentence keeps its own full stop inside the quotation marks
     if not text.endswith(_SENTENCE_END):

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ..model import WORDING_KINDS
 from ..text import fold
 
 # ---------------------------------------------------------------- precedents
@@ -149,6 +150,9 @@ class CorpusReport:
 class StoredTexts(Sequence):
     """A report's passage texts, read from an index view each time they are asked for.
 
+    Only wording counts: a header or signature line (document number, issuing
+    body, date) reads as an empty text, so its number keeps its place.
+
     The practice catalogue and the sentence index read every report's text
     once to build, and a few reports' to answer; holding all of it would
     cost about 2.5 bytes per character of the corpus for as long as the
@@ -162,7 +166,7 @@ class StoredTexts(Sequence):
         self.view, self.rid, self.n = view, rid, n
 
     def _all(self) -> list[str]:
-        return [p[4] for p in self.view.stored(self.rid)]
+        return [_wording(p) for p in self.view.stored(self.rid)]
 
     def __len__(self) -> int:
         return self.n
@@ -170,7 +174,12 @@ class StoredTexts(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return self._all()[i]
-        return self.view.stored(self.rid)[i][4]
+        return _wording(self.view.stored(self.rid)[i])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._all())
+
+
+def _wording(passage: list) -> str:
+    """The text of a stored passage if it is wording (see :data:`WORDING_KINDS`), else ""."""
+    return passage[4] if passage[5] in WORDING_KINDS else ""

@@ -26,7 +26,8 @@ from ..text import ANALYZER_VERSION, segment
 
 #: Bump when the schema, the classes it pickles, or the way documents are laid out changes.
 #: 6: the tokenizer and field classes moved to ``indexer.index.schema``.
-SCHEMA_VERSION = 6
+#: 7: every line is a passage, stored with its kind (title, heading, header, signature).
+SCHEMA_VERSION = 7
 VERSION_FILE = "fazhi.json"
 
 

@@ -104,7 +104,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
             continue
         data.rids.append(rid)
         data.text_local.append(docnum)
-        for n, section, _heading, _path, text in f["passages"]:
+        for n, section, _heading, _path, text, _kind in f["passages"]:
             if pending and pending_chars + len(text) > block_chars:
                 flush()
             pending.append(text)

@@ -125,7 +125,7 @@ class Snapshot:
     # -- stored text
 
     def stored_passages(self, docnum: int) -> list[list]:
-        """The passages ``[n, section, heading, path, text]`` of one report's text document."""
+        """The passages ``[n, section, heading, path, text, kind]`` of one report's text document."""
         with self._lock:
             try:
                 return self._reader.stored_fields(docnum)["passages"]

@@ -55,7 +55,7 @@ def report_documents(report: Report, rid: str, path: str, analyzed: Analyzed | N
     """The report's metadata and the two Whoosh documents that store it."""
     meta = report_meta(report, rid, path)
     analyzed = analyzed or analyze(report)
-    passages = [[p.id, p.section, p.heading, p.path, p.text] for p in report.passages]
+    passages = [[p.id, p.section, p.heading, p.path, p.text, p.kind] for p in report.passages]
     return meta, (
         {
             "kind": "r",

@@ -125,6 +125,10 @@ class _Layout:
     title: str | None
     body: list[str]
     signature: list[tuple[str | None, str | None]]  # (issuer, date) per line
+    #: indices in ``header`` of the line(s) the title was read from
+    title_lines: tuple[int, ...] = ()
+    #: the signature block's lines as written
+    signature_lines: list[str] = field(default_factory=list)
 
 
 def _layout(lines: list[str]) -> _Layout:
@@ -156,8 +160,10 @@ def _layout(lines: list[str]) -> _Layout:
                 title_at += 1
     title = None
     head_end = 0
+    title_lines: tuple[int, ...] = ()
     if title_at is not None:
         title = lines[title_at]
+        title_lines = (title_at,)
         before = lines[title_at - 1] if title_at > 0 else ""
         kind_before = kinds[title_at - 1] if title_at > 0 else ""
         # "重庆市万州区新乡镇人民政府⏎关于…的报告", or a title set on two lines
@@ -165,13 +171,14 @@ def _layout(lines: list[str]) -> _Layout:
             kind_before == "plain" and "关于" in before
         ):
             title = before + title
+            title_lines = (title_at - 1, title_at)
         head_end = title_at + 1
     # addressee, date and notes right after the title (or leading special lines)
     special = ("banner", "doc_number", "signer", "date", "note", "addressee")
     while head_end < prefix and kinds[head_end] in special:
         head_end += 1
     header = list(zip(kinds[:head_end], lines[:head_end], strict=True))
-    return _Layout(header, title, lines[head_end:end], signature)
+    return _Layout(header, title, lines[head_end:end], signature, title_lines, lines[end:])
 
 
 # -- section keys ------------------------------------------------------------------
@@ -279,7 +286,8 @@ def _entries(body: Sequence[str]) -> list[_Entry]:
 class _Outline:
     sections: list[Section] = field(default_factory=list)
     part_keys: dict[int, list[str]] = field(default_factory=dict)  # top-level index -> keys
-    passages: list[tuple[int | None, str]] = field(default_factory=list)  # (section, text)
+    #: (section, text, kind) in reading order; a heading is a passage of its own section
+    passages: list[tuple[int | None, str, str]] = field(default_factory=list)
 
 
 def _bare_level(
@@ -304,9 +312,9 @@ def _outline(entries: list[_Entry], year: int | None) -> _Outline:
     for i, entry in enumerate(entries):
         if not entry.heading:
             if _CLOSING.match(entry.text):
-                out.passages.append((None, entry.text))
+                out.passages.append((None, entry.text, "body"))
             else:
-                out.passages.append((stack[-1] if stack else None, entry.text))
+                out.passages.append((stack[-1] if stack else None, entry.text, "body"))
             continue
         nxt = entries[i + 1] if i + 1 < len(entries) else None
         level = entry.level or _bare_level(entry, nxt, stack, out, year)
@@ -318,6 +326,7 @@ def _outline(entries: list[_Entry], year: int | None) -> _Outline:
         if parent is None:
             out.part_keys[index] = section_keys(entry.text, year)
         stack.append(index)
+        out.passages.append((index, entry.text, "heading"))
     return out
 
 
@@ -379,7 +388,7 @@ def structure(clean: str, source: str) -> Report:
     outline = _outline(entries, report.year)
     report_like = bool(layout.title and re.search(r"报告|总结|汇报|情况|法治", layout.title))
     _assign_keys(outline, report_like or any(outline.part_keys.values()))
-    _fill_sections(report, outline)
+    _fill_sections(report, outline, layout)
 
     _fill_metadata(report, layout, clean)
     return report
@@ -398,10 +407,23 @@ def _report_year(title: str | None, opening: str | None, parts: list[_Entry]) ->
     return min(years) if years else None
 
 
-def _fill_sections(report: Report, outline: _Outline) -> None:
+def _framing(layout: _Layout) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(text, kind) of the lines before the body (header lines and the title, in order)
+    and after it (the signature block)."""
+    before: list[tuple[str, str]] = []
+    for i, (_, line) in enumerate(layout.header):
+        if i in layout.title_lines:
+            if i == layout.title_lines[-1]:
+                before.append((layout.title or line, "title"))
+        else:
+            before.append((line, "header"))
+    return before, [(line, "signature") for line in layout.signature_lines]
+
+
+def _fill_sections(report: Report, outline: _Outline, layout: _Layout) -> None:
     sections = list(outline.sections)
     shift = 0
-    if any(sec is None for sec, _ in outline.passages):
+    if any(sec is None for sec, _, _ in outline.passages):
         # the preamble (and closing formulas) form an unnamed part of their own
         sections.insert(0, Section(key="other", heading="", level=1, parent=None))
         shift = 1
@@ -409,9 +431,13 @@ def _fill_sections(report: Report, outline: _Outline) -> None:
             if s.parent is not None:
                 s.parent += 1
     report.sections = sections
-    for number, (sec, text) in enumerate(outline.passages, start=1):
+    before, after = _framing(layout)
+    items = [(None, text, kind) for text, kind in before]
+    items += outline.passages
+    items += [(None, text, kind) for text, kind in after]
+    for number, (sec, text, kind) in enumerate(items, start=1):
         if sec is None:
-            report.passages.append(Passage(number, "other", "", text, []))
+            report.passages.append(Passage(number, "other", "", text, [], kind))
             continue
         index = sec + shift
         path = []
@@ -421,7 +447,7 @@ def _fill_sections(report: Report, outline: _Outline) -> None:
             walk = sections[walk].parent
         path.reverse()
         report.passages.append(
-            Passage(number, sections[index].key, sections[index].heading, text, path)
+            Passage(number, sections[index].key, sections[index].heading, text, path, kind)
         )
 
 

@@ -136,8 +136,9 @@ class Engine:
                 "heading": heading,
                 "path": path,
                 "text": text,
+                "kind": kind,
             }
-            for n, section, heading, path, text in v.stored(rid)
+            for n, section, heading, path, text, kind in v.stored(rid)
         ]
         return out
 

@@ -101,7 +101,7 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
 
 
 def _passage_json(passage: list, marks: list[str]) -> dict:
-    n, section, heading, _path, text = passage
+    n, section, heading, _path, text, kind = passage
     return {
         "id": n,
         "section": section,
@@ -109,6 +109,7 @@ def _passage_json(passage: list, marks: list[str]) -> dict:
         "heading": heading,
         "text": text,
         "snippet": snippet(text, marks),
+        "kind": kind,
     }
 
 

@@ -202,7 +202,7 @@ class View:
         return si, r - self.rep_bases[si]
 
     def stored(self, rid: str) -> list[list]:
-        """A report's passages ``[n, section, heading, path, text]`` from the stored fields."""
+        """A report's passages ``[n, section, heading, path, text, kind]`` from the stored fields."""
         cached = self._texts.get(rid)
         if cached is None:
             cached = self.snapshot.stored_passages(self.text_doc(rid))
@@ -212,7 +212,7 @@ class View:
         return cached
 
     def passage(self, g: int) -> list:
-        """``[n, section, heading, path, text]`` of passage ``g``."""
+        """``[n, section, heading, path, text, kind]`` of passage ``g``."""
         r = int(self.p_rep[g])
         return self.stored(self.rep_rid[r])[g - int(self.rep_first[r])]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.model import SECTION_KEYS
+from indexer.model import PASSAGE_KINDS, SECTION_KEYS
 from indexer.search import MODES, SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -45,6 +45,13 @@ META_PROPS = {
 }
 
 SECTION = {"type": "string", "enum": list(SECTION_KEYS)}
+PASSAGE_KIND = {
+    "type": "string",
+    "enum": list(PASSAGE_KINDS),
+    "description": "body: a paragraph or item; title; heading; header: a line above the "
+    "title or the addressee (版头: issuing body, document number, signer); signature: "
+    "the signature block and the record after it (落款, 抄送).",
+}
 
 
 def query_params() -> list[dict]:

@@ -8,6 +8,7 @@ from .common import (
     META_PROPS,
     NULLABLE_INT,
     NULLABLE_STR,
+    PASSAGE_KIND,
     SECTION,
     error_response,
     filter_param,
@@ -57,7 +58,7 @@ def schemas() -> dict:
         },
         "PassageHit": {
             "type": "object",
-            "required": ["id", "section", "label", "heading", "text", "snippet"],
+            "required": ["id", "section", "label", "heading", "text", "snippet", "kind"],
             "properties": {
                 "id": {"type": "integer", "description": "1-based; anchor #p<id>."},
                 "section": SECTION,
@@ -68,6 +69,7 @@ def schemas() -> dict:
                     "type": "string",
                     "description": "HTML: escaped text with matches wrapped in <mark>.",
                 },
+                "kind": PASSAGE_KIND,
             },
         },
         "ReportHit": {
@@ -143,7 +145,7 @@ def schemas() -> dict:
         },
         "Passage": {
             "type": "object",
-            "required": ["id", "section", "label", "heading", "path", "text"],
+            "required": ["id", "section", "label", "heading", "path", "text", "kind"],
             "properties": {
                 "id": {"type": "integer"},
                 "section": SECTION,
@@ -151,6 +153,7 @@ def schemas() -> dict:
                 "heading": {"type": "string"},
                 "path": {"type": "array", "items": {"type": "string"}},
                 "text": {"type": "string"},
+                "kind": PASSAGE_KIND,
             },
         },
         "Report": {

@@ -107,7 +107,7 @@ def page(rid: str):
         "report.html",
         rep=rep,
         display_title=citation.title_of(rep),
-        body=_body(sections, passages),
+        doc=_body(sections, passages),
         toc=_toc(sections),
         parts=[(k, SECTION_LABELS[k], k in present) for k in SECTION_KEYS if k != "other"],
         q=q if q.strip() else "",
@@ -121,46 +121,72 @@ def page(rid: str):
     )
 
 
-def _body(sections: list[dict], passages: list[dict]) -> list[dict]:
-    """Headings and passages in reading order; headings of ``sections`` carry ``s<i>`` ids."""
-    out: list[dict] = []
+def _body(sections: list[dict], passages: list[dict]) -> dict:
+    """The document as written: ``head`` (header lines above the title), ``title``,
+    ``body`` (headings, paragraphs and the lines after the title, in order) and ``tail``
+    (the signature block).
+
+    Headings of ``sections`` carry their ``s<i>`` anchor. A heading is normally a
+    passage of its own; one that is not (a report built without heading passages)
+    is shown where the first passage under it begins.
+    """
+    head: list[dict] = []
+    title: dict | None = None
+    body: list[dict] = []
+    tail: list[dict] = []
     cursor = 0
     prev: list[str] = []
 
-    def emit(i: int) -> None:
-        s = sections[i]
-        if s.get("heading"):
-            out.append(
-                {
-                    "kind": "heading",
-                    "anchor": f"s{i}",
-                    "level": s.get("level", 1),
-                    "text": s["heading"],
-                }
-            )
+    def section_at(text: str) -> int | None:
+        return next(
+            (j for j in range(cursor, len(sections)) if sections[j].get("heading") == text),
+            None,
+        )
+
+    def emit_until(found: int) -> None:
+        """The sections before ``found`` that no passage showed, as plain headings."""
+        for j in range(cursor, found):
+            s = sections[j]
+            if s.get("heading"):
+                body.append(
+                    {"kind": "heading", "anchor": f"s{j}", "level": s.get("level", 1),
+                     "text": s["heading"], "p": None}
+                )  # fmt: skip
 
     for p in passages:
+        kind = p.get("kind", "body")
+        if not body and title is None and kind in ("header", "title"):
+            if kind == "title":
+                title = p
+            else:
+                head.append(p)
+            continue
+        if kind == "signature":
+            tail.append(p)
+            continue
         path = list(p.get("path") or [])
+        if kind == "heading":
+            found = section_at(p["text"])
+            level = len(path) or 1
+            anchor = None
+            if found is not None:
+                emit_until(found)
+                cursor, level, anchor = found + 1, sections[found].get("level", level), f"s{found}"
+            body.append({"kind": "heading", "anchor": anchor, "level": level, "p": p})
+            prev = path
+            continue
         k = 0
         while k < min(len(path), len(prev)) and path[k] == prev[k]:
             k += 1
-        for depth in range(k, len(path)):
-            heading = path[depth]
-            found = next(
-                (j for j in range(cursor, len(sections)) if sections[j].get("heading") == heading),
-                None,
-            )
-            if found is None:
-                out.append({"kind": "heading", "anchor": None, "level": depth + 1, "text": heading})
-                continue
-            for j in range(cursor, found + 1):
-                emit(j)
-            cursor = found + 1
-        out.append({"kind": "passage", "p": p})
+        for heading in path[k:]:
+            found = section_at(heading)
+            if found is not None:
+                emit_until(found + 1)
+                cursor = found + 1
+        body.append({"kind": kind, "p": p})
         prev = path
-    for j in range(cursor, len(sections)):
-        emit(j)
-    return out
+    emit_until(len(sections))
+    return {"head": head, "title": title, "body": body, "tail": tail}
 
 
 def _toc(sections: list[dict]) -> list[dict]:
