@@ -10,7 +10,8 @@ Folding maps every character to at most one character (see
 ``docs/folding.md``): whitespace goes, widths and ASCII case become one,
 traditional characters become simplified (``indexer/data/t2s.tsv``, from
 OpenCC), and Kangxi radicals, CJK radicals and compatibility ideographs
-become the ordinary character (⽅ → 方).
+become the ordinary character (⽅ → 方). Latin ligatures (ﬁ → fi) would need
+two characters: :func:`expand_ligatures` expands them where text enters.
 """
 
 from __future__ import annotations
@@ -225,6 +226,20 @@ def to_simplified(text: str) -> str:
     if _ALSO_RE.search(out) and any(ord(c) in _T2S for c in text):
         out = out.translate(_ALSO)
     return out
+
+
+#: Latin ligatures (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) and the letters they stand for
+LIGATURES = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFB00, 0xFB07)}
+_LIGATURE = re.compile("[\ufb00-\ufb06]")
+
+
+def expand_ligatures(text: str) -> str:
+    """``text`` with Latin ligatures spelled out (“ﬁnance” → “finance”).
+
+    :func:`fold` maps one character to one, so it cannot; text is expanded
+    where it enters instead: normalization of extracted lines, and queries.
+    """
+    return text.translate(LIGATURES) if _LIGATURE.search(text) else text
 
 
 _REMOVED = re.compile("[" + "".join(re.escape(c) for c in _WHITESPACE) + "]")

@@ -1,5 +1,5 @@
 """One folding, both sides: traditional and simplified characters, Kangxi radicals and
-compatibility ideographs — found whichever form a report or a query uses,
+compatibility ideographs, ligatures — found whichever form a report or a query uses,
 highlighted in the characters as written."""
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 
 from indexer import Engine, index_paths
 from indexer.analytics import sentence_key
+from indexer.ingest.normalize import clean_line
 from indexer.search.highlight import highlight
+from indexer.search.query import parse
 from indexer.text import (
     _FOLD,
     _SIMPLIFY,
     FOLD_ALSO,
+    expand_ligatures,
     fold,
     fold_map,
     fold_points,
@@ -29,6 +32,8 @@ from helpers import ROOT
 
 UNICODE_DATA = Path("/usr/share/unicode")
 KANGXI_PDF = ROOT.parent / "shared/corpora/real-files/pdf/zh_mineru_chem_intro.pdf"
+#: a real PDF whose text layer writes ﬁ ligatures (“efﬁciency”, “signiﬁcantly”)
+LIGATURE_PDF = ROOT.parent / "shared/corpora/real-files/pdf/rapidocr_direct_and_image.pdf"
 
 #: a township's report in traditional characters (OpenCC's standard forms: 爲 羣 衆),
 #: one paragraph in Taiwan's forms (為 群 眾)
@@ -207,6 +212,28 @@ def test_to_simplified_converts_characters_only():
     simplified = "於潜镇人民政府关于乾陵的报告"  # standard characters: unchanged
     assert to_simplified(simplified) == simplified
     assert to_simplified("公開徵求意見") == "公开征求意见"  # in traditional text: everyday forms
+
+
+# ---------------------------------------------------------------- ligatures
+
+
+def test_ligatures_are_expanded_where_text_enters():
+    assert expand_ligatures("ﬁnance ﬂow ﬀ ﬃ ﬄ ﬅ ﬆ") == "finance flow ff ffi ffl st st"
+    assert clean_line("  the ﬁnal ﬂow") == "the final flow"
+    term = parse("ﬁnal").terms()[0]
+    assert term.text == "final" and term.folded == "final"
+    assert parse('"ﬁnal ﬂow"').terms()[0].folded == fold("final flow")
+
+
+@pytest.mark.skipif(not LIGATURE_PDF.parent.is_dir(), reason="../shared is absent")
+def test_real_pdf_with_ligatures_is_found_with_or_without_them(tmp_path):
+    summary = index_paths([LIGATURE_PDF], tmp_path / "index")
+    assert not summary.failed, summary.failed
+    e = Engine(tmp_path / "index")
+    for query in ("efficiency", "efﬁciency", "significantly"):
+        res = e.search(query)
+        assert res["total"]["reports"] == 1, query
+        assert "<mark>" in res["reports"][0]["passages"][0]["snippet"], query
 
 
 # ---------------------------------------------------------------- both sides, end to end
