@@ -5,6 +5,13 @@ report are the ones that parse queries for it. Changing what they emit
 requires bumping ``ANALYZER_VERSION`` (the index then asks for a rebuild).
 No search engine is imported here: query parsing, analytics and the web app
 fold text without loading one.
+
+Folding maps every character to at most one character (see
+``docs/folding.md``): whitespace goes, widths and ASCII case become one,
+traditional characters become simplified (``indexer/data/t2s.tsv``, from
+OpenCC), and Kangxi radicals, CJK radicals and compatibility ideographs
+become the ordinary character (⽅ → 方). Latin ligatures (ﬁ → fi) would need
+two characters: :func:`expand_ligatures` expands them where text enters.
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain
 
 #: Bump whenever fold() or a tokenizer changes what it emits.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Whitespace, control and format characters (zero-width spaces, BOM) vanish.
 _WHITESPACE = "".join(
@@ -24,6 +32,50 @@ _WHITESPACE = "".join(
     for c in range(0x10000)
     if chr(c).isspace() or unicodedata.category(chr(c)) in ("Cc", "Cf")
 )
+
+
+def _read_pairs(name: str) -> dict[int, int]:
+    """A two-column table of ``indexer/data`` (``#`` comments): code point → code point."""
+    with resources.files("indexer.data").joinpath(name).open("r", encoding="utf-8") as f:
+        pairs = (line.rstrip("\n").split("\t") for line in f if not line.startswith("#"))
+        return {ord(a): ord(b) for a, b in pairs}
+
+
+#: blocks whose characters NFKC maps to the unified ideograph of the same glyph: Kangxi
+#: radicals, CJK compatibility ideographs and their supplement (Word/WPS exports write
+#: ⽅ for 方); the CJK radicals supplement is mapped by ``indexer/data/radicals.tsv``
+_NFKC_HAN = (range(0x2F00, 0x2FE0), range(0xF900, 0xFB00), range(0x2F800, 0x2FA20))
+
+#: What :func:`fold` also folds, beyond :func:`to_simplified`: standard simplified
+#: characters (so kept by ``to_simplified`` and left out of ``t2s.tsv``) that simplified
+#: text uses only in names or a classical sense — 於 a surname (於潜), 徵 the note zhǐ,
+#: 夥 "many", 祕 in 祕鲁, 釐 a name (xī) — while traditional text, and every converter
+#: to it, writes them for everyday words (關於, 徵求, 夥伴, 祕書, 釐清). Folding them
+#: lets a search for 关于 find 關於; it merges nothing that ordinary simplified text
+#: tells apart (none occurs in 20 M characters of simplified statutes). 乾 and 著 are
+#: not here: simplified text writes 乾坤 乾陵 and 著名, so they stay apart from 干 and 着.
+FOLD_ALSO = {"於": "于", "徵": "征", "夥": "伙", "祕": "秘", "釐": "厘"}
+
+
+#: the traditional characters of ``t2s.tsv``: → simplified
+_T2S = _read_pairs("t2s.tsv")
+
+
+def _simplify_table() -> dict[int, int]:
+    """Traditional, radical and compatibility forms → the simplified character."""
+    t2s = _T2S
+    table: dict[int, int] = {}
+    for cp in chain(*_NFKC_HAN):
+        nfkc = unicodedata.normalize("NFKC", chr(cp))
+        if len(nfkc) == 1 and nfkc != chr(cp):
+            table[cp] = ord(nfkc)
+    table.update(_read_pairs("radicals.tsv"))
+    table = {cp: t2s.get(dst, dst) for cp, dst in table.items()}  # ⾨ → 門 → 门
+    table.update(t2s)
+    return table
+
+
+_SIMPLIFY = _simplify_table()
 
 
 def _fold_table() -> dict[int, int | None]:
@@ -35,6 +87,10 @@ def _fold_table() -> dict[int, int | None]:
             table[cp] = ord(folded.lower())
     for cp in range(ord("A"), ord("Z") + 1):
         table[cp] = cp + 32
+    also = {ord(a): ord(b) for a, b in FOLD_ALSO.items()}
+    for cp, dst in _SIMPLIFY.items():
+        table[cp] = also.get(dst, dst)
+    table.update(also)
     return table
 
 
@@ -80,13 +136,20 @@ def fold_points(texts: list[str]):
 
 
 def _char_class(codes) -> str:
-    """A regex character class of the given code points, as ranges."""
+    """A regex character class of the given code points, as ranges.
+
+    Every code point beyond the BMP is included: ``re`` tests BMP characters
+    against a bitmap but scans a list for the others, once per character of
+    the text (hundreds of entries here). Callers translate the matches, which
+    leaves unlisted characters as they are.
+    """
     ranges: list[list[int]] = []
-    for c in sorted(codes):
+    for c in sorted(c for c in codes if c <= 0xFFFF):
         if ranges and ranges[-1][1] == c - 1:
             ranges[-1][1] = c
         else:
             ranges.append([c, c])
+    ranges.append([0x10000, 0x10FFFF])
     return (
         "["
         + "".join(
@@ -97,24 +160,86 @@ def _char_class(codes) -> str:
     )
 
 
-# the characters fold() changes or removes, and what each becomes
-_FOLDABLE = re.compile(_char_class(_FOLD))
-_FOLDED = {chr(k): "" if v is None else chr(v) for k, v in _FOLD.items()}
+# runs of the characters fold() changes or removes
+_FOLDABLE = re.compile(_char_class(_FOLD) + "+")
 
 
-def _fold_match(m: re.Match) -> str:
-    return _FOLDED[m.group()]
+def _fold_run(m: re.Match) -> str:
+    return m.group().translate(_FOLD)
 
 
 def fold(text: str) -> str:
-    """The form exact search compares: no whitespace, one width, lower case.
+    """The form exact search compares: no whitespace, one width, lower case, simplified.
 
     Every character maps to at most one character, so folded text keeps the
     order of the original and a match can be mapped back (see :func:`fold_map`).
-    Only the few characters that change are visited (a regex over the fold
+    Only the runs of characters that change are visited (a regex over the fold
     table), several times faster than ``str.translate`` on CJK text.
     """
-    return _FOLDABLE.sub(_fold_match, text)
+    return _FOLDABLE.sub(_fold_run, text)
+
+
+#: :data:`_FOLD` without the characters it removes
+_FOLD_CHARS = {k: v for k, v in _FOLD.items() if v is not None}
+
+
+@cache
+def _char_foldable() -> re.Pattern[str]:
+    return re.compile(_char_class(_FOLD_CHARS) + "+")
+
+
+def _fold_chars_run(m: re.Match) -> str:
+    return m.group().translate(_FOLD_CHARS)
+
+
+def fold_chars(text: str) -> str:
+    """:func:`fold` that removes nothing: each character becomes the one ``fold`` gives
+    it, whitespace and control characters stay (for splitting the result at line breaks)."""
+    return _char_foldable().sub(_fold_chars_run, text)
+
+
+@cache
+def _simplifiable() -> re.Pattern[str]:
+    return re.compile(_char_class(_SIMPLIFY) + "+")
+
+
+def _simplify_run(m: re.Match) -> str:
+    return m.group().translate(_SIMPLIFY)
+
+
+_ALSO = {ord(a): ord(b) for a, b in FOLD_ALSO.items()}
+_ALSO_RE = re.compile(f"[{''.join(FOLD_ALSO)}]")
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in simplified characters, one character for one, nothing else changed.
+
+    Traditional characters become simplified (the table :func:`fold` uses);
+    Kangxi radicals and compatibility ideographs become the ordinary
+    character. Standard simplified characters stay, so simplified text is
+    unchanged; the five of :data:`FOLD_ALSO` are converted only in text that
+    holds a traditional character, where they are the everyday forms
+    (關於 → 关于, while 於潜镇 stays). Width, case and whitespace are kept:
+    for names and titles shown to people (a 繁體 report's township, title).
+    """
+    out = _simplifiable().sub(_simplify_run, text)
+    if _ALSO_RE.search(out) and any(ord(c) in _T2S for c in text):
+        out = out.translate(_ALSO)
+    return out
+
+
+#: Latin ligatures (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) and the letters they stand for
+LIGATURES = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFB00, 0xFB07)}
+_LIGATURE = re.compile("[\ufb00-\ufb06]")
+
+
+def expand_ligatures(text: str) -> str:
+    """``text`` with Latin ligatures spelled out (“ﬁnance” → “finance”).
+
+    :func:`fold` maps one character to one, so it cannot; text is expanded
+    where it enters instead: normalization of extracted lines, and queries.
+    """
+    return text.translate(LIGATURES) if _LIGATURE.search(text) else text
 
 
 _REMOVED = re.compile("[" + "".join(re.escape(c) for c in _WHITESPACE) + "]")
@@ -189,9 +314,15 @@ def _jieba():
 
 
 def segment(text: str) -> list[tuple[str, int, int]]:
-    """jieba words of ``text`` (precise mode) as (word, start, end), punctuation dropped."""
+    """jieba words of ``text`` (precise mode) as (word, start, end), punctuation dropped.
+
+    The words are folded (:func:`fold_chars`, then lower case): jieba reads
+    traditional text as simplified (its dictionary is simplified), and the
+    words of a 繁體 report are those of its simplified form. Folding is one
+    character for one, so the offsets are those of ``text``.
+    """
     out = []
-    for word, start, end in _jieba().tokenize(text):
+    for word, start, end in _jieba().tokenize(fold_chars(text)):
         if word.isspace() or _PUNCT_OR_SPACE.match(word):
             continue
         out.append((word.lower(), start, end))
@@ -221,7 +352,7 @@ def words(text: str) -> list[str]:
     costs a dictionary lookup instead of jieba's dynamic programming.
     """
     out: list[str] = []
-    for block in _blocks()(text):
+    for block in _blocks()(fold_chars(text)):
         if block:
             out.extend(_block_words(block))
     return out

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer.index.schema import WordTokenizer
-from indexer.text import _FOLD, fold, fold_map, fold_points, segment, words
+from indexer.text import _FOLD, fold, fold_chars, fold_map, fold_points, segment, words
 
 TEXT = "2023年以来，落实好乡镇“一支队伍管执法”，全面落实“谁执法谁普法”责任制（试行）。"
 
 
-def test_word_tokens_have_true_offsets_and_sequential_positions():
+@pytest.mark.parametrize("text", [TEXT, "ＡＢＣ 2023 年度落實“一支隊伍管執法”，規範執法行爲。"])
+def test_word_tokens_have_true_offsets_and_sequential_positions(text):
     tokens = [(t.text, t.pos, t.startchar, t.endchar)
-              for t in WordTokenizer()(TEXT, positions=True, chars=True)]  # fmt: skip
+              for t in WordTokenizer()(text, positions=True, chars=True)]  # fmt: skip
     assert [pos for _, pos, _, _ in tokens] == list(range(len(tokens)))
     for word, _, start, end in tokens:
-        assert TEXT[start:end].lower() == word
+        assert fold_chars(text[start:end]).lower() == word
 
 
 def test_user_dictionary_keeps_named_practices_whole():
@@ -32,7 +34,10 @@ def test_words_are_the_words_of_segment():
     assert words(text + text) == [w for w, _, _ in segment(text + text)]  # remembered runs
 
 
-@given(st.text(alphabet="依法行政执队伍管乡镇美湖，。、（）“”0123 aB-_.%\n\u3000①★", max_size=60))
+WORD_ALPHABET = "依法行政执队伍管乡镇美湖執隊，。、（）“”0123 aBＡ-_.%\n\u3000①★⽅"
+
+
+@given(st.text(alphabet=WORD_ALPHABET, max_size=60))
 def test_words_agree_with_segment_on_any_text(text):
     assert words(text) == [w for w, _, _ in segment(text)]
 
@@ -41,7 +46,7 @@ def test_punctuation_is_not_a_word():
     assert all(w not in "，。“”（）" for w, _, _ in segment(TEXT))
 
 
-FOLD_ALPHABET = "依法行政（）() ，,\n\t\r\u3000\u200b\ufeffＡaBz１1“”ｶﾞ"
+FOLD_ALPHABET = "依法行政（）() ，,\n\t\r\u3000\u200b\ufeffＡaBz１1“”ｶﾞ行爲為关於⽅⻅豈𠀋"
 
 
 @given(st.text(alphabet=FOLD_ALPHABET, max_size=40))
@@ -61,9 +66,16 @@ def test_fold_points_folds_many_texts_at_once(texts):
 def test_fold_removes_space_and_folds_width():
     assert fold("（2021-2025 年）　，ＡＢＣ１２\u200b") == "(2021-2025年),abc12"
     assert fold("“一支队伍管执法”") == "“一支队伍管执法”"
+    assert fold("落實“一支隊伍管執法”") == "落实“一支队伍管执法”"
 
 
-@given(st.text(alphabet="依法行政（）() ，,\n\u3000ＡaB１1“”", max_size=40))
+@given(st.text(alphabet=FOLD_ALPHABET, max_size=40))
+def test_fold_chars_is_fold_that_removes_nothing(text):
+    assert len(fold_chars(text)) == len(text)
+    assert fold(fold_chars(text)) == fold(text)
+
+
+@given(st.text(alphabet=FOLD_ALPHABET, max_size=40))
 def test_fold_map_points_back_into_the_original(text):
     folded, idx = fold_map(text)
     assert folded == fold(text)

@@ -1153,7 +1153,7 @@ def test_analytics_pages_escape_hostile_metadata(tmp_path):
 @given(
     st.text(
         alphabet=st.sampled_from(
-            "法治ＡＢａｚ０９Az09 \u3000（）(),，、。！？；!?;\n\r_\u200b\ufeff\t"
+            "法治ＡＢａｚ０９Az09 \u3000（）(),，、。！？；!?;\n\r_\u200b\ufeff\t行爲為⽅⻅於｡"
         ),
         max_size=30,
     )

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..model import WORDING_KINDS
-from ..text import fold
+from ..text import fold, fold_chars
 
 # ---------------------------------------------------------------- precedents
 
@@ -33,8 +33,9 @@ MAX_LISTED = 5
 _ENDS = "。！？；!?;\n"
 _END_RE = re.compile(f"[{_ENDS}]")
 _END_KEEP_RE = re.compile(f"([{_ENDS}])")
-#: what the normal form drops: all but letters, digits and CJK (sentence ends kept to split on)
-_KEY_DROP_RE = re.compile(f"[^\\w{_ENDS}]+|_+")
+#: what the normal form drops: all but letters, digits and CJK (sentence ends kept to split
+#: on; Kangxi and CJK radicals kept for folding, which makes them ideographs)
+_KEY_DROP_RE = re.compile(f"[^\\w{_ENDS}\u2e80-\u2fdf]+|_+")
 _DIGITS_RE = re.compile(r"\d+")
 _TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 #: what replaces a report's own place name and digit runs in the normal form
@@ -68,23 +69,15 @@ def place_names(meta: dict) -> tuple[str, ...]:
     return tuple(sorted(names, key=lambda s: (-len(s), s)))
 
 
-#: full-width letters and digits (the only characters :func:`fold` changes that survive
-#: the removal of punctuation and spaces)
-_FULLWIDTH_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B)}
-
-
 def sentence_keys(text: str, names: tuple[str, ...] = ()) -> list[str]:
     """The normal form of each sentence of ``text``, lined up with :func:`split_sentences`.
 
     The same as ``fold`` then dropping punctuation and spaces, then masking
-    ``names`` and digit runs — computed once for the whole passage, in the
-    cheaper order (few texts have full-width letters or digits).
+    ``names`` and digit runs — computed once for the whole passage: what is
+    dropped goes first (folding would turn ``｡`` into a sentence end), then
+    the rest is folded without removing the line breaks that end sentences.
     """
-    key = _KEY_DROP_RE.sub("", text)
-    if _FULLWIDTH_ALNUM_RE.search(key):
-        key = key.translate(_FULLWIDTH_ALNUM)
-    key = key.lower()
+    key = fold_chars(_KEY_DROP_RE.sub("", text))
     for name in names:
         if name in key:
             key = key.replace(name, _NAME_MASK)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from ..model import Extracted
+from ..text import expand_ligatures
 
 # -- character classes -------------------------------------------------------------
 
@@ -169,8 +170,9 @@ def is_page_number(line: str) -> bool:
 
 
 def clean_line(line: str) -> str:
-    """One line without markdown marks, indentation or spaces between CJK and digits."""
-    s = _ZERO_WIDTH.sub("", line)
+    """One line without markdown marks, indentation or spaces between CJK and digits,
+    Latin ligatures spelled out (ﬁ → fi)."""
+    s = expand_ligatures(_ZERO_WIDTH.sub("", line))
     s = _WS.sub(" ", s).strip()
     s = _MD_HEADING.sub("", s)
     s = _MD_BULLET.sub("", s)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ..errors import QueryError
 from ..model import SECTION_LABELS, resolve_section
-from ..text import fold, segment
+from ..text import expand_ligatures, fold, segment, to_simplified
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
@@ -86,6 +86,7 @@ class Filters:
             if key not in self.section:
                 self.section.append(key)
         elif name in FILTER_FIELDS:
+            value = to_simplified(value)  # place names are read in simplified form: 美湖鎮 → 美湖镇
             values = getattr(self, name)
             if value not in values:
                 values.append(value)
@@ -327,7 +328,7 @@ def parse(text: str, filters: Filters | None = None) -> Query:
         text = ""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
-    text = _CONTROL.sub(" ", text)
+    text = expand_ligatures(_CONTROL.sub(" ", text))  # as ingestion does: ﬁ → fi
     if not text.strip():
         raise QueryError("empty query: type a word or phrase to search for")
     filters = filters or Filters()
