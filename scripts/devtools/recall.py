@@ -5,7 +5,7 @@ a temporary index with fazhi, reads the same files with another extractor,
 and searches phrases drawn from that reading with fazhi's exact search:
 
 * **within** — random 8-character phrases inside one printed line (not a
-  heading line);
+  heading line), within one of its runs (a wide gap separates table cells);
 * **across** — 4 characters either side of a wrapped line's end: the line does
   not end a sentence and is about as long as the page's full lines, and the
   next line does not start a numbered unit;
@@ -107,6 +107,19 @@ def _width(s: str) -> float:
     return sum(0.5 if c.isascii() else 1.0 for c in s)
 
 
+def _segments(line: str) -> list[str]:
+    """The runs of a line that a wide gap separates (table cells, tab stops), whitespace
+    removed: two or more spaces, or one space between two non-Latin characters — unless
+    the line is spaced out character by character."""
+    line = line.strip()
+    spaced = line.count(" ") * 3 > len(line)
+    if spaced:
+        parts = re.split(r"\s{2,}", line)
+    else:
+        parts = re.split(r"\s{2,}|(?<=[^\x00-\x7f])\s|\s(?=[^\x00-\x7f])", line)
+    return [p for p in (_squeeze(p) for p in parts) if p] or [""]
+
+
 def _furniture(pages: list[list[str]]) -> set[str]:
     """Lines (digits masked) repeated on at least half the pages: headers and footers."""
     if len(pages) < 2:
@@ -133,12 +146,15 @@ def sample(pages: list[list[str]], rng: random.Random, limit: int) -> dict[str, 
     furniture = _furniture(pages)
     out: dict[str, list[str]] = {c: [] for c in CATEGORIES}
     for page in pages:
-        lines = [_squeeze(line) for line in page]
-        lines = [
-            s
-            for s in lines
-            if s and not _PAGE_NO.match(s) and re.sub(r"\d+", "#", s) not in furniture
+        raw = [
+            line
+            for line in page
+            if (s := _squeeze(line))
+            and not _PAGE_NO.match(s)
+            and re.sub(r"\d+", "#", s) not in furniture
         ]
+        lines = [_squeeze(line) for line in raw]
+        segments = [_segments(line) for line in raw]
         widths = sorted(_width(s) for s in lines)
         full = widths[int(0.8 * (len(widths) - 1))] if widths else 0.0
         heading = [False] * len(lines)
@@ -152,9 +168,10 @@ def sample(pages: list[list[str]], rng: random.Random, limit: int) -> dict[str, 
         for i, s in enumerate(lines):
             if heading[i]:
                 continue
-            if len(s) >= PHRASE:
-                start = rng.randrange(len(s) - PHRASE + 1)
-                out["within"].append(s[start : start + PHRASE])
+            windows = [(seg, k) for seg in segments[i] for k in range(len(seg) - PHRASE + 1)]
+            if windows:
+                seg, k = windows[rng.randrange(len(windows))]
+                out["within"].append(seg[k : k + PHRASE])
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
             wrapped = (
                 len(s) >= 15
@@ -164,8 +181,8 @@ def sample(pages: list[list[str]], rng: random.Random, limit: int) -> dict[str, 
                 and not _UNIT.match(nxt)
                 and not heading[i + 1]
             )
-            if wrapped:
-                out["across"].append(s[-4:] + nxt[:4])
+            if wrapped and len(segments[i][-1]) >= 4 and len(segments[i + 1][0]) >= 4:
+                out["across"].append(segments[i][-1][-4:] + segments[i + 1][0][:4])
     for category, phrases in out.items():
         phrases = [p for p in dict.fromkeys(phrases) if _usable(p)]
         out[category] = rng.sample(phrases, limit) if len(phrases) > limit else phrases
