@@ -114,7 +114,7 @@ def read_pages(
         regions += [_tables(r, page_rules) for r in columns(lines)]
     blocks = [measure(r) for r in regions]
     indented_doc = sum(b.indented for b in blocks if b) * 2 >= max(1, sum(1 for b in blocks if b))
-    fallback = _typical(blocks)
+    fallback = _typical(regions)
     cut = fixed_count([ln for r in regions for ln in r])
     out: list[str] = []
     prev: tuple[Line, Block] | None = None
@@ -169,10 +169,11 @@ def fixed_count(lines: Sequence[Line]) -> int | None:
 # -- text blocks ------------------------------------------------------------------------
 
 
-def measure(lines: Sequence[Line]) -> Block | None:
-    """The text block of a column or page (None without text lines)."""
+def measure(lines: Sequence[Line], minimum: int = 3) -> Block | None:
+    """The text block of a column or page (None with fewer than ``minimum`` text lines:
+    too few to tell where its edges are)."""
     text = [ln for ln in lines if not ln.row]
-    if not text:
+    if not text or len(text) < minimum:
         return None
     em = median(ln.size for ln in text for _ in range(max(1, len(ln.text) // 10)))
     em = max(em, 1.0)
@@ -192,18 +193,9 @@ def measure(lines: Sequence[Line]) -> Block | None:
     return Block(left, right, em, pitch, indented)
 
 
-def _typical(blocks: Sequence[Block | None]) -> Block | None:
-    """The block most pages share: used where a page has too few lines of its own."""
-    real = [b for b in blocks if b]
-    if not real:
-        return None
-    return Block(
-        median(b.left for b in real),
-        median(b.right for b in real),
-        median(b.em for b in real),
-        median(b.pitch for b in real),
-        False,
-    )
+def _typical(regions: Sequence[Sequence[Line]]) -> Block | None:
+    """The block of the whole document: used where a page has too few lines of its own."""
+    return measure([ln for r in regions for ln in r], minimum=1)
 
 
 def _settle(block: Block | None, typical: Block | None, indented_doc: bool) -> Block:

@@ -141,48 +141,72 @@ def _ends_sentence(line: str) -> bool:
     return bool(s) and s[-1] in _FINAL
 
 
+@dataclass
+class _Page:
+    lines: list[str]  # whitespace removed
+    segments: list[list[str]]
+    heading: list[bool]
+    wrapped: list[bool]  # the line wraps into the next one
+
+
+def _read_page(page: list[str], furniture: set[str]) -> _Page:
+    raw = [
+        line
+        for line in page
+        if (s := _squeeze(line))
+        and not _PAGE_NO.match(s)
+        and re.sub(r"\d+", "#", s) not in furniture
+    ]
+    lines = [_squeeze(line) for line in raw]
+    widths = sorted(_width(s) for s in lines)
+    full = widths[int(0.8 * (len(widths) - 1))] if widths else 0.0
+    heading = []
+    for i, s in enumerate(lines):
+        prev = lines[i - 1] if i else ""
+        standalone = not prev or _ends_sentence(prev) or _width(prev) < 0.85 * full
+        short = 4 <= len(s) <= 40 and _width(s) < 0.85 * full
+        heading.append(short and standalone and not _ends_sentence(s) and s[-1] not in "，、,")
+    wrapped = [
+        not heading[i]
+        and i + 1 < len(lines)
+        and len(s) >= 15
+        and _width(s) >= 0.85 * full
+        and not _ends_sentence(s)
+        and len(lines[i + 1]) >= 4
+        and not _UNIT.match(lines[i + 1])
+        and not heading[i + 1]
+        for i, s in enumerate(lines)
+    ]
+    return _Page(lines, [_segments(line) for line in raw], heading, wrapped)
+
+
+def wrapped_lines(pages: list[list[str]]) -> list[str]:
+    """The reference lines (whitespace removed) that wrap into the next line."""
+    furniture = _furniture(pages)
+    out = []
+    for page in pages:
+        p = _read_page(page, furniture)
+        out += [s for s, w in zip(p.lines, p.wrapped, strict=True) if w]
+    return out
+
+
 def sample(pages: list[list[str]], rng: random.Random, limit: int) -> dict[str, list[str]]:
     """Phrases of each category drawn from the reference lines of one file."""
     furniture = _furniture(pages)
     out: dict[str, list[str]] = {c: [] for c in CATEGORIES}
     for page in pages:
-        raw = [
-            line
-            for line in page
-            if (s := _squeeze(line))
-            and not _PAGE_NO.match(s)
-            and re.sub(r"\d+", "#", s) not in furniture
-        ]
-        lines = [_squeeze(line) for line in raw]
-        segments = [_segments(line) for line in raw]
-        widths = sorted(_width(s) for s in lines)
-        full = widths[int(0.8 * (len(widths) - 1))] if widths else 0.0
-        heading = [False] * len(lines)
-        for i, s in enumerate(lines):
-            prev = lines[i - 1] if i else ""
-            standalone = not prev or _ends_sentence(prev) or _width(prev) < 0.85 * full
-            short = 4 <= len(s) <= 40 and _width(s) < 0.85 * full
-            if short and standalone and not _ends_sentence(s) and s[-1] not in "，、,":
-                heading[i] = True
+        p = _read_page(page, furniture)
+        for i, s in enumerate(p.lines):
+            if p.heading[i]:
                 out["heading"].append(s if len(s) <= 16 else s[:PHRASE])
-        for i, s in enumerate(lines):
-            if heading[i]:
                 continue
-            windows = [(seg, k) for seg in segments[i] for k in range(len(seg) - PHRASE + 1)]
+            windows = [(seg, k) for seg in p.segments[i] for k in range(len(seg) - PHRASE + 1)]
             if windows:
                 seg, k = windows[rng.randrange(len(windows))]
                 out["within"].append(seg[k : k + PHRASE])
-            nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            wrapped = (
-                len(s) >= 15
-                and _width(s) >= 0.85 * full
-                and not _ends_sentence(s)
-                and len(nxt) >= 4
-                and not _UNIT.match(nxt)
-                and not heading[i + 1]
-            )
-            if wrapped and len(segments[i][-1]) >= 4 and len(segments[i + 1][0]) >= 4:
-                out["across"].append(segments[i][-1][-4:] + segments[i + 1][0][:4])
+            last, first = p.segments[i][-1], p.segments[i + 1][0] if p.wrapped[i] else ""
+            if p.wrapped[i] and len(last) >= 4 and len(first) >= 4:
+                out["across"].append(last[-4:] + first[:4])
     for category, phrases in out.items():
         phrases = [p for p in dict.fromkeys(phrases) if _usable(p)]
         out[category] = rng.sample(phrases, limit) if len(phrases) > limit else phrases
@@ -215,7 +239,9 @@ def measure(
     with tempfile.TemporaryDirectory(prefix="fazhi-recall-") as tmp:
         target = index_dir or Path(tmp) / "index"
         summary = index_paths(files, target)
-        failed = {Path(src).resolve(): reason for src, reason in summary.failed}
+        failed = {
+            Path(src).resolve(): reason.removeprefix(f"{src}: ") for src, reason in summary.failed
+        }
         with Engine(target) as engine:
             rid_of = {Path(r["source"]).resolve(): r["id"] for r in engine.reports(outline=False)}
             return [
@@ -228,7 +254,7 @@ def _measure_file(engine, path: Path, rid, failed, limit: int, seed: int) -> Fil
     result = FileResult(path.name)
     if rid is None:
         reason = failed.get(path.resolve(), "not indexed")
-        result.note = "refused: " + reason.split(": ", 1)[-1] if path.suffix else reason
+        result.note = f"refused: {reason}"
         return result
     try:
         pages = reference_pages(path)
