@@ -16,6 +16,36 @@ SECTION_KEYS: tuple[str, ...] = tuple(SECTION_LABELS)
 
 
 @dataclass(frozen=True)
+class TextLine:
+    """One printed line of a PDF page and where it sits (PDF points, y upwards).
+
+    ``spans`` are its runs of text separated by wide gaps (more than a
+    character's width: table cells, columns, tab stops), left to right, as
+    ``(x0, x1, text)``; empty when the line is one run.
+    """
+
+    text: str
+    x0: float
+    x1: float
+    y0: float  # bottom
+    y1: float  # top
+    size: float  # font size of most of its glyphs
+    bold: bool = False  # the font says bold, or the glyphs are drawn twice
+    spans: tuple[tuple[float, float, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """The printed lines of one PDF page, top to bottom, and its horizontal rules
+    ``(x0, x1, y)`` (table borders, underlines)."""
+
+    width: float
+    height: float
+    lines: tuple[TextLine, ...] = ()
+    rules: tuple[tuple[float, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class Extracted:
     """Raw text of one file, before normalization."""
 
@@ -24,6 +54,9 @@ class Extracted:
     kind: str
     #: for paged formats, the text of each page (``text`` is these joined by "\f")
     pages: tuple[str, ...] = ()
+    #: for PDFs, the lines of each page with their geometry (aligned with ``pages``);
+    #: normalize rebuilds paragraphs from it rather than from the text
+    layout: tuple[PageLayout, ...] = ()
 
 
 @dataclass

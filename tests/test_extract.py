@@ -458,3 +458,22 @@ def test_pdf_worker_killed_by_a_signal(monkeypatch, seed_pdf, returncode, reason
     with pytest.raises(ExtractionError) as info:
         extract(seed_pdf)
     assert info.value.reason == reason
+
+
+def test_pdf_time_limit_counts_processor_time_with_a_real_time_backstop(monkeypatch, seed_pdf):
+    calls = []
+
+    def stalled(cmd, **kwargs):
+        calls.append((cmd, kwargs["timeout"]))
+        raise subprocess.TimeoutExpired(cmd, kwargs["timeout"])
+
+    monkeypatch.setattr(limits, "PDF_TIME_LIMIT", 120.0)
+    monkeypatch.setattr(pdf_module.subprocess, "run", stalled)
+    with pytest.raises(ExtractionError) as info:
+        extract(seed_pdf)
+    cmd, timeout = calls[0]
+    assert cmd[cmd.index("--cpu") + 1] == "120.0"  # the child limits its own processor time
+    assert timeout == limits.pdf_wall_limit() == 600.0
+    assert info.value.reason == (
+        "PDF extraction did not finish within 600s of real time (the processor-time limit is 120s)"
+    )

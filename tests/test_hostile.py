@@ -177,8 +177,9 @@ def hostile_files(d: Path) -> dict[str, str]:
         f"(split the file or {HINT_SINGLE})",
         "lying-zip.docx": "not a valid .docx file (BadZipFile: Bad CRC-32 for file "
         "'word/document.xml') (save it again as .docx from Word or WPS)",
-        "page-tree-loop.pdf": "PDF has no text layer (a scanned PDF needs OCR first, e.g. with "
-        "ocrmypdf)",
+        "page-tree-loop.pdf": "PDF has no pages that can be read (pdfminer finds no page; "
+        "PDFium counts 2 but can load none) (its page tree is empty or broken: open it and "
+        "print it to a new PDF)",
         "page.pdf": "not a PDF file (missing %PDF- header) (it looks like a web page: save it as "
         ".html, or download the PDF itself)",
         "xml-bomb.docx": f"file is too large once unpacked ({xml} of XML; the limit is 10 MiB) "

@@ -16,15 +16,21 @@ call time):
 * PDFs must start with ``%PDF-`` (within the first KiB) and end with ``%%EOF``
   (within the last KiB, as Acrobat requires);
 * pdfminer runs in a child process limited to :data:`PDF_TIME_LIMIT` seconds
-  of wall-clock time (120 s), the same in CPU seconds, and
-  :data:`PDF_MEMORY_LIMIT` bytes of address space (1 GiB). A hostile PDF can
-  make pdfminer loop or exhaust memory, and its ``maxpages`` applies only after
-  the whole page tree is parsed; the child is killed and the file reported.
-  The child sets its own limits before it reads the file, rather than through
+  of processor time (120 s, counted by the child, so that a file does not pass
+  or fail with the machine's load) and :data:`PDF_MEMORY_LIMIT` bytes of
+  address space (1 GiB). A child that stops using the processor without
+  finishing is ended after :func:`pdf_wall_limit` seconds of real time
+  (:data:`PDF_WALL_FACTOR` times the processor limit, at least
+  :data:`PDF_WALL_MIN`: 600 s by default). A hostile PDF can make pdfminer loop
+  or exhaust memory, and its ``maxpages`` applies only after the whole page
+  tree is parsed; the child is killed and the file reported. The child sets
+  its own limits before it reads the file, rather than through
   ``preexec_fn``, which is unsafe when the calling process has threads.
-* A PDF text layer in which more than :data:`MAX_CID_RATIO` of the glyphs come
-  out as ``(cid:N)`` (fonts without a Unicode map) is refused rather than
-  indexed; fewer such glyphs are dropped.
+* A PDF text layer in which more than :data:`MAX_CID_RATIO` (5 %) of the
+  glyphs come out as ``(cid:N)`` (fonts without a Unicode map) is refused
+  rather than indexed; fewer such glyphs are dropped. One whose letters are
+  more than :data:`MAX_MOJIBAKE_RATIO` stray Latin-1 characters (a legacy
+  font's codes read with the wrong code page) is refused too.
 """
 
 from __future__ import annotations
@@ -49,14 +55,24 @@ MAX_TEXT_CHARS = 1_000_000
 MAX_TEXT_BYTES = 20 * MiB
 #: Largest .html/.htm accepted (parsing takes about a second per MiB).
 MAX_HTML_BYTES = 10 * MiB
-#: Wall-clock seconds (and CPU seconds) the PDF child process may use.
+#: Processor seconds the PDF child process may use.
 PDF_TIME_LIMIT: float = 120.0
+#: The real-time backstop: this many times the processor limit, and at least PDF_WALL_MIN.
+PDF_WALL_FACTOR: float = 5.0
+PDF_WALL_MIN: float = 60.0
 #: Address space, in bytes, the PDF child process may map.
 PDF_MEMORY_LIMIT = 1024 * MiB
 #: Share of ``(cid:N)`` glyphs above which a PDF text layer counts as unreadable.
 MAX_CID_RATIO = 0.05
+#: Share of letters that are stray Latin-1 characters above which a text layer is mojibake.
+MAX_MOJIBAKE_RATIO = 0.3
 #: A PDF with fewer letters than this (CJK or otherwise) has no usable text layer.
 MIN_PDF_LETTERS = 10
+
+
+def pdf_wall_limit() -> float:
+    """Seconds of real time after which the PDF child is ended whatever it is doing."""
+    return max(PDF_WALL_FACTOR * PDF_TIME_LIMIT, PDF_WALL_MIN)
 
 
 def limit_text(path: Path, extracted: Extracted) -> Extracted:

@@ -1,192 +1,78 @@
-"""Raw extracted text → clean text: one paragraph or heading per line.
+"""Raw extracted text → clean text: one paragraph, heading or table row per line.
 
 The steps are small pure functions:
 
 1. :func:`split_pages` and :func:`strip_furniture` drop page numbers, separator rules
-   and running headers/footers (lines repeated at the top or bottom of most pages).
-2. :func:`clean_line` removes markdown residue and indentation and the spaces that
-   converters put between CJK characters and digits ("2023 年度" → "2023年度").
-3. :func:`unwrap` rebuilds paragraphs from fixed-width lines (PDF). A line continues
-   into the next one when it is full, i.e. the next line's first word would not have
-   fitted on it; an indented line starts a new paragraph; a short line without
-   sentence-final punctuation stands alone (a heading, a title, a signature).
+   and running headers/footers (lines repeated at the top or bottom of most pages;
+   :func:`furniture` tells which).
+2. :func:`~indexer.ingest.lines.clean_line` removes markdown residue and indentation
+   and the spaces that converters put between CJK characters and digits
+   ("2023 年度" → "2023年度").
+3. Paragraphs are rebuilt from printed lines. For a PDF whose lines come with their
+   geometry (``Extracted.layout``), :func:`indexer.ingest.pdflayout.read_pages`
+   decides from each page's own text block (columns, tables, right edge,
+   indentation). Otherwise :func:`unwrap` works from the text alone, for text
+   wrapped at a fixed width: a line continues into the next one when it is full,
+   i.e. the next line's first word would not have fitted on it; an indented line
+   starts a new paragraph; a short line without sentence-final punctuation stands
+   alone (a heading, a title, a signature).
 4. :func:`merge_broken` joins paragraphs split in mid-sentence by a page break (the
    blank line in "法治思想及各⏎⏎类法律法规"): a paragraph only ends at sentence-final
    punctuation or at a heading. A short line without final punctuation is a heading,
-   unless it is a numbered item whose sibling items are full sentences.
+   unless it is a numbered item whose sibling items are full sentences. Table rows
+   are never joined.
 
-The predicates used to read clean lines (:func:`numbering`, :func:`ends_sentence`,
-:func:`heading_like`) are shared with :mod:`indexer.ingest.structure`.
+The predicates used to read clean lines live in :mod:`indexer.ingest.lines`; the ones
+:mod:`indexer.ingest.structure` uses are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 from ..model import Extracted
-from ..text import expand_ligatures
-
-# -- character classes -------------------------------------------------------------
-
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-#: CJK and full-width punctuation, plus the quotes and dashes Chinese text uses
-_CJK_PUNCT = (
-    "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-    "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
+from .lines import (
+    NON_STARTERS,
+    STYLE_RANK,
+    Numbering,
+    clean_line,
+    continued,
+    em_width,
+    ends_sentence,
+    first_unit,
+    has_inner_stop,
+    heading_like,
+    is_page_number,
+    is_rule_line,
+    is_table_row,
+    join_pieces,
+    numbering,
+    starts_unit,
 )
-_WIDE = f"{_HAN}{_CJK_PUNCT}"
-_WS = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-#: a space next to a CJK character, unless the other side is a Latin letter
-_CJK_SPACE = re.compile(rf"(?<=[{_WIDE}]) (?![A-Za-z])|(?<![A-Za-z]) (?=[{_WIDE}])")
+from .pdflayout import read_pages
 
-_MD_HEADING = re.compile(r"^#{1,6}(?:\s+|(?=[^#\s]))")
-_MD_EMPHASIS = re.compile(r"\*\*|__")
-_MD_BULLET = re.compile(r"^(?:[*+]\s+|>\s*)")
-
-#: characters that end a paragraph (full and half width)
-_FINAL = frozenset("。！？；：…!?;:")
-#: closing quotes and brackets that may follow the final punctuation: 。” 。）
-_CLOSERS = frozenset("”’」』）)》〉】〕］]\"'")
-#: a line ending in one of these is always continued
-_CONTINUING_END = frozenset("，、,“‘「『《〈（(【〔［[—-～~")
-#: function words that end no heading: "…习近平法治思想及各⏎⏎类法律法规"
-_CONTINUING_WORD = frozenset("的和各之其")
-#: a line cannot start with these (Chinese line-breaking rules), so it continues the previous one
-_NON_STARTERS = frozenset("，。、；：？！）》」』”’〉】〕］,.;:?!)%")
-#: sentence-final punctuation inside a line: a line holding one is a sentence, not a heading
-_INNER_STOP = re.compile(r"[。！？；!?;]")
-
-# -- page furniture ----------------------------------------------------------------
-
-_DASHES = r"\-—–－~～_·•\s"
-_PAGE_NUMBER = re.compile(
-    rf"""^(?:
-        [{_DASHES}]*[0-9０-９]{{1,4}}[{_DASHES}]*                       # — 3 —, - 3 -, 3
-      | [{_DASHES}]*[-—–－][{_DASHES}]*[一二三四五六七八九十]{{1,3}}[{_DASHES}]*[-—–－][{_DASHES}]*
-      | 第\s*[0-9０-９]+\s*页(?:\s*[,，/／]?\s*共\s*[0-9０-９]+\s*页)?      # 第3页, 第 3 页 共 9 页
-      | 共\s*[0-9０-９]+\s*页\s*[,，/／]?\s*第\s*[0-9０-９]+\s*页
-      | [0-9]{{1,4}}\s*/\s*[0-9]{{1,4}}                                 # 3 / 9
-      | (?:page|Page|PAGE)\s*[0-9]+(?:\s*(?:of|/)\s*[0-9]+)?
-    )$""",
-    re.VERBOSE,
-)
-_RULE_LINE = re.compile(r"^[-—_=─━·.*\s]{3,}$")
-
-# -- numbering ---------------------------------------------------------------------
-
-_CN_NUM = "一二三四五六七八九十"
-#: heading numbering styles, outermost first
-NUMBERING_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("part", re.compile(rf"^第[{_CN_NUM}百零〇]+(?:部分|章|篇)\s*")),
-    ("cn", re.compile(rf"^[{_CN_NUM}]{{1,3}}\s*[、．.]\s*")),
-    ("paren_cn", re.compile(rf"^[（(]\s*[{_CN_NUM}]{{1,3}}\s*[)）]\s*")),
-    ("arabic", re.compile(r"^[0-9０-９]{1,2}\s*[、．.](?![0-9０-９])\s*")),
-    ("paren_arabic", re.compile(r"^[（(]\s*[0-9０-９]{1,2}\s*[)）]\s*")),
-    ("circled", re.compile(r"^[\u2460-\u2473]\s*")),
-)
-STYLE_RANK = {name: rank for rank, (name, _) in enumerate(NUMBERING_STYLES)}
-_ARTICLE = re.compile(rf"^第[{_CN_NUM}百零〇]+条")
-
-
-@dataclass(frozen=True)
-class Numbering:
-    """The numeral a line starts with: its style and the length of the marker."""
-
-    style: str
-    end: int
-
-    @property
-    def rank(self) -> int:
-        return STYLE_RANK[self.style]
-
-
-def numbering(line: str) -> Numbering | None:
-    """The heading numeral at the start of ``line`` (一、 （一） 1. 1、 （1） ①), if any."""
-    for style, pattern in NUMBERING_STYLES:
-        m = pattern.match(line)
-        if m:
-            return Numbering(style, m.end())
-    return None
-
-
-def starts_unit(line: str) -> bool:
-    """True if ``line`` opens a new unit: a numbered heading/item or an article (第一条)."""
-    return numbering(line) is not None or _ARTICLE.match(line) is not None
-
-
-def _last_meaningful(line: str) -> str:
-    i = len(line) - 1
-    while i >= 0 and (line[i] in _CLOSERS or line[i].isspace() or line[i] == "*"):
-        i -= 1
-    return line[i] if i >= 0 else ""
-
-
-def ends_sentence(line: str) -> bool:
-    """True if ``line`` ends with sentence-final punctuation (closing quotes allowed)."""
-    last = _last_meaningful(line)
-    if last in _FINAL:
-        return True
-    # a half-width full stop ends a sentence, but not "第1." or "1."
-    s = line.rstrip()
-    return last == "." and len(s) > 1 and s.endswith(".") and not s[-2].isdigit()
-
-
-def has_inner_stop(text: str) -> bool:
-    """True if ``text`` holds sentence-final punctuation before its last character."""
-    body = text.rstrip()
-    while body and (body[-1] in _CLOSERS or body[-1] in _FINAL):
-        body = body[:-1]
-    return _INNER_STOP.search(body) is not None
-
-
-def _continued(line: str) -> bool:
-    """True if ``line`` cannot end a paragraph: it ends in a comma, an opening bracket or a
-    function word."""
-    return bool(line) and (line[-1] in _CONTINUING_END or line[-1] in _CONTINUING_WORD)
-
-
-def heading_like(line: str, *, max_len: int = 60) -> bool:
-    """A short line without sentence punctuation: a heading, title or signature line."""
-    if not line or len(line) > max_len or ends_sentence(line) or _continued(line):
-        return False
-    num = numbering(line)
-    body = line[num.end :] if num else line
-    return bool(body) and not has_inner_stop(body)
-
-
-def is_page_number(line: str) -> bool:
-    """True for page-number lines: ``— 3 —``, ``- 3 -``, ``第3页``, ``第 3 页 共 9 页``, ``3``."""
-    s = line.strip()
-    return bool(s) and _PAGE_NUMBER.match(s) is not None
-
-
-# -- inline cleaning ---------------------------------------------------------------
-
-
-def clean_line(line: str) -> str:
-    """One line without markdown marks, indentation or spaces between CJK and digits,
-    Latin ligatures spelled out (ﬁ → fi)."""
-    s = expand_ligatures(_ZERO_WIDTH.sub("", line))
-    s = _WS.sub(" ", s).strip()
-    s = _MD_HEADING.sub("", s)
-    s = _MD_BULLET.sub("", s)
-    s = _MD_EMPHASIS.sub("", s)
-    s = _WS.sub(" ", s).strip()
-    return _CJK_SPACE.sub("", s)
-
-
-def _concat(a: str, b: str, *, words_split: bool = False) -> str:
-    """Join two pieces of one paragraph: a space only between two Latin words, unless
-    the break may fall inside a word (text cut at a fixed number of characters)."""
-    latin = a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha()
-    return f"{a} {b}" if latin and not words_split else a + b
-
+__all__ = [
+    # shared with structure (defined in .lines)
+    "STYLE_RANK",
+    "Numbering",
+    "clean_line",
+    "ends_sentence",
+    "has_inner_stop",
+    "heading_like",
+    "is_page_number",
+    "numbering",
+    # this step
+    "detect_wrap",
+    "merge_broken",
+    "normalize",
+    "split_pages",
+    "strip_furniture",
+    "unwrap",
+]
 
 # -- pages and furniture -----------------------------------------------------------
 
@@ -210,7 +96,7 @@ def _furniture_key(line: str) -> str:
     s = clean_line(line)
     if len(s) > 50 or ends_sentence(s):
         return ""  # a sentence is text, not furniture
-    return re.sub(r"[0-9０-９]+", "#", _WS.sub("", s))
+    return re.sub(r"[0-9０-９]+", "#", s.replace(" ", ""))
 
 
 def _edge_indices(page: Sequence[str], depth: int = 2) -> list[int]:
@@ -218,41 +104,44 @@ def _edge_indices(page: Sequence[str], depth: int = 2) -> list[int]:
     return sorted(set(filled[:depth] + filled[-depth:]))
 
 
-def strip_furniture(pages: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Drop page numbers, separator rules and lines repeated at the edges of most pages."""
-    kept = [
-        [line for line in page if not (is_page_number(line) or _RULE_LINE.match(line))]
+def furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
+    """The indices of each page's furniture lines: page numbers, separator rules and
+    lines repeated at the edges of most pages (once per page, so that a title identical
+    to the running header survives)."""
+    drops = [
+        {i for i, line in enumerate(page) if is_page_number(line) or is_rule_line(line)}
         for page in pages
     ]
-    if len(kept) < 2:
-        return kept
+    if len(pages) < 2:
+        return drops
+    edges = [
+        [i for i in _edge_indices([line if i not in d else "" for i, line in enumerate(page)])]
+        for page, d in zip(pages, drops, strict=True)
+    ]
     seen: Counter[str] = Counter()
-    for page in kept:
-        seen.update({_furniture_key(page[i]) for i in _edge_indices(page)})
-    threshold = max(2, (len(kept) + 1) // 2)
+    for page, idx in zip(pages, edges, strict=True):
+        seen.update({_furniture_key(page[i]) for i in idx})
+    threshold = max(2, (len(pages) + 1) // 2)
     repeated = {key for key, n in seen.items() if n >= threshold and key}
-    if not repeated:
-        return kept
-    out = []
-    for page in kept:
-        drop: set[int] = set()
+    for page, idx, drop in zip(pages, edges, drops, strict=True):
         dropped: set[str] = set()
-        for i in _edge_indices(page):
+        for i in idx:
             key = _furniture_key(page[i])
-            # once per page, so that a title identical to the running header survives
             if key in repeated and key not in dropped:
                 drop.add(i)
                 dropped.add(key)
-        out.append([line for i, line in enumerate(page) if i not in drop])
-    return out
+    return drops
+
+
+def strip_furniture(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The pages without their :func:`furniture` lines."""
+    return [
+        [line for i, line in enumerate(page) if i not in drop]
+        for page, drop in zip(pages, furniture(pages), strict=True)
+    ]
 
 
 # -- line width --------------------------------------------------------------------
-
-
-def em_width(text: str) -> float:
-    """Display width in ems: CJK and full-width characters 1, others 1/2."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in text)
 
 
 def char_width(text: str) -> float:
@@ -294,18 +183,6 @@ def detect_wrap(lines: Sequence[str]) -> Wrap | None:
     return best
 
 
-def _first_unit(text: str) -> str:
-    """What a wrapper keeps together at the start of a line: a Latin word or number, or
-    one character, with the punctuation that may not start a line."""
-    m = re.match(r"[A-Za-z0-9.%+\-]+|.", text)
-    unit = m.group(0) if m else ""
-    rest = text[len(unit) :]
-    while rest and rest[0] in _NON_STARTERS:
-        unit += rest[0]
-        rest = rest[1:]
-    return unit
-
-
 @dataclass(frozen=True)
 class _Line:
     text: str  # cleaned
@@ -329,7 +206,7 @@ def unwrap(lines: Sequence[str], wrap: Wrap) -> list[str]:
     prev: _Line | None = None
     for item in items:
         if prev is not None and _wrapped(prev, item, wrap, indented_doc=indented_doc):
-            blocks[-1] = _concat(blocks[-1], item.text, words_split=words_split)
+            blocks[-1] = join_pieces(blocks[-1], item.text, words_split=words_split)
         else:
             blocks.append(item.text)
         prev = item
@@ -340,12 +217,12 @@ def _wrapped(a: _Line, b: _Line, wrap: Wrap, *, indented_doc: bool) -> bool:
     """True if line ``b`` continues the paragraph of line ``a``."""
     if starts_unit(b.text) or (indented_doc and b.indented):
         return False
-    if _continued(a.text) or b.text[0] in _NON_STARTERS:
+    if continued(a.text) or b.text[0] in NON_STARTERS:
         return True
     if wrap.metric is char_width:
         unit = b.text[0]  # cut at a character count: any character would have fitted
     else:
-        unit = _first_unit(b.text)
+        unit = first_unit(b.text)
         if unit[:1].isascii() and unit[:1].isalnum():
             unit = " " + unit  # a word wrapped at a space
     full = wrap.metric(a.raw) + wrap.metric(unit) > wrap.width + 0.25
@@ -396,7 +273,7 @@ def merge_broken(blocks: Sequence[str]) -> list[str]:
     out: list[str] = []
     for i, b in enumerate(blocks):
         if out and _continues(out, blocks, i):
-            out[-1] = _concat(out[-1], b)
+            out[-1] = join_pieces(out[-1], b)
         else:
             out.append(b)
     return out
@@ -405,9 +282,9 @@ def merge_broken(blocks: Sequence[str]) -> list[str]:
 def _continues(out: list[str], blocks: Sequence[str], i: int) -> bool:
     """True if ``blocks[i]`` continues the paragraph ``out[-1]``."""
     a, b = out[-1], blocks[i]
-    if starts_unit(b) or ends_sentence(a):
+    if starts_unit(b) or ends_sentence(a) or is_table_row(a) or is_table_row(b):
         return False
-    if _continued(a) or b[0] in _NON_STARTERS:
+    if continued(a) or b[0] in NON_STARTERS:
         return True
     if heading_like(a, max_len=60 if numbering(a) else 50):
         before = (out[j] for j in range(len(out) - 2, -1, -1))
@@ -431,11 +308,25 @@ def _is_wrapped(extracted: Extracted, wrap: Wrap | None) -> bool:
 
 def normalize(extracted: Extracted) -> str:
     """Clean text of one file: one paragraph or heading per line, no page furniture."""
-    pages = strip_furniture(split_pages(extracted))
-    lines = [line for page in pages for line in page]
-    wrap = detect_wrap(lines)
-    if wrap is not None and _is_wrapped(extracted, wrap):
-        blocks = unwrap(lines, wrap)
+    if any(page.lines for page in extracted.layout):
+        blocks = _pdf_blocks(extracted)
     else:
-        blocks = [text for text in (clean_line(line) for line in lines) if text]
+        pages = strip_furniture(split_pages(extracted))
+        lines = [line for page in pages for line in page]
+        wrap = detect_wrap(lines)
+        if wrap is not None and _is_wrapped(extracted, wrap):
+            blocks = unwrap(lines, wrap)
+        else:
+            blocks = [text for text in (clean_line(line) for line in lines) if text]
     return "\n".join(text for text in (clean_line(p) for p in merge_broken(blocks)) if text)
+
+
+def _pdf_blocks(extracted: Extracted) -> list[str]:
+    """Paragraphs of a PDF read from its lines' geometry, furniture removed first."""
+    layout = extracted.layout
+    drops = furniture([[line.text for line in page.lines] for page in layout])
+    pages = [
+        [line for i, line in enumerate(page.lines) if i not in drop]
+        for page, drop in zip(layout, drops, strict=True)
+    ]
+    return read_pages(pages, [page.rules for page in layout])

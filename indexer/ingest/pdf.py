@@ -1,9 +1,20 @@
-"""PDF: pdfminer.six in a sandboxed child process (:mod:`.pdfworker`), then checks of its text."""
+"""PDF: pdfminer.six in a sandboxed child process (:mod:`.pdfworker`), then checks of its text.
+
+The child's processor time is limited to :data:`~indexer.ingest.limits.PDF_TIME_LIMIT`
+(counted by the child itself, so a busy machine does not fail a file), with a
+wall-clock backstop well above it (:func:`~indexer.ingest.limits.pdf_wall_limit`)
+for a child that hangs without using the processor. The text layer is refused,
+with its reason, when it is missing (the pages and images found are named), when
+more than :data:`~indexer.ingest.limits.MAX_CID_RATIO` of its glyphs are
+``(cid:N)`` (fonts without a Unicode map; fewer are dropped), or when it is
+mojibake (codes of a legacy font read as Latin-1 letters, see :func:`mojibake_share`).
+The result keeps each page's text and the geometry of its lines
+(:class:`~indexer.model.PageLayout`) for :mod:`indexer.ingest.pdflayout`.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import signal
 import subprocess
@@ -11,7 +22,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ExtractionError
-from ..model import Extracted
+from ..model import Extracted, PageLayout, TextLine
 from . import limits
 
 _MALFORMED_PDF = "the PDF may be malformed: check that it opens, or print it to a new PDF"
@@ -45,20 +56,21 @@ def extract_pdf(path: Path) -> Extracted:
             "PDF is truncated (no %%EOF marker at the end)",
             hint="the download or copy was interrupted: fetch the file again",
         )
-    pages, encrypted = _run_pdf_worker(path)
-    return _check_pdf_text(path, pages, encrypted=encrypted)
+    result = _run_pdf_worker(path)
+    return _check_pdf_text(path, result)
 
 
-def _run_pdf_worker(path: Path) -> tuple[list[str], bool]:
-    """Run the child process; return the page texts and whether the PDF is encrypted."""
+def _run_pdf_worker(path: Path) -> dict:
+    """Run the child process; return its result (``pages``, ``layout``, ``encrypted``…)."""
     limit = limits.PDF_TIME_LIMIT
+    wall = limits.pdf_wall_limit()
     cmd = [
         sys.executable,
         "-I",  # isolated: ignore PYTHON* variables, user site and the script's directory
         str(_WORKER),
         str(path.resolve()),
         "--cpu",
-        str(max(1, math.ceil(limit))),
+        repr(float(limit)),
         "--memory",
         str(limits.PDF_MEMORY_LIMIT),
     ]
@@ -67,6 +79,12 @@ def _run_pdf_worker(path: Path) -> tuple[list[str], bool]:
         f"PDF extraction exceeded the time limit ({limit:g}s)",
         hint=_MALFORMED_PDF,
     )
+    stalled = ExtractionError(
+        path,
+        f"PDF extraction did not finish within {wall:g}s of real time "
+        f"(the processor-time limit is {limit:g}s)",
+        hint="the machine may be overloaded: index the file again later; " + _MALFORMED_PDF,
+    )
     out_of_memory = ExtractionError(
         path,
         f"PDF extraction exceeded the memory limit ({limits.PDF_MEMORY_LIMIT // limits.MiB} MiB)",
@@ -74,10 +92,10 @@ def _run_pdf_worker(path: Path) -> tuple[list[str], bool]:
     )
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, timeout=limit, stdin=subprocess.DEVNULL, check=False
+            cmd, capture_output=True, timeout=wall, stdin=subprocess.DEVNULL, check=False
         )
     except subprocess.TimeoutExpired:
-        raise timed_out from None
+        raise stalled from None
     except OSError as e:
         raise ExtractionError(
             path,
@@ -88,7 +106,11 @@ def _run_pdf_worker(path: Path) -> tuple[list[str], bool]:
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode < 0:
         sig = -proc.returncode
-        if sig in (getattr(signal, "SIGXCPU", None), getattr(signal, "SIGKILL", None)):
+        if sig in (
+            getattr(signal, "SIGPROF", None),
+            getattr(signal, "SIGXCPU", None),
+            getattr(signal, "SIGKILL", None),
+        ):
             raise timed_out
         if "MemoryError" in stderr:
             raise out_of_memory
@@ -109,12 +131,18 @@ def _run_pdf_worker(path: Path) -> tuple[list[str], bool]:
             hint=_MALFORMED_PDF,
         ) from None
     if result.get("ok"):
-        return [str(p) for p in result["pages"]], bool(result.get("encrypted"))
+        return result
     error = result.get("error")
     if error == "encrypted":
         raise ExtractionError(path, "encrypted PDF", hint=_DECRYPT_HINT)
     if error == "memory":
         raise out_of_memory
+    if error == "nopages":
+        raise ExtractionError(
+            path,
+            f"PDF has no pages that can be read ({limits.one_line(result.get('detail', ''))})",
+            hint="its page tree is empty or broken: open it and print it to a new PDF",
+        )
     if error == "internal":
         raise ExtractionError(
             path,
@@ -128,8 +156,10 @@ def _run_pdf_worker(path: Path) -> tuple[list[str], bool]:
     )
 
 
-def _check_pdf_text(path: Path, pages: list[str], *, encrypted: bool) -> Extracted:
+def _check_pdf_text(path: Path, result: dict) -> Extracted:
     """Refuse text layers that are missing or unreadable; drop stray ``(cid:N)``."""
+    pages = [str(p) for p in result["pages"]]
+    encrypted = bool(result.get("encrypted"))
     text = "\f".join(pages)
     cids = len(_CID.findall(text))
     letters = sum(1 for ch in _CID.sub("", text) if ch.isalpha())
@@ -141,17 +171,91 @@ def _check_pdf_text(path: Path, pages: list[str], *, encrypted: bool) -> Extract
                 hint=_DECRYPT_HINT,
             )
         share = round(100 * cids / (cids + letters))
+        bad = sum(
+            1
+            for p in pages
+            if (n := len(_CID.findall(p)))
+            and n > limits.MAX_CID_RATIO * (n + sum(ch.isalpha() for ch in _CID.sub("", p)))
+        )
+        where = f" on {bad} of {len(pages)} pages" if len(pages) > 1 else ""
         raise ExtractionError(
             path,
-            f"PDF text layer is unreadable (cid:N glyphs: {share}% of the text)",
+            f"PDF text layer is unreadable{where} (cid:N glyphs: {share}% of the text)",
             hint="its fonts have no Unicode map: OCR the PDF, or export it again from the "
             "original document",
         )
     if cids:
         pages = [_CID.sub("", p) for p in pages]
         text = "\f".join(pages)
+        letters = sum(1 for ch in text if ch.isalpha())
     if letters < limits.MIN_PDF_LETTERS:
+        images = int(result.get("images") or 0)
+        found = f"{len(pages)} page{'s' if len(pages) != 1 else ''}"
+        shown = f", {images} with images" if images else ", no images"
         raise ExtractionError(
-            path, "PDF has no text layer", hint="a scanned PDF needs OCR first, e.g. with ocrmypdf"
+            path,
+            "PDF has no text layer",
+            hint=f"{found}{shown}: a scanned PDF needs OCR first, e.g. with ocrmypdf",
         )
-    return Extracted(text=text, kind="pdf", pages=tuple(pages))
+    share = mojibake_share(text)
+    if share > limits.MAX_MOJIBAKE_RATIO:
+        raise ExtractionError(
+            path,
+            f"PDF text layer is unreadable (mojibake: {round(100 * share)}% of its letters "
+            "are stray Latin-1 symbols)",
+            hint="a font maps its codes to the wrong characters: OCR the PDF, or export it "
+            "again from the original document",
+        )
+    layout = tuple(_page_layout(p) for p in result.get("layout") or ())
+    if cids:
+        layout = tuple(_without_cids(p) for p in layout)
+    return Extracted(text=text, kind="pdf", pages=tuple(pages), layout=layout)
+
+
+#: Latin-1 letters and symbols that text decoded with the wrong code page is made of
+_LATIN1 = re.compile(r"[\u0080-\u00ff]")
+_COMMON_LATIN1 = set("\u00a0\u00b7\u00b0\u00d7\u00f7\u00a7\u00a9\u00ae\u00b1")
+
+
+def mojibake_share(text: str) -> float:
+    """The share of letters that are Latin-1 characters beyond ASCII (``£±ÄÚ``), as when
+    a legacy font's GBK codes are read one byte at a time. Western text holds a few
+    accented letters; mojibake holds two for every Chinese character."""
+    odd = sum(1 for ch in _LATIN1.findall(text) if ch not in _COMMON_LATIN1)
+    letters = sum(1 for ch in text if ch.isalpha() or ch in "\u00a3\u00a4\u00a6\u00a8")
+    return min(1.0, odd / max(letters, 1))
+
+
+def _page_layout(page: dict) -> PageLayout:
+    lines = tuple(
+        TextLine(
+            str(t),
+            float(x0),
+            float(x1),
+            float(y0),
+            float(y1),
+            float(size),
+            bool(bold),
+            tuple((float(a), float(b), str(s)) for a, b, s in spans),
+        )
+        for t, x0, x1, y0, y1, size, bold, spans in page.get("lines", ())
+    )
+    page_rules = tuple((float(a), float(b), float(y)) for a, b, y in page.get("rules", ()))
+    return PageLayout(float(page["width"]), float(page["height"]), lines, page_rules)
+
+
+def _without_cids(page: PageLayout) -> PageLayout:
+    lines = tuple(
+        TextLine(
+            _CID.sub("", ln.text),
+            ln.x0,
+            ln.x1,
+            ln.y0,
+            ln.y1,
+            ln.size,
+            ln.bold,
+            tuple((a, b, _CID.sub("", t)) for a, b, t in ln.spans),
+        )
+        for ln in page.lines
+    )
+    return PageLayout(page.width, page.height, lines, page.rules)

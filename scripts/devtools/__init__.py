@@ -6,6 +6,8 @@
   (``scripts/bench.py``).
 * :mod:`devtools.loadtest`: a bounded load test of ``fazhi serve`` on loopback
   (``scripts/loadtest.py``).
+* :mod:`devtools.recall`: phrase recall on real files against an independent
+  extractor (``scripts/measure_recall.py``).
 * :mod:`devtools.pdfgen`: PDFs laid out like official documents, hostile or
   broken files, and other formats, for the tests and the corpus generator.
 
