@@ -330,3 +330,34 @@ def test_real_pdf_with_kangxi_radicals_is_found(tmp_path):
         assert res["total"]["reports"] == 1, query
         snippets = " ".join(p["snippet"] for p in res["reports"][0]["passages"])
         assert f"<mark>{written}</mark>" in snippets, query
+
+
+def test_a_traditional_report_gives_its_metadata_in_simplified_form(traditional_index):
+    """Structure reads a 繁體 report on its simplified form: the metadata facets compare
+    in simplified characters, while its passages and outline keep the characters as
+    written."""
+    engine = Engine(traditional_index)
+    (meta,) = engine.reports()
+    assert {k: meta[k] for k in ("title", "issuer", "township", "year", "date")} == {
+        "title": "梅溪镇人民政府关于2023年度法治政府建设情况的报告",
+        "issuer": "梅溪镇人民政府",
+        "township": "梅溪镇",
+        "year": 2023,
+        "date": "2024-03-01",
+    }
+    assert [(s["key"], s["heading"]) for s in meta["sections"] if s["heading"]] == [
+        ("measures", "一、主要舉措和成效"),
+        ("shortcomings", "二、存在的不足和原因"),
+        ("plans", "三、下一年度工作安排"),
+    ]
+    report = engine.report(meta["id"])
+    texts = [(p["kind"], p["text"]) for p in report["passages"]]
+    assert texts[0] == ("title", "梅溪鎮人民政府關於2023年度法治政府建設情況的報告")
+    assert ("heading", "一、主要舉措和成效") in texts
+    assert texts[-2:] == [("signature", "梅溪鎮人民政府"), ("signature", "2024年3月1日")]
+    body = next(p for p in report["passages"] if p["text"].startswith("（一）健全"))
+    assert (body["section"], body["heading"]) == ("measures", "一、主要舉措和成效")
+    # the township facet and filter use the simplified name
+    res = engine.search("依法行政", filters={"township": ["梅溪镇"]})
+    assert res["total"]["reports"] == 1
+    assert res["facets"]["township"][0]["value"] == "梅溪镇"
