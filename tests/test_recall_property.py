@@ -94,7 +94,7 @@ def test_headings_titles_and_signatures_are_among_the_lines(built):
     every = [line for report in lines.values() for line in report]
     engine = engines["txt"]
     kinds = set()
-    for name, report in lines.items():
+    for name in lines:
         rid = next(r for r, n in names["txt"].items() if n == name)
         kinds |= {p["kind"] for p in engine.report(rid)["passages"]}
     assert {"title", "heading", "body", "signature"} <= kinds, kinds
