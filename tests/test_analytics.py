@@ -528,12 +528,16 @@ def test_precedents_of_an_unknown_report_is_none(copied):
     assert copied.precedents("nope") is None
 
 
-def test_precedents_are_cached_per_generation(copied, copied_index):
+def test_precedents_are_cached_per_generation(copied, copied_index, gate):
     first = copied.sentence_index()
     assert copied.sentence_index() is first and not copied.stale("sentences")
+    # the rebuild is held until checked: on a loaded machine it could otherwise end
+    # between the two calls below
+    held = gate("SentenceIndex")
     build_index(copied_index, [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县")])
     # served at once from the earlier generation while rebuilt in the background
     assert copied.sentence_index() is first and copied.stale("sentences")
+    held.opened.set()
     assert copied.wait_idle(60)
     assert copied.sentence_index() is not first and not copied.stale("sentences")
     data = copied.precedents(rid_of(copied, "丁镇"))
