@@ -28,6 +28,6 @@ def load_report(path: str | Path, *, source: str | None = None) -> Report:
     extracted = extract(path)
     clean = normalize(extracted)
     report = structure(clean, source=source if source is not None else str(path))
-    report.kind = extracted.kind
+    report.format = extracted.kind
     report.sha256 = file_sha256(path)
     return report
