@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.ingest.structure import structure
 from indexer.ingest.gazetteer import gazetteer
 from indexer.ingest.pagechrome import split_page
+from indexer.ingest.structure import structure
 from indexer.ingest.townships import DATA_FILE, find_townships, township_counties
 from indexer.model import Report
 
