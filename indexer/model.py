@@ -10,6 +10,7 @@ SECTION_LABELS: dict[str, str] = {
     "shortcomings": "存在的不足和原因",
     "leadership": "党政主要负责人履行推进法治建设第一责任人职责情况",
     "plans": "下一年度工作安排",
+    "other_matters": "其他需要报告的情况",
     "other": "其他",
 }
 SECTION_KEYS: tuple[str, ...] = tuple(SECTION_LABELS)
@@ -126,9 +127,17 @@ class Report:
     year: int | None = None
     date: str | None = None  # ISO YYYY-MM-DD
     doc_number: str | None = None
+    #: whose document: township, county, city, province or department (REPORT_LEVELS)
+    level: str | None = None
+    #: what document: annual_report, policy_interpretation, … (REPORT_KINDS)
+    kind: str | None = None
+    #: the page's own metadata block: 索引号 and 主题分类
+    index_number: str | None = None
+    subject: str | None = None
     sections: list[Section] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
-    kind: str = "text"
+    #: the file format: "pdf", "docx", "html" or "text" (internal, not in listings)
+    format: str = "text"
     sha256: str | None = None
 
     META_FIELDS = (
@@ -142,6 +151,10 @@ class Report:
         "year",
         "date",
         "doc_number",
+        "level",
+        "kind",
+        "index_number",
+        "subject",
     )
 
     def metadata(self) -> dict:
@@ -153,6 +166,24 @@ class Report:
         if passages:
             d["passages"] = [p.to_dict() for p in self.passages]
         return d
+
+
+#: Report levels and kinds (see indexer.ingest.doctype), with the labels pages show.
+REPORT_LEVELS: dict[str, str] = {
+    "township": "乡镇（街道）",
+    "county": "县级",
+    "city": "市级",
+    "province": "省级",
+    "department": "部门",
+}
+REPORT_KINDS: dict[str, str] = {
+    "annual_report": "法治政府建设年度报告",
+    "policy_interpretation": "政策解读",
+    "work_plan": "工作要点、计划、方案",
+    "assessment_plan": "考核方案、细则",
+    "disclosure_report": "政府信息公开年度报告",
+    "other": "其他文件",
+}
 
 
 #: The fields of a report in listings (`fazhi reports --json`, /api/reports).
@@ -173,6 +204,9 @@ SECTION_ALIASES: dict[str, str] = {
     "计划": "plans",
     "安排": "plans",
     "下一步": "plans",
+    "其他需要报告": "other_matters",
+    "其他事项": "other_matters",
+    "其他情况": "other_matters",
     "其他": "other",
 }
 

@@ -149,7 +149,7 @@ def test_search_batch(runner, seed_index, tmp_path):
         ("依法 OR", "dangling operator 'OR': it needs a term on both sides"),
         (
             "colour:red 依法",
-            "unknown field 'colour' (known fields: township, county, province, year, section)",
+            "unknown field 'colour' (known fields: township, county, province, year, section, level, kind)",
         ),
         ("依法 year:20x", "malformed year '20x' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),
         ("法" * 5000, "query too long (5000 characters; the limit is 500)"),

@@ -85,7 +85,7 @@ def test_filters_from_options_merge_with_query_filters():
         ("year:2022", "the query has filters but no words to search for"),
         (
             "foo:bar 依法",
-            "unknown field 'foo' (known fields: township, county, province, year, section)",
+            "unknown field 'foo' (known fields: township, county, province, year, section, level, kind)",
         ),
         ("依法 year:22", "malformed year '22' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),
         ("依法 year:2023-abc", "malformed year '2023-abc' (use YYYY or YYYY-YYYY, e.g. 2021-2023)"),

@@ -111,7 +111,9 @@ def outline(report: Report) -> list[tuple[int, str, str]]:
 def test_seed_metadata(reports, seed):
     meta = reports[seed].metadata()
     assert meta.pop("source") == SEEDS[seed].name
-    assert meta == EXPECTED[seed]
+    # every seed is a township's annual report without a web page's metadata block
+    page = {"level": "township", "kind": "annual_report", "index_number": None, "subject": None}
+    assert meta == EXPECTED[seed] | page
 
 
 @pytest.mark.parametrize("seed", sorted(KEYS))
@@ -270,7 +272,8 @@ def test_pdf_layout_of_a_seed_gives_the_same_report(reports):
         ("一、2023年工作安排落实情况", 2023, ["measures"]),
         ("一、坚持问题导向，加强组织领导", 2023, []),
         ("一、加强组织领导，制定规划方案", 2023, []),
-        ("五、其他需要报告的情况", 2023, ["other"]),
+        ("五、其他需要报告的情况", 2023, ["other_matters"]),
+        ("五、其他事项", 2023, ["other_matters"]),
     ],
 )
 def test_section_keys(heading, year, keys):
@@ -416,9 +419,8 @@ STATUTE = """中华人民共和国行政处罚法
 def test_a_statute_is_not_a_report_but_does_not_fail():
     report = structure(normalize(Extracted(STATUTE, "text")), "law.txt")
     assert report.title == "中华人民共和国行政处罚法"
-    assert report.metadata() | {"title": None} == {"source": "law.txt"} | dict.fromkeys(
-        Report.META_FIELDS[1:]
-    )
+    expected = {"source": "law.txt"} | dict.fromkeys(Report.META_FIELDS[1:])
+    assert report.metadata() | {"title": None} == expected | {"kind": "other"}
     assert {s.key for s in report.sections} == {"other"}
     assert any(p.text.startswith("第一条为了规范行政处罚") for p in report.passages)
 

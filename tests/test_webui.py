@@ -647,6 +647,8 @@ def test_openapi_describes_the_endpoints(client):
     assert params == {
         "q",
         "township",
+        "level",
+        "kind",
         "county",
         "year",
         "section",

@@ -10,7 +10,16 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
 from indexer.model import resolve_section
-from indexer.search.query import FACET_LIMIT, FILTER_FIELDS, Or, parse, parse_year, shown
+from indexer.search.query import (
+    FACET_LIMIT,
+    FILTER_FIELDS,
+    VOCABULARIES,
+    Or,
+    parse,
+    parse_year,
+    resolve_term,
+    shown,
+)
 
 SCALARS = ("q", "mode", "sort", "page", "per_page", "facet_limit")
 #: more values than this for one filter is refused (the UI never sends that many)
@@ -93,6 +102,8 @@ def canonical_filter(name: str, value: str) -> str:
     """The form the engine reports a filter value in (``filters`` of a result)."""
     if name == "section":
         return resolve_section(value) or value
+    if name in VOCABULARIES:
+        return resolve_term(VOCABULARIES[name], value) or value
     if name == "year":
         try:
             lo, hi = parse_year(value)

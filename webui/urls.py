@@ -24,7 +24,7 @@ SEARCH_PAGE = "search.page"
 REPORT_PAGE = "reports.page"
 MATRIX_PAGE = "matrix.page"
 #: the order of the filters in the search page's URLs and sidebar
-FACET_ORDER = ("township", "county", "year", "section", "province")
+FACET_ORDER = ("township", "county", "year", "section", "province", "level", "kind")
 
 
 @dataclass

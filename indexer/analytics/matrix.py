@@ -20,8 +20,9 @@ from ..search.query import Filters
 
 
 def in_scope(meta: dict, flt: Filters) -> bool:
-    """Whether a report passes the place and year filters (the section filter aside)."""
-    for name in ("township", "county", "province"):
+    """Whether a report passes the place, level, kind and year filters (the section
+    filter aside)."""
+    for name in ("township", "county", "province", "level", "kind"):
         values = getattr(flt, name)
         if values and meta.get(name) not in values:
             return False

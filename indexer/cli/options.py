@@ -31,7 +31,7 @@ def index_option(f):
 
 
 #: the filter options, gathered into one ``filters`` argument by :func:`filter_options`
-FILTER_OPTIONS = ("township", "county", "year", "section", "province")
+FILTER_OPTIONS = ("township", "county", "year", "section", "province", "level", "kind")
 
 
 def filter_options(f):
@@ -51,6 +51,12 @@ def filter_options(f):
         click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023."),
         click.option("--section", multiple=True, help="Only this section: key or Chinese label."),
         click.option("--province", multiple=True, help="Only reports of this province (repeatable)."),
+        click.option("--level", multiple=True,
+                     help="Only reports of this level: township, county, city, province, "
+                     "department (repeatable)."),
+        click.option("--kind", multiple=True,
+                     help="Only documents of this kind: annual_report, policy_interpretation, "
+                     "work_plan, assessment_plan, disclosure_report, other (repeatable)."),
         click.option("--mode", type=click.Choice(["exact", "words"]), default="exact",
                      show_default=True,
                      help="exact: verbatim phrases; words: jieba words ranked by BM25."),

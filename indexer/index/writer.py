@@ -46,7 +46,7 @@ from .storage import (
 
 def report_meta(report: Report, rid: str, path: str) -> dict:
     meta = report.to_dict(passages=False)
-    meta.update(id=rid, path=path, sha256=report.sha256, kind=report.kind)
+    meta.update(id=rid, path=path, sha256=report.sha256, format=report.format)
     meta["passage_count"] = len(report.passages)
     return meta
 

@@ -91,7 +91,9 @@ class Gazetteer:
         # names matched in running text: mainland counties with a proper suffix
         self._scan: dict[str, list[str]] = {}
         for name, codes in self.counties.items():
-            mainland = [c for c in codes if not c.startswith(_NOT_MAINLAND)]
+            # development zones and the like (codes XXXX7X) administer townships but
+            # are not named as places in running text
+            mainland = [c for c in codes if not c.startswith(_NOT_MAINLAND) and c[4] != "7"]
             if mainland and name[-1] in "县区市旗":
                 self._scan[name] = mainland
         self._scan_max = max((len(n) for n in self._scan), default=0)
@@ -143,6 +145,32 @@ class Gazetteer:
                     break
             else:
                 return text
+
+    def level_named(self, text: str) -> str | None:
+        """The lowest level of division ``text`` names in full: ``county``, ``city``
+        or ``province`` (重庆市 alone is a province), None for none."""
+        if self.find_counties(text):
+            return "county"
+        cities = [n for n in self.prefectures if n in text and n not in self.provinces]
+        if cities:
+            return "city"
+        if any(n in text for n in self.provinces):
+            return "province"
+        return None
+
+    def pick_township_code(self, codes: tuple[str, ...], context: str) -> str | None:
+        """Among the county codes of a township's namesakes, the one ``context`` points
+        to: the only one, or the one whose county, city or province it names best."""
+        if len(codes) == 1:
+            return codes[0]
+        scores = {}
+        for code in codes:
+            county = self.names.get(code)
+            score = 3 if county and county in context and not code.endswith("00") else 0
+            scores[code] = score + self._score(code, context)
+        best = max(scores.values(), default=0)
+        top = [c for c, s in scores.items() if s == best]
+        return top[0] if best > 0 and len(top) == 1 else None
 
     # -- finding names in text ------------------------------------------------------
 
@@ -316,3 +344,8 @@ def resolve_place(text: str, *, focus: str = "") -> Place | None:
 def strip_admin_prefix(text: str) -> str:
     """``text`` without the province, city and county names it starts with."""
     return gazetteer().strip_admin_prefix(text)
+
+
+def place_of_code(code: str) -> Place:
+    """The place a division code stands for, with its city and province."""
+    return gazetteer().place(code)

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from .gazetteer import strip_admin_prefix
+from .townships import ANCHOR, canonical_township, find_townships
 
 # -- dates -------------------------------------------------------------------------
 
@@ -115,30 +116,43 @@ OPENING_YEAR = re.compile(r"^((?:19|20)\d{2})\s*年(?:度|以来|，|,|是|我|�
 # -- township ----------------------------------------------------------------------
 
 _TOWNSHIP_AT_START = re.compile(
-    r"^([\u4e00-\u9fff]{1,8}?(?:街道|镇|乡))"
+    r"^([\u4e00-\u9fff]{1,10}?(?:街道|镇|乡|苏木|街))"
     r"(?=人民政府|人民代表大会|人大|党委|党工委|委员会|办事处|政府|法治|关于|年度|工作|依法|"
     rf"\d|[{_CN_YEAR}]{{4}}年|$)"
 )
-_TOWNSHIP_SUFFIX = re.compile(r"街道|镇|乡")
-#: characters a township name does not start with (我镇, 全乡, 各乡镇, 城乡…)
-_TOWNSHIP_STOP_START = frozenset("我全本各该每此其乡村县市区省和与及在对等到向从由为将把了的是个两")
-_TOWNSHIP_STOP_ANY = frozenset("治法")
+#: words an issuing body's name may start with before the township (中共, 人民政府 of the
+#: district that a 街道办事处 belongs to: 鲤城区人民政府金龙街道办事处)
+_BODY_PREFIX = re.compile(r"^(?:中共|中国共产党|人民政府|政府)")
 #: in an issuing body or title the name is anchored (“和平镇人民政府”, “城关镇…”),
 #: so only determiners and generic words are refused there
 _NAME_STOP_START = frozenset("我全本各该每此其")
+_TOWNSHIP_STOP_ANY = frozenset("治法")
 _GENERIC_STEMS = frozenset(
     {"乡", "城", "村", "县", "市", "区", "省", "城乡", "乡镇", "村镇", "各乡"}
 )
 
 
+def _strip_prefixes(name: str) -> str:
+    while True:
+        stripped = _BODY_PREFIX.sub("", strip_admin_prefix(name))
+        if stripped == name:
+            return name
+        name = stripped
+
+
 def township_in_name(name: str) -> str | None:
-    """The township an issuing body or title names: 重庆市万州区新乡镇人民政府 → 新乡镇."""
-    s = re.sub(r"^(?:中共|中国共产党)", "", name)
-    s = strip_admin_prefix(s)
+    """The township an issuing body or title names: 重庆市万州区新乡镇人民政府 → 新乡镇,
+    鲤城区人民政府金龙街道办事处 → 金龙街道, 鹤龙街 → 鹤龙街道 (the table's spelling)."""
+    s = _strip_prefixes(name)
+    found = find_townships(s[:16])
+    if found and found[0][1] == 0:
+        return found[0][0]
     m = _TOWNSHIP_AT_START.match(s)
     if not m:
         return None
     town = m.group(1)
+    if town.endswith("街"):
+        return canonical_township(town)  # XX街 only where the table has XX街道
     stem = town[: -len("街道")] if town.endswith("街道") else town[:-1]
     if (
         not stem
@@ -147,32 +161,55 @@ def township_in_name(name: str) -> str | None:
         or set(stem) & _TOWNSHIP_STOP_ANY
     ):
         return None
-    return town
+    return canonical_township(town) or town
 
 
-def township_in_body(text: str) -> str | None:
-    """The township most often named in the text (周庄镇 …), if one clearly leads."""
-    counts: Counter[str] = Counter()
-    for m in _TOWNSHIP_SUFFIX.finditer(text):
-        suffix = m.group(0)
-        after = text[m.end() : m.end() + 1]
-        if suffix == "乡" and after and after in "村镇土亲贤愁情音里":
-            continue
+def township_in_opening(text: str) -> str | None:
+    """The township an opening paragraph is about: the only one it names
+    ("2025年，安铺镇坚持…", "现将周溪乡2024年法治政府建设工作报告如下")."""
+    names = {name for name, _, _ in find_townships(text)}
+    return names.pop() if len(names) == 1 else None
+
+
+_ANCHORED = re.compile(r"(?:街道|镇|乡)(?=人民政府|党委|党工委|办事处|委)")
+#: characters a township name does not start with (我镇, 全乡, 各乡镇, 城乡…)
+_TOWNSHIP_STOP_START = frozenset(
+    "我全本各该每此其乡村县市区省和与及在对等到向从由为将把了的是个两入"
+)
+
+
+def _anchored_names(text: str) -> Counter[str]:
+    """Names the text anchors as a body (下太镇委, 某某乡人民政府) that are not in the
+    table, with how often each occurs: of the stems that fit, the longest of those
+    occurring most often (下太镇, not 太镇)."""
+    out: Counter[str] = Counter()
+    for m in _ANCHORED.finditer(text):
+        cands = []
         for k in (2, 3, 4):
-            start = m.start() - k
-            stem = text[start : m.start()] if start >= 0 else ""
+            stem = text[m.start() - k : m.start()] if m.start() >= k else ""
             if len(stem) < k or not all("\u4e00" <= c <= "\u9fff" for c in stem):
                 break
             if stem[0] in _TOWNSHIP_STOP_START or set(stem) & _TOWNSHIP_STOP_ANY:
                 continue
-            counts[stem + suffix] += 1
+            name = stem + m.group(0)
+            cands.append((text.count(name), len(name), name))
+        if cands:
+            n, _, name = max(cands)
+            out[name] = n
+    return out
+
+
+def township_in_body(text: str) -> str | None:
+    """The township the text names most often, if one clearly leads: a township of the
+    table named at least twice, else a name the text anchors as a body at least once
+    (下太镇委党校) and uses at least twice."""
+    found = find_townships(text)
+    counts = Counter(name for name, _, _ in found) or _anchored_names(text)
+    if len(counts) == 1 and any(ANCHOR.match(text[end : end + 6]) for _, _, end in found):
+        return next(iter(counts))  # the only township named, as a body (中共洪梅镇委)
     frequent = [(n, name) for name, n in counts.items() if n >= 2]
     if not frequent:
         return None
     best = max(n for n, _ in frequent)
     leaders = [name for n, name in frequent if n == best]
-    # "周庄镇" and "将周庄镇" equally often: the shorter one is the name
-    leaders = [a for a in leaders if not any(b != a and a.endswith(b) for b in leaders)]
-    if len(leaders) != 1:
-        return None
-    return township_in_name(leaders[0] + "人民政府") or None
+    return leaders[0] if len(leaders) == 1 else None

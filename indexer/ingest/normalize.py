@@ -53,6 +53,7 @@ from .lines import (
     numbering,
     starts_unit,
 )
+from .pagechrome import is_meta_line
 from .pdflayout import read_pages
 
 __all__ = [
@@ -283,6 +284,8 @@ def _continues(out: list[str], blocks: Sequence[str], i: int) -> bool:
     """True if ``blocks[i]`` continues the paragraph ``out[-1]``."""
     a, b = out[-1], blocks[i]
     if starts_unit(b) or ends_sentence(a) or is_table_row(a) or is_table_row(b):
+        return False
+    if is_meta_line(a) or is_meta_line(b):  # a web page's metadata block: one line each
         return False
     if continued(a) or b[0] in NON_STARTERS:
         return True

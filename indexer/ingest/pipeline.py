@@ -8,7 +8,7 @@ from pathlib import Path
 from ..model import Report
 from .extract import extract
 from .normalize import normalize
-from .traditional import structure_any_script
+from .structure import structure
 
 
 def file_sha256(path: str | Path) -> str:
@@ -27,7 +27,7 @@ def load_report(path: str | Path, *, source: str | None = None) -> Report:
     path = Path(path)
     extracted = extract(path)
     clean = normalize(extracted)
-    report = structure_any_script(clean, source if source is not None else str(path))
-    report.kind = extracted.kind
+    report = structure(clean, source=source if source is not None else str(path))
+    report.format = extracted.kind
     report.sha256 = file_sha256(path)
     return report

@@ -25,15 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..model import Passage, Report, Section
-from .gazetteer import resolve_place
-from .metadata import (
-    OPENING_YEAR,
-    date_line,
-    find_doc_number,
-    township_in_body,
-    township_in_name,
-    years_in,
-)
+from ..text import to_simplified
+from .facts import Framing, fill
+from .metadata import OPENING_YEAR, date_line, find_doc_number, years_in
 from .normalize import (
     STYLE_RANK,
     Numbering,
@@ -42,6 +36,7 @@ from .normalize import (
     heading_like,
     numbering,
 )
+from .pagechrome import split_page
 
 # -- header and signature lines ----------------------------------------------------
 
@@ -49,9 +44,6 @@ _ORG_SUFFIX = (
     r"(?:人民政府|人民代表大会|人大主席团|委员会|党委|党工委|党组|办事处|管委会|管理委员会|政府)"
 )
 _ISSUER_LINE = re.compile(rf"^(?:中共|中国共产党)?[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX}$")
-_TITLE_ISSUER = re.compile(
-    rf"^((?:中共|中国共产党)?[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})关于"
-)
 _SIGNATURE = re.compile(
     rf"^(?P<issuer>(?:中共|中国共产党)?[\u4e00-\u9fff（）()]{{2,40}}?{_ORG_SUFFIX})\s*(?P<date>.+日)$"
 )
@@ -69,8 +61,16 @@ def _issuer_line(line: str) -> bool:
 
 
 def _addressee(line: str) -> bool:
-    """An addressee line: "县委、县政府：" (short, ends with a colon, no comma)."""
-    return len(line) <= 30 and line.endswith(("：", ":")) and "，" not in line and "," not in line
+    """An addressee line: "县委、县政府：", "中共渠县县委、渠县人民政府："; short, ends with a
+    colon, no comma unless it lists bodies ("中共将乐县委员会，将乐县人民政府：")."""
+    if len(line) > 30 or not line.endswith(("：", ":")):
+        return False
+    if "，" not in line and "," not in line:
+        return True
+    return all(
+        re.search(r"(?:委|委员会|政府|人大|常委会|办公室|局)$", part)
+        for part in re.split(r"[，,、]", line[:-1])
+    )
 
 
 def _signature_line(line: str) -> tuple[str | None, str | None] | None:
@@ -152,7 +152,9 @@ def _layout(lines: list[str]) -> _Layout:
     titles = [i for i, k in enumerate(kinds) if k == "title"]
     # "…关于…的报告" beats other lines naming a report (a running header left on one page)
     about = [i for i in titles if "关于" in lines[i] or (i > 0 and "关于" in lines[i - 1])]
-    title_at = (about or titles or [None])[0]
+    # else one naming a year (a site's column name "工作报告" is not the title)
+    dated = [i for i in titles if years_in(lines[i])]
+    title_at = (about or dated or titles or [None])[0]
     if title_at is None:
         title_at = next((i for i, k in enumerate(kinds) if k in ("plain", "issuer")), None)
         if title_at is not None and kinds[title_at] == "issuer":
@@ -191,7 +193,7 @@ _SHORTCOMINGS = re.compile(
 _PLANS_STRONG = re.compile(r"下一步|下步|下一年|下年度|明年|来年|今后")
 _PLANS_WEAK = re.compile(r"安排|打算|计划|思路|设想|展望|谋划")
 _MEASURES = re.compile(r"举措|成效|做法|情况|成绩|主要工作|工作开展|进展|亮点|经验")
-_OTHER_PART = re.compile(r"^其他|^其它")
+_OTHER_PART = re.compile(r"^其[他它]")
 
 
 def section_keys(heading: str, report_year: int | None = None) -> list[str]:
@@ -205,7 +207,7 @@ def section_keys(heading: str, report_year: int | None = None) -> list[str]:
     if _LEADERSHIP.search(text):
         return ["leadership"]
     if _OTHER_PART.search(text):
-        return ["other"]
+        return ["other_matters"]
     hits: list[tuple[int, str]] = []
     m = _SHORTCOMINGS.search(text)
     if m:
@@ -296,7 +298,7 @@ def _bare_level(
     if nxt is not None and nxt.heading and nxt.num is not None and nxt.level >= 2:
         return nxt.level - 1
     keys = section_keys(entry.text, year)
-    if keys and keys[0] not in ("measures", "other"):
+    if keys and keys[0] != "measures":
         top = out.part_keys.get(stack[0], []) if stack else []
         if not top or top[0] != keys[0]:
             return 1
@@ -332,9 +334,7 @@ def _outline(entries: list[_Entry], year: int | None) -> _Outline:
 
 def _assign_keys(out: _Outline, report_like: bool) -> None:
     parts = sorted(out.part_keys)
-    named = [
-        i for i in parts if out.part_keys[i] and out.part_keys[i][0] not in ("measures", "other")
-    ]
+    named = [i for i in parts if out.part_keys[i] and out.part_keys[i][0] != "measures"]
     last_named = max(named) if named else None
     for i in parts:
         keys = out.part_keys[i]
@@ -371,27 +371,70 @@ def _offered_keys(out: _Outline, index: int) -> list[str]:
 
 
 def structure(clean: str, source: str) -> Report:
-    """Read one report's clean text into a :class:`Report`. Never raises on odd input."""
-    lines = [line.strip() for line in clean.split("\n")]
-    lines = [line for line in lines if line]
+    """Read one report's clean text into a :class:`Report`. Never raises on odd input.
+
+    The text is read in simplified characters (a 繁體 page's 報告 and 情況 are
+    words like any other): its metadata comes out in simplified form, its
+    passages, headings and outline keep the characters as written. A web
+    page's chrome is left out and its metadata block read (:mod:`.pagechrome`).
+    """
+    written = [line.strip() for line in clean.split("\n")]
+    written = [line for line in written if line]
     report = Report(source=source)
-    if not lines:
+    if not written:
         return report
+    simple = [to_simplified(line) for line in written]
+    as_written = _restorer(simple, written)
+    page = split_page(simple)
+    lines = page.lines
+    if not lines:
+        lines = simple
     layout = _layout(lines)
-    report.title = layout.title
+    title = page.facts.get("title") or layout.title
 
     entries = _entries(layout.body)
     opening = entries[0].text if entries and not entries[0].heading else None
     parts = [e for e in entries if e.heading and e.level == 1]
-    report.year = _report_year(layout.title, opening, parts)
+    report.year = _report_year(title, opening, parts)
 
     outline = _outline(entries, report.year)
-    report_like = bool(layout.title and re.search(r"报告|总结|汇报|情况|法治", layout.title))
-    _assign_keys(outline, report_like or any(outline.part_keys.values()))
-    _fill_sections(report, outline, layout)
+    report_like = not layout.title or re.search(r"报告|总结|汇报|情况|法治", layout.title)
+    _assign_keys(outline, bool(report_like) or any(outline.part_keys.values()))
+    _fill_sections(report, outline, layout, page.meta_lines)
 
-    _fill_metadata(report, layout, clean)
+    named_parts = any(k and k[0] != "measures" for k in outline.part_keys.values()) or any(
+        re.search(r"举措|成效", e.text) for e in parts
+    )
+    framing = Framing(layout.title, layout.header, layout.signature, opening or "", named_parts)
+    fill(report, framing, page.facts, "\n".join(lines))
+    # the metadata stays in simplified form (facets and filters compare it so);
+    # the passages and the outline keep the characters as written
+    report.title = title or None
+    for passage in report.passages:
+        passage.text = as_written(passage.text)
+        passage.heading = as_written(passage.heading)
+        passage.path = [as_written(h) for h in passage.path]
+    for section in report.sections:
+        section.heading = as_written(section.heading)
     return report
+
+
+def _restorer(simple: list[str], written: list[str]):
+    """Maps a line (or two joined lines, a title) read in simplified characters back to
+    the characters as written; other text is returned as it is."""
+    back: dict[str, str] = {}
+    if simple != written:
+        for i, (s, w) in enumerate(zip(simple, written, strict=True)):
+            back.setdefault(s, w)
+            if i + 1 < len(simple):
+                back.setdefault(s + simple[i + 1], w + written[i + 1])
+    return lambda text: back.get(text, text)
+
+
+#: "2023年，清波街道…" or "现将大顺镇2025年法治政府建设情况报告如下" inside an opening
+_OPENING_REPORT_YEAR = re.compile(
+    r"((?:19|20)\d{2})\s*年(?:度)?(?:以来)?(?:[，,]|法治|推进法治|工作|的相关工作)"
+)
 
 
 def _report_year(title: str | None, opening: str | None, parts: list[_Entry]) -> int | None:
@@ -400,17 +443,21 @@ def _report_year(title: str | None, opening: str | None, parts: list[_Entry]) ->
         if years:
             return years[0]
     if opening:
-        m = OPENING_YEAR.match(opening)
+        m = OPENING_YEAR.match(opening) or _OPENING_REPORT_YEAR.search(
+            re.sub(r"《[^》]*》|[（(][^）)]*[)）]", "", opening)
+        )
         if m:
             return int(m.group(1))
     years = [y for e in parts if not _PLANS_STRONG.search(e.text) for y in years_in(e.text)]
     return min(years) if years else None
 
 
-def _framing(layout: _Layout) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(text, kind) of the lines before the body (header lines and the title, in order)
-    and after it (the signature block)."""
-    before: list[tuple[str, str]] = []
+def _framing(
+    layout: _Layout, meta_lines: Sequence[str] = ()
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(text, kind) of the lines before the body (a page's metadata block, header lines
+    and the title, in order) and after it (the signature block)."""
+    before: list[tuple[str, str]] = [(line, "header") for line in meta_lines]
     for i, (_, line) in enumerate(layout.header):
         if i in layout.title_lines:
             if i == layout.title_lines[-1]:
@@ -420,7 +467,9 @@ def _framing(layout: _Layout) -> tuple[list[tuple[str, str]], list[tuple[str, st
     return before, [(line, "signature") for line in layout.signature_lines]
 
 
-def _fill_sections(report: Report, outline: _Outline, layout: _Layout) -> None:
+def _fill_sections(
+    report: Report, outline: _Outline, layout: _Layout, meta_lines: Sequence[str] = ()
+) -> None:
     sections = list(outline.sections)
     shift = 0
     if any(sec is None for sec, _, _ in outline.passages):
@@ -431,7 +480,7 @@ def _fill_sections(report: Report, outline: _Outline, layout: _Layout) -> None:
             if s.parent is not None:
                 s.parent += 1
     report.sections = sections
-    before, after = _framing(layout)
+    before, after = _framing(layout, meta_lines)
     items = [(None, text, kind) for text, kind in before]
     items += outline.passages
     items += [(None, text, kind) for text, kind in after]
@@ -449,36 +498,3 @@ def _fill_sections(report: Report, outline: _Outline, layout: _Layout) -> None:
         report.passages.append(
             Passage(number, sections[index].key, sections[index].heading, text, path, kind)
         )
-
-
-def _fill_metadata(report: Report, layout: _Layout, clean: str) -> None:
-    header = layout.header
-    signers = [issuer for issuer, _ in layout.signature if issuer]
-    banners = [line[: -len("文件")] for kind, line in header if kind == "banner"]
-    header_issuers = [line for kind, line in header if kind == "issuer"]
-    title_issuer = _TITLE_ISSUER.match(layout.title or "")
-    names = signers + banners + header_issuers + ([title_issuer.group(1)] if title_issuer else [])
-    report.issuer = names[0] if names else None
-
-    for name in names + ([layout.title] if layout.title else []):
-        town = township_in_name(name)
-        if town:
-            report.township = town
-            break
-    else:
-        report.township = township_in_body(clean)
-
-    focus = "\n".join(names + ([layout.title] if layout.title else []))
-    place = resolve_place(clean, focus=focus)
-    if place is not None:
-        report.county, report.city, report.province = place.county, place.city, place.province
-
-    dates = [d for _, d in layout.signature if d] + [
-        d for kind, line in header if kind == "date" for d in [date_line(line)] if d
-    ]
-    report.date = dates[0] if dates else None
-
-    for kind, line in header:
-        if kind == "doc_number":
-            report.doc_number = find_doc_number(line)
-            break

@@ -12,7 +12,8 @@
 A WORD is a run of characters without spaces, ASCII parentheses or quotes; a
 QUOTED string is delimited by "…" or “…”. Each WORD or QUOTED string must
 occur verbatim (after folding) in one passage. Field filters (``township:``,
-``county:``, ``province:``, ``year:2022`` or ``year:2021-2023``, ``section:``)
+``county:``, ``province:``, ``year:2022`` or ``year:2021-2023``, ``section:``,
+``level:township``, ``kind:annual_report``)
 narrow the set of reports and may only stand at the top level. There are no
 wildcards or regular expressions.
 """
@@ -23,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import QueryError
-from ..model import SECTION_LABELS, resolve_section
+from ..model import REPORT_KINDS, REPORT_LEVELS, SECTION_LABELS, resolve_section
 from ..text import expand_ligatures, fold, segment, to_simplified
 
 MAX_QUERY_CHARS = 500
@@ -35,7 +36,9 @@ FACET_LIMIT = 100
 MAX_FACET_LIMIT = 10_000
 YEAR_MIN, YEAR_MAX = 1949, 2100
 
-FILTER_FIELDS = ("township", "county", "province", "year", "section")
+FILTER_FIELDS = ("township", "county", "province", "year", "section", "level", "kind")
+#: filters whose values are a fixed vocabulary: key or Chinese label
+VOCABULARIES = {"level": REPORT_LEVELS, "kind": REPORT_KINDS}
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Filters:
     province: list[str] = field(default_factory=list)
     year: list[tuple[int, int]] = field(default_factory=list)
     section: list[str] = field(default_factory=list)
+    level: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: str) -> None:
         value = value.strip()
@@ -85,6 +90,13 @@ class Filters:
                 )
             if key not in self.section:
                 self.section.append(key)
+        elif name in VOCABULARIES:
+            key = resolve_term(VOCABULARIES[name], value)
+            if key is None:
+                known = ", ".join(VOCABULARIES[name])
+                raise QueryError(f"unknown {name} '{shown(value)}' (use one of: {known})")
+            if key not in getattr(self, name):
+                getattr(self, name).append(key)
         elif name in FILTER_FIELDS:
             value = to_simplified(value)  # place names are read in simplified form: 美湖鎮 → 美湖镇
             values = getattr(self, name)
@@ -97,7 +109,7 @@ class Filters:
 
     def to_json(self) -> dict:
         out: dict = {}
-        for name in ("township", "county", "province", "section"):
+        for name in ("township", "county", "province", "section", "level", "kind"):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.year:
@@ -132,6 +144,14 @@ class Query:
 
         walk(self.expr, False)
         return out
+
+
+def resolve_term(vocabulary: dict[str, str], value: str) -> str | None:
+    """The key of a vocabulary value given as its key or its Chinese label."""
+    v = to_simplified(value.strip())
+    if v.lower() in vocabulary:
+        return v.lower()
+    return next((k for k, label in vocabulary.items() if v == label), None)
 
 
 def shown(value: str, limit: int = 40) -> str:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import SECTION_KEYS, SECTION_LABELS
+from ..model import REPORT_KINDS, REPORT_LEVELS, SECTION_KEYS, SECTION_LABELS
 from .budget import UNLIMITED
 from .evaluate import section_ok
 from .highlight import snippet
 from .query import Filters
 from .view import SECTION_WEIGHTS, View
+
+#: the metadata of a report in a search result (Report.META_FIELDS)
+REPORT_ENTRY = (
+    "source", "title", "issuer", "township", "county", "city", "province", "year", "date",
+    "doc_number", "level", "kind", "index_number", "subject",
+)  # fmt: skip
 
 
 def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) -> dict:
@@ -37,10 +43,11 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
     facets: dict[str, dict] = {}
     omitted: dict[str, int] = {}
     for name, column in (("township", "township_county"), ("province", "province"),
-                         ("year", "year"), ("county", "county")):  # fmt: skip
+                         ("year", "year"), ("county", "county"), ("level", "level"),
+                         ("kind", "kind")):  # fmt: skip
         selected = has_sec & v.report_mask(flt, skip=name, masks=masks)
         col = v.cols[column]
-        if name == "year":
+        if name in ("year", "level", "kind"):
             facets[name] = col.counts(selected)
         else:
             chosen = [str(x) for x in getattr(flt, name)]
@@ -72,8 +79,7 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
         dl.check()
         rid = v.rep_rid[r]
         m = v.reports[rid]
-        entry = {k: m.get(k) for k in ("id", "source", "title", "issuer", "township", "county",
-                                        "city", "province", "year", "date", "doc_number")}  # fmt: skip
+        entry = {k: m.get(k) for k in ("id", *REPORT_ENTRY)}
         entry["score"] = round(float(score[r]), 4)
         a, b = int(v.rep_first[r]), int(v.rep_first[r + 1])
         mine = matches[a:b]
@@ -115,7 +121,8 @@ def _passage_json(passage: list, marks: list[str]) -> dict:
 
 def _facets_json(counts: dict, flt: Filters) -> dict:
     """``counts``: township, province and county as ranked (value, count) lists;
-    year and section as value → count. Selected values that match nothing are
+    year, section, level and kind as value → count (level and kind listed in the
+    order of their vocabulary, with their labels). Selected values that match nothing are
     listed with a count of 0, after the others."""
 
     def with_selected(ranked: list[tuple], selected: list[str], pairs: bool) -> list[dict]:
@@ -139,10 +146,21 @@ def _facets_json(counts: dict, flt: Filters) -> dict:
         for k in SECTION_KEYS
         if counts["section"].get(k) or k in flt.section
     ]
+
+    def vocabulary(name: str, labels: dict[str, str]) -> list[dict]:
+        found = counts[name]
+        return [
+            {"value": k, "label": label, "count": found.get(k, 0)}
+            for k, label in labels.items()
+            if found.get(k) or k in getattr(flt, name)
+        ]
+
     return {
         "township": with_selected(counts["township"], flt.township, True),
         "year": sorted(year, key=lambda e: -e["value"]),
         "section": section,
         "province": with_selected(counts["province"], flt.province, False),
         "county": with_selected(counts["county"], flt.county, False),
+        "level": vocabulary("level", REPORT_LEVELS),
+        "kind": vocabulary("kind", REPORT_KINDS),
     }

@@ -24,14 +24,16 @@ SECTION_WEIGHT = {
     "leadership": 1.0,
     "shortcomings": 1.0,
     "plans": 0.9,
+    "other_matters": 0.9,
     "other": 0.6,
 }
 
 SECTION_CODE = {key: i for i, key in enumerate(SECTION_KEYS)}
 #: ranking weight of a matching passage, by section code
 SECTION_WEIGHTS = np.array([SECTION_WEIGHT.get(k, 1.0) for k in SECTION_KEYS])
-#: the facets and filters over report metadata
+#: the facets and filters over report metadata (besides the year)
 PLACE_FIELDS = ("township", "county", "province")
+REPORT_FIELDS = (*PLACE_FIELDS, "level", "kind")
 
 
 class Column:
@@ -176,7 +178,7 @@ class View:
     def _columns(self) -> None:
         """Metadata columns over report numbers, for filters, facets and sorting."""
         metas = [self.reports.get(rid, {}) for rid in self.rep_rid]
-        self.cols = {name: Column([m.get(name) for m in metas]) for name in PLACE_FIELDS}
+        self.cols = {name: Column([m.get(name) for m in metas]) for name in REPORT_FIELDS}
         # the township facet tells apart same-named townships of different counties
         self.cols["township_county"] = Column(
             [(m["township"], m.get("county")) if m.get("township") else None for m in metas]
@@ -232,9 +234,9 @@ class View:
     # -- filters
 
     def filter_masks(self, flt: Filters) -> dict[str, np.ndarray]:
-        """For each place or year filter given: the reports that pass it."""
+        """For each place, level, kind or year filter given: the reports that pass it."""
         out = {}
-        for name in PLACE_FIELDS:
+        for name in REPORT_FIELDS:
             values = getattr(flt, name)
             if values:
                 out[name] = self.cols[name].mask(values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.model import PASSAGE_KINDS, SECTION_KEYS
+from indexer.model import PASSAGE_KINDS, REPORT_KINDS, REPORT_LEVELS, SECTION_KEYS
 from indexer.search import MODES, SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -42,9 +42,26 @@ META_PROPS = {
     "year": dict(NULLABLE_INT, description="The year reported on (2023 for “2023年度”)."),
     "date": dict(NULLABLE_STR, description="Issue date, ISO YYYY-MM-DD.", format="date"),
     "doc_number": dict(NULLABLE_STR, description="Document number, e.g. 雷高府发〔2022〕61号."),
+    "level": {
+        "type": ["string", "null"],
+        "enum": [*REPORT_LEVELS, None],
+        "description": "Whose document: township, county (county-level), city (prefecture), "
+        "province, or department.",
+    },
+    "kind": {
+        "type": ["string", "null"],
+        "enum": [*REPORT_KINDS, None],
+        "description": "What document: annual_report (the annual rule-of-law report), "
+        "policy_interpretation (政策解读), work_plan (工作要点, 方案), assessment_plan "
+        "(考核方案), disclosure_report (政府信息公开年报) or other.",
+    },
+    "index_number": dict(NULLABLE_STR, description="索引号 from the page's metadata block."),
+    "subject": dict(NULLABLE_STR, description="主题分类 from the page's metadata block."),
 }
 
 SECTION = {"type": "string", "enum": list(SECTION_KEYS)}
+LEVEL = {"type": "string", "enum": list(REPORT_LEVELS)}
+KIND = {"type": "string", "enum": list(REPORT_KINDS)}
 PASSAGE_KIND = {
     "type": "string",
     "enum": list(PASSAGE_KINDS),
@@ -70,6 +87,7 @@ def query_params() -> list[dict]:
         filter_param("year", "Report year YYYY or range YYYY-YYYY.", "2023"),
         filter_param("section", "Only passages of this section (key or label).", "measures"),
         filter_param("province", "Only reports of this province.", "福建省"),
+        *report_filter_params(),
         {
             "name": "mode",
             "in": "query",
@@ -81,6 +99,22 @@ def query_params() -> list[dict]:
             "description": "Accepted for symmetry with /api/search; has no effect.",
             "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
         },
+    ]
+
+
+def report_filter_params() -> list[dict]:
+    """The level and kind filters (key or Chinese label)."""
+    return [
+        filter_param(
+            "level",
+            "Only reports of this level: " + ", ".join(REPORT_LEVELS) + " (or the label).",
+            "township",
+        ),
+        filter_param(
+            "kind",
+            "Only documents of this kind: " + ", ".join(REPORT_KINDS) + " (or the label).",
+            "annual_report",
+        ),
     ]
 
 

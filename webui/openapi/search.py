@@ -5,6 +5,8 @@ from __future__ import annotations
 from indexer.search import FACET_LIMIT, MAX_FACET_LIMIT, MAX_PAGE, MAX_PER_PAGE, MODES, SORTS
 
 from .common import (
+    KIND,
+    LEVEL,
     META_PROPS,
     NULLABLE_INT,
     NULLABLE_STR,
@@ -13,6 +15,7 @@ from .common import (
     error_response,
     filter_param,
     ref,
+    report_filter_params,
 )
 
 
@@ -31,6 +34,8 @@ def schemas() -> dict:
                 "county": {"type": "array", "items": {"type": "string"}},
                 "province": {"type": "array", "items": {"type": "string"}},
                 "section": {"type": "array", "items": SECTION},
+                "level": {"type": "array", "items": LEVEL},
+                "kind": {"type": "array", "items": KIND},
                 "year": {
                     "type": "array",
                     "items": {"type": "string", "description": "YYYY or YYYY-YYYY"},
@@ -44,7 +49,10 @@ def schemas() -> dict:
                 "value": {"type": ["string", "integer"]},
                 "count": {"type": "integer", "description": "Matching reports."},
                 "county": dict(NULLABLE_STR, description="Township facet only."),
-                "label": {"type": "string", "description": "Section facet only."},
+                "label": {
+                    "type": "string",
+                    "description": "Section, level and kind facets: the Chinese label.",
+                },
             },
         },
         "Facets": {
@@ -53,7 +61,7 @@ def schemas() -> dict:
             "other filters.",
             "properties": {
                 name: {"type": "array", "items": ref("FacetEntry")}
-                for name in ("township", "year", "section", "province", "county")
+                for name in ("township", "year", "section", "province", "county", "level", "kind")
             },
         },
         "PassageHit": {
@@ -193,6 +201,7 @@ def paths(unavailable: dict) -> dict:
                         "section", "Only passages of this section (key or label).", "plans"
                     ),
                     filter_param("province", "Only reports of this province.", "福建省"),
+                    *report_filter_params(),
                     {
                         "name": "mode",
                         "in": "query",

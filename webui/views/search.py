@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from indexer.analytics import filters_from_json, trend_from_facets
 from indexer.errors import FazhiError, QueryError
-from indexer.model import SECTION_LABELS
+from indexer.model import REPORT_KINDS, REPORT_LEVELS, SECTION_LABELS
 from indexer.search import MAX_PAGE
 from indexer.search.query import FILTER_FIELDS
 
@@ -44,6 +44,8 @@ FACET_TITLES = {
     "year": "年度",
     "section": "报告部分",
     "province": "省份",
+    "level": "层级",
+    "kind": "文件类型",
 }
 #: short names of the Art. 25 parts, for tags in the outline
 SECTION_SHORT = {
@@ -159,8 +161,8 @@ def _facets(result: dict, state: SearchState) -> list[dict]:
         for e in entries:
             value = str(e["value"])
             is_active = value in active
-            if name == "section":
-                label = e.get("label") or SECTION_LABELS.get(value, value)
+            if name in ("section", "level", "kind"):
+                label = e.get("label") or _filter_label(name, value)
             elif name == "year":
                 label = f"{value}年度"
             else:
@@ -192,6 +194,10 @@ def _facets(result: dict, state: SearchState) -> list[dict]:
 def _filter_label(name: str, value: str) -> str:
     if name == "section":
         return SECTION_LABELS.get(value, value)
+    if name == "level":
+        return REPORT_LEVELS.get(value, value)
+    if name == "kind":
+        return REPORT_KINDS.get(value, value)
     if name == "year":
         return f"{value}年度"
     return value
