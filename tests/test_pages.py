@@ -131,7 +131,7 @@ TRADITIONAL_PAGE = """
 
 def test_a_traditional_page_is_read_in_simplified_characters():
     assert read(TRADITIONAL_PAGE) == {
-        "title": "湘潭縣雲湖橋鎮2025年度法治政府建設情況報告",  # as written
+        "title": "湘潭县云湖桥镇2025年度法治政府建设情况报告",  # metadata: simplified
         "township": "云湖桥镇",
         "county": "湘潭县",
         "city": "湘潭市",

@@ -61,7 +61,7 @@ def test_seed_pdf_reads_back_as_the_same_report(tmp_path, seed):
     )
     from_txt = load_report(seed, source="seed")
     from_pdf = load_report(pdf, source="seed")
-    assert from_pdf.kind == "pdf"
+    assert from_pdf.format == "pdf"
 
     want, got = from_txt.metadata(), from_pdf.metadata()
     want["title"], got["title"] = squeeze(want["title"]), squeeze(got["title"])
