@@ -10,6 +10,7 @@ SECTION_LABELS: dict[str, str] = {
     "shortcomings": "存在的不足和原因",
     "leadership": "党政主要负责人履行推进法治建设第一责任人职责情况",
     "plans": "下一年度工作安排",
+    "other_matters": "其他需要报告的情况",
     "other": "其他",
 }
 SECTION_KEYS: tuple[str, ...] = tuple(SECTION_LABELS)
@@ -126,6 +127,8 @@ class Report:
     year: int | None = None
     date: str | None = None  # ISO YYYY-MM-DD
     doc_number: str | None = None
+    #: the report's public web address (a sidecar NAME.meta.json, or the page's canonical link)
+    url: str | None = None
     sections: list[Section] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     kind: str = "text"
@@ -142,6 +145,7 @@ class Report:
         "year",
         "date",
         "doc_number",
+        "url",
     )
 
     def metadata(self) -> dict:

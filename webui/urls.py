@@ -23,6 +23,9 @@ from .params import SearchParams, canonical_filter
 SEARCH_PAGE = "search.page"
 REPORT_PAGE = "reports.page"
 MATRIX_PAGE = "matrix.page"
+COVERAGE_PAGE = "coverage.page"
+COVERAGE_API = "coverage.api"
+CHECK_PAGE = "check.page"
 #: the order of the filters in the search page's URLs and sidebar
 FACET_ORDER = ("township", "county", "year", "section", "province")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import FazhiError
 from ..search.query import Filters
+from .coverage import coverage_table, report_parts
 from .matrix import Scope, build_matrix, report_columns, scope_of
 from .practices import (
     Practice,
@@ -134,6 +135,8 @@ class Analytics:
         self._scopes: OrderedDict = OrderedDict()
         #: the quoted phrases of each report (by id: its content), kept across commits
         self._quotes: dict[str, tuple[str, ...]] = {}
+        #: the Art. 25 parts of each report (by id: its content), kept across commits
+        self._parts: dict[str, list[dict]] = {}
         #: seconds the last build of each derived structure took
         self.build_seconds: dict[str, float] = {}
 
@@ -459,6 +462,25 @@ class Analytics:
                 )
         out.sort(key=lambda e: (-e["reports"], e["name"]))
         return out[:limit]
+
+    # -- Art. 25 parts and coverage
+
+    def parts(self, rid: str) -> list[dict]:
+        """:func:`report_parts` of report ``rid`` (cached by id; ids name content)."""
+        found = self._parts.get(rid)
+        if found is None:
+            view = self.engine.view()
+            found = report_parts(view.stored(rid)) if rid in view.loc else report_parts(())
+            with self._lock:
+                if len(self._parts) > 4 * max(len(view.loc), 1000):
+                    self._parts.clear()  # forget the reports removed since
+                self._parts[rid] = found
+        return found
+
+    def coverage(self, filters: dict | None = None, keep=None) -> dict:
+        """The coverage table of the five parts (see :func:`coverage_table`)."""
+        flt = self.engine.parse("x", filters).filters
+        return coverage_table(self.metas().values(), self.parts, flt, keep)
 
     # -- precedents
 

@@ -27,7 +27,8 @@ from ..text import ANALYZER_VERSION, segment
 #: Bump when the schema, the classes it pickles, or the way documents are laid out changes.
 #: 6: the tokenizer and field classes moved to ``indexer.index.schema``.
 #: 7: every line is a passage, stored with its kind (title, heading, header, signature).
-SCHEMA_VERSION = 7
+#: 8: a fifth Art. 25 part (``other_matters``) shifts the section codes; reports carry ``url``.
+SCHEMA_VERSION = 8
 VERSION_FILE = "fazhi.json"
 
 

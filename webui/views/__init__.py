@@ -5,9 +5,10 @@
 * :mod:`.matrix` — ``/matrix``, ``/api/matrix``, ``/api/trend``
 * :mod:`.practices` — ``/practices``, ``/api/practices``
 * :mod:`.precedents` — ``/report/<id>/precedents``, ``/api/reports/<id>/precedents``
+* :mod:`.coverage` — ``/coverage``, ``/api/coverage`` (Art. 25 parts by township)
 """
 
-from . import matrix, practices, precedents, reports, search
+from . import coverage, matrix, practices, precedents, reports, search
 
 #: every blueprint, in the order the app registers them
-BLUEPRINTS = (search.bp, reports.bp, matrix.bp, practices.bp, precedents.bp)
+BLUEPRINTS = (search.bp, reports.bp, matrix.bp, practices.bp, precedents.bp, coverage.bp)

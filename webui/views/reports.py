@@ -14,11 +14,11 @@ from pathlib import Path, PurePath
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 
 from indexer.errors import QueryError
-from indexer.model import LISTING_FIELDS, SECTION_KEYS, SECTION_LABELS
+from indexer.model import LISTING_FIELDS
 from indexer.search.highlight import highlight, mark_spans, marks_for
 
 from .. import citation
-from ..ext import engine
+from ..ext import analytics, engine
 from ..params import parse_int
 from ..responses import json_response
 from ..urls import REPORT_PAGE, SEARCH_PAGE, ReportLinks
@@ -99,7 +99,6 @@ def page(rid: str):
             )
         )
     sections = rep.get("sections") or []
-    present = {p["section"] for p in rep["passages"]}
     back = None
     if q.strip():
         back = url_for(SEARCH_PAGE, q=q, mode=mode if mode != "exact" else None)
@@ -109,7 +108,7 @@ def page(rid: str):
         display_title=citation.title_of(rep),
         doc=_body(sections, passages),
         toc=_toc(sections),
-        parts=[(k, SECTION_LABELS[k], k in present) for k in SECTION_KEYS if k != "other"],
+        parts=analytics().parts(rid),
         q=q if q.strip() else "",
         mode=mode,
         query_note=query_note,
