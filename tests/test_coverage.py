@@ -85,7 +85,9 @@ def test_the_exports_read_back_with_the_same_rows(seed_client):
     r = seed_client.get("/api/coverage?format=xlsx")
     book = load_workbook(io.BytesIO(r.data))
     sheet = book.active
-    cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    cells = [
+        ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+    ]
     assert cells == rows
     assert len(rows) == 1 + len(table["rows"]) + len(table["missing"])
     assert rows[0][6:11] == [SECTION_LABELS[k] for k in PARTS]

@@ -53,6 +53,7 @@ from .coverage import (
     part_labels,
     report_parts,
 )
+from .draft import check_draft
 from .matrix import (
     Scope,
     build_matrix,
@@ -116,6 +117,7 @@ __all__ = [
     "StoredTexts",
     "build_matrix",
     "catalogue_entry",
+    "check_draft",
     "collect_practices",
     "coverage_csv",
     "coverage_rows",

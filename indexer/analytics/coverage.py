@@ -53,7 +53,9 @@ CUES: dict[str, re.Pattern] = {
     "other_matters": re.compile(r"其他需要报告的(?:情况|事项)"),
 }
 #: a heading that names the fifth part (until structure gives it its own key)
-_OTHER_HEADING = re.compile(r"其他需要报告|其他(?:有关)?(?:事项|情况)$|^(?:[一二三四五六七八九十]+、)?其他$")
+_OTHER_HEADING = re.compile(
+    r"其他需要报告|其他(?:有关)?(?:事项|情况)$|^(?:[一二三四五六七八九十]+、)?其他$"
+)
 #: passages listed per part found from content
 CONTENT_PASSAGES = 5
 
@@ -170,7 +172,9 @@ def coverage_table(
             continue
         place = (m.get("township"), m.get("county"), m.get("province"))
         if m.get("township"):
-            towns_any.setdefault(place, {"township": place[0], "county": place[1], "province": place[2]})
+            towns_any.setdefault(
+                place, {"township": place[0], "county": place[1], "province": place[2]}
+            )
         if m.get("year") is not None:
             towns_in_year.setdefault(m["year"], set()).add(place)
         if not in_scope(m, flt):
@@ -201,14 +205,18 @@ def coverage_table(
     missing = []
     for y in years:
         have = towns_in_year.get(y, set())
-        for place, town in sorted(towns_any.items(), key=lambda kv: (kv[0][1] or "", kv[0][0] or "")):
+        for place, town in sorted(
+            towns_any.items(), key=lambda kv: (kv[0][1] or "", kv[0][0] or "")
+        ):
             if place not in have:
                 missing.append({"year": y, **town})
     n = len(rows)
     per_part = []
     for i, key in enumerate(PARTS):
         k = sum(1 for r in rows if r["parts"][i]["present"])
-        per_part.append({"key": key, "label": SECTION_LABELS[key], "reports": k, "share": share(k, n)})
+        per_part.append(
+            {"key": key, "label": SECTION_LABELS[key], "reports": k, "share": share(k, n)}
+        )
     return {
         "filters": flt.to_json(),
         "parts": part_labels(),

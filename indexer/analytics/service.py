@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..errors import FazhiError
 from ..search.query import Filters
 from .coverage import coverage_table, report_parts
+from .draft import check_draft
 from .matrix import Scope, build_matrix, report_columns, scope_of
 from .practices import (
     Practice,
@@ -523,3 +524,10 @@ class Analytics:
                 rid, limit, removed(index), passage=passage, matches=matches
             ),
         )  # fmt: skip
+
+    def check(self, draft: dict, limit: int = MAX_LISTED) -> dict:
+        """:func:`check_draft` of ``draft`` (a ``Report.to_dict()``) against the sentence
+        index, maybe of an earlier generation (the reports removed since left out)."""
+        metas = self.metas()
+        index = self.sentence_index()
+        return check_draft(draft, index, index.position.keys() - metas.keys(), limit=limit)

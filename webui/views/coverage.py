@@ -92,6 +92,3 @@ def api():
         return json_response(table)
     detail = "-".join(v for vs in filters.values() for v in vs)
     return exports.download(fmt, coverage_rows(table), "fazhi-coverage", detail)
-
-
-
