@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from ..errors import FazhiError
 from ..search.query import Filters
-from .coverage import coverage_table, report_parts
-from .draft import check_draft
 from .matrix import Scope, build_matrix, report_columns, scope_of
 from .practices import (
     Practice,
@@ -24,6 +22,7 @@ from .practices import (
     sort_catalogue,
 )
 from .precedents import SentenceIndex
+from .review import ReviewMixin
 from .sentences import MAX_LISTED, CorpusReport, StoredTexts
 
 #: one logger for the package, named as operators configure it
@@ -82,7 +81,7 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class Analytics:
+class Analytics(ReviewMixin):
     """The analytics of one engine, with what they derive cached per index generation.
 
     Thread-safe. What costs a pass over the corpus — the practice catalogue
@@ -138,6 +137,8 @@ class Analytics:
         self._quotes: dict[str, tuple[str, ...]] = {}
         #: the Art. 25 parts of each report (by id: its content), kept across commits
         self._parts: dict[str, list[dict]] = {}
+        #: (sentence index version, generation, {report id: copy figures}) of every report
+        self._copies: tuple | None = None
         #: seconds the last build of each derived structure took
         self.build_seconds: dict[str, float] = {}
 
@@ -464,25 +465,6 @@ class Analytics:
         out.sort(key=lambda e: (-e["reports"], e["name"]))
         return out[:limit]
 
-    # -- Art. 25 parts and coverage
-
-    def parts(self, rid: str) -> list[dict]:
-        """:func:`report_parts` of report ``rid`` (cached by id; ids name content)."""
-        found = self._parts.get(rid)
-        if found is None:
-            view = self.engine.view()
-            found = report_parts(view.stored(rid)) if rid in view.loc else report_parts(())
-            with self._lock:
-                if len(self._parts) > 4 * max(len(view.loc), 1000):
-                    self._parts.clear()  # forget the reports removed since
-                self._parts[rid] = found
-        return found
-
-    def coverage(self, filters: dict | None = None, keep=None) -> dict:
-        """The coverage table of the five parts (see :func:`coverage_table`)."""
-        flt = self.engine.parse("x", filters).filters
-        return coverage_table(self.metas().values(), self.parts, flt, keep)
-
     # -- precedents
 
     def _build_sentences(self) -> SentenceIndex:
@@ -524,10 +506,3 @@ class Analytics:
                 rid, limit, removed(index), passage=passage, matches=matches
             ),
         )  # fmt: skip
-
-    def check(self, draft: dict, limit: int = MAX_LISTED) -> dict:
-        """:func:`check_draft` of ``draft`` (a ``Report.to_dict()``) against the sentence
-        index, maybe of an earlier generation (the reports removed since left out)."""
-        metas = self.metas()
-        index = self.sentence_index()
-        return check_draft(draft, index, index.position.keys() - metas.keys(), limit=limit)

@@ -238,9 +238,21 @@ def _run_search(engine, query, shape: dict, batch, as_json) -> None:
 @index_option
 @handle_errors
 def reports(as_json, index_dir) -> None:
-    """List every indexed report with its metadata and sections."""
+    """List every indexed report with its metadata, sections and copy figures.
+
+    ``copy``: the share of the report's sentences that its closest other
+    report holds, which report that is, and whether it was issued earlier
+    and holds at least half (``copied``).
+    """
+    from ..analytics import Analytics
+    from ..search import Engine
+
     items = idx.list_reports(index_dir_of(index_dir))
     rows = [{k: m.get(k) for k in LISTING_FIELDS} for m in items]
+    with Engine(index_dir_of(index_dir)) as engine:
+        copies = Analytics(engine).copies()
+    for m in rows:
+        m["copy"] = copies.get(m["id"])
     if as_json:
         emit_json(rows)
         return
@@ -249,6 +261,13 @@ def reports(as_json, index_dir) -> None:
         keys = sorted({s["key"] for s in m["sections"]})
         click.echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
         click.echo(f"    {m['source']}  sections: {', '.join(keys)}")
+        copy = m["copy"] or {}
+        if copy.get("copied"):
+            src = copy["source"]
+            click.echo(
+                f"    copy: {copy['share']:.0%} of its sentences are in the earlier report of "
+                f"{src['township'] or src['title']} ({src['year'] or '-'}, {src['id']})"
+            )
     click.echo(f"{len(rows)} reports")
 
 

@@ -101,3 +101,25 @@ def snippet(text: str, marks: list[str], width: int = SNIPPET_CHARS) -> str:
         start = max(0, end - width)
     body = highlight(text, marks, start, end, spans)
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def difference_spans(text: str, other: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that ``other`` does not have (character diff after folding)."""
+    from difflib import SequenceMatcher
+
+    a, a_idx = fold_map(text)
+    b, _ = fold_map(other)
+    spans: list[tuple[int, int]] = []
+    for op, i1, i2, _j1, _j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op in ("replace", "delete") and i1 < i2:
+            spans.append((a_idx[i1], a_idx[i2 - 1] + 1))
+    return spans
+
+
+def mark_differences(text: str, other: str) -> tuple[str, str]:
+    """Both texts escaped, each with what the other lacks wrapped in ``<mark class="diff">``."""
+    out = []
+    for x, y in ((text, other), (other, text)):
+        html_ = highlight(x, [], spans=difference_spans(x, y))
+        out.append(html_.replace("<mark>", '<mark class="diff">'))
+    return out[0], out[1]

@@ -73,7 +73,8 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
         rid = v.rep_rid[r]
         m = v.reports[rid]
         entry = {k: m.get(k) for k in ("id", "source", "title", "issuer", "township", "county",
-                                        "city", "province", "year", "date", "doc_number")}  # fmt: skip
+                                        "city", "province", "year", "date", "doc_number",
+                                        "url")}  # fmt: skip
         entry["score"] = round(float(score[r]), 4)
         a, b = int(v.rep_first[r]), int(v.rep_first[r + 1])
         mine = matches[a:b]

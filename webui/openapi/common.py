@@ -42,6 +42,11 @@ META_PROPS = {
     "year": dict(NULLABLE_INT, description="The year reported on (2023 for “2023年度”)."),
     "date": dict(NULLABLE_STR, description="Issue date, ISO YYYY-MM-DD.", format="date"),
     "doc_number": dict(NULLABLE_STR, description="Document number, e.g. 雷高府发〔2022〕61号."),
+    "url": dict(
+        NULLABLE_STR,
+        description="The report's public web address, from a sidecar NAME.meta.json or the "
+        "page's canonical link (null when unknown).",
+    ),
 }
 
 SECTION = {"type": "string", "enum": list(SECTION_KEYS)}
