@@ -94,3 +94,62 @@ def practice_rows(entries: list[dict]) -> list[list]:
             ]
         )
     return out
+
+
+def search_rows(reports: list[dict], marks: list[str]) -> list[list]:
+    """Search results: one row per matching passage, with its citation and its link."""
+    from indexer.search.highlight import mark_spans
+
+    out: list[list] = [
+        ["报告", "乡镇（街道）", "区县", "省份", "年度", "成文日期", "部分", "小标题", "段落",
+         "原文", "引文", "GB/T 7714-2015", "链接", "报告编号"]
+    ]  # fmt: skip
+    for r in reports:
+        links = ReportLinks(r["id"], {})
+        gbt = citation.gbt7714(r)
+        for p in r["passages"]:
+            n = int(p["id"])
+            spans = mark_spans(p["text"], marks) if marks else None
+            link = links.permalink(n)
+            out.append(
+                [
+                    citation.title_of(r),
+                    r.get("township"),
+                    r.get("county"),
+                    r.get("province"),
+                    r.get("year"),
+                    r.get("date"),
+                    p.get("label"),
+                    p.get("heading"),
+                    n,
+                    p["text"],
+                    citation.plain(r, p, link, spans),
+                    gbt,
+                    link,
+                    r["id"],
+                ]
+            )
+    return out
+
+
+def matrix_rows(m: dict) -> list[list]:
+    """The township × year matrix as the CSV lays it out (rows, then the coverage lines)."""
+    import csv
+    import io
+
+    from indexer.analytics import matrix_csv
+
+    rows = list(csv.reader(io.StringIO(matrix_csv(m).lstrip("\ufeff"))))
+    out: list[list] = []
+    for row in rows:
+        out.append([_number(v) for v in row])
+    return out
+
+
+def _number(value: str):
+    """A CSV cell back as a number when it is one (so that a spreadsheet can sum it)."""
+    if value.isdigit() and len(value) < 16:
+        return int(value)
+    if value.startswith("'"):
+        return value[1:]
+    return value

@@ -321,11 +321,23 @@ def check(index_dir, corpus, as_json) -> None:
               help="Server processes sharing the port (one per core uses every core; "
                    "each holds its own view of the index). A worker that dies is "
                    "replaced.")  # fmt: skip
+@click.option("--base-url", default=None, metavar="URL",
+              help="The public address the app is served at (e.g. https://fazhi.example.gov.cn); "
+                   "permalinks and citations use it. Default: $FAZHI_BASE_URL, else the "
+                   "address each request came to.")  # fmt: skip
 @handle_errors
-def serve(index_dir, host, port, threads, workers) -> None:
+def serve(index_dir, host, port, threads, workers, base_url) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
+    import os
+
     from webui import serving
 
+    if base_url is not None:
+        if not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", base_url.strip()):
+            raise QueryError(
+                f"--base-url must be an http(s) address, e.g. https://example.org (got {base_url[:80]!r})"
+            )
+        os.environ["FAZHI_BASE_URL"] = base_url.strip().rstrip("/")  # the workers read it too
     index_dir = index_dir_of(index_dir)
     idx.check_readable(index_dir)  # fail now, with the reason, rather than on the first request
     try:

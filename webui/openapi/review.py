@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexer.analytics import PARTS
 
-from .common import NULLABLE_INT, NULLABLE_STR, error_response, filter_param, json_ok, ref
+from .common import NULLABLE_INT, NULLABLE_STR, error_response, filter_param, ref
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request, url_for
 from indexer.analytics import matrix_csv, year_label
 from indexer.errors import QueryError
 
+from .. import exports, tables
 from ..charts import trend_chart
 from ..ext import analytics
 from ..params import SearchParams, output_format, page_params, query_params
@@ -63,6 +64,7 @@ def page():
         year_label=year_label,
         search_url=search_url(params),
         csv_url=url_for("matrix.csv_api", **export),
+        xlsx_url=url_for("matrix.api", format="xlsx", **export),
         json_url=url_for("matrix.api", **export),
     )
 
@@ -74,6 +76,8 @@ def api():
     m = analytics().matrix(params.q, params.filters, params.mode)
     if fmt == "csv":
         return csv_response(matrix_csv(m), "fazhi-matrix", f"fazhi-matrix-{params.q.strip()[:40]}")
+    if fmt == "xlsx":
+        return exports.download(fmt, tables.matrix_rows(m), "fazhi-matrix", params.q)
     return json_response(m)
 
 

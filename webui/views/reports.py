@@ -135,14 +135,14 @@ def page(rid: str):
     links = ReportLinks(rid, {})
     passages = []
     for p in rep["passages"]:
-        hit = bool(marks) and bool(mark_spans(p["text"], marks))
+        spans = mark_spans(p["text"], marks) if marks else []
         passages.append(
             dict(
                 p,
-                html=highlight(p["text"], marks),
-                hit=hit,
+                html=highlight(p["text"], marks, spans=spans),
+                hit=bool(spans),
                 linked=p["id"] == linked_id,
-                cite=citation.cite(rep, p, links.permalink(int(p["id"]))),
+                cite=citation.cite(rep, p, links.permalink(int(p["id"])), spans),
             )
         )
     sections = rep.get("sections") or []

@@ -17,9 +17,10 @@ from indexer.analytics import filters_from_json, trend_from_facets
 from indexer.errors import FazhiError, QueryError
 from indexer.model import SECTION_LABELS
 from indexer.search import MAX_PAGE
+from indexer.search.highlight import mark_spans, marks_for
 from indexer.search.query import FILTER_FIELDS
 
-from .. import citation
+from .. import citation, exports, tables
 from ..charts import trend_chart
 from ..ext import analytics, engine
 from ..openapi import spec
@@ -94,9 +95,11 @@ def page():
         result = eng.search(params.q, **params.engine_kwargs(), passages=PASSAGES_LISTED)
     except QueryError as exc:
         return render_template("search.html", state=state, error=exc.user_message()), 400
+    export = {k: v for k, v in state.args().items() if k != "page"}
     return render_template(
         "search.html",
         state=state,
+        downloads=exports.links(lambda **a: url_for("search.api", **a), **export),
         result=result,
         reports=[_result_report(r, state) for r in result["reports"]],
         facets=_facets(result, state),
@@ -127,13 +130,23 @@ def _stats(reports: list[dict]) -> dict:
     }
 
 
+def _marks(state: SearchState) -> list[str]:
+    """What the query marks (once per request): the citations quote the sentences hit."""
+    found = g.get("_fazhi_marks")
+    if found is None:
+        found = g._fazhi_marks = marks_for(state.q, state.mode)[0]
+    return found
+
+
 def _result_report(r: dict, state: SearchState) -> dict:
     links = ReportLinks(r["id"], context_args(state))
+    marks = _marks(state)
     passages = []
     for p in r["passages"]:
         n = int(p["id"])
+        spans = mark_spans(p["text"], marks) if marks else None
         passages.append(
-            dict(p, link=links.passage(n), cite=citation.cite(r, p, links.permalink(n)))
+            dict(p, link=links.passage(n), cite=citation.cite(r, p, links.permalink(n), spans))
         )
     return dict(
         r,
@@ -252,10 +265,33 @@ def help_page():
     return render_template("help.html", section_labels=SECTION_LABELS)
 
 
+#: reports a download of search results holds at most (all their matching passages)
+EXPORT_REPORTS = 2000
+
+
 @bp.get("/api/search")
 def api():
-    params = parse_search_args(request.args, strict=True)
-    return json_response(engine().search(params.q, **params.engine_kwargs()))
+    params = parse_search_args(request.args, strict=True, allowed=("format",))
+    fmt = exports.check_format(request.args.get("format", "json"))
+    if fmt == "json":
+        return json_response(engine().search(params.q, **params.engine_kwargs()))
+    return _download(params, fmt)
+
+
+def _download(params: SearchParams, fmt: str):
+    """Every matching passage (of the first :data:`EXPORT_REPORTS` reports in the order
+    asked for) as CSV or XLSX, one row per passage, with its citation and link."""
+    eng = engine()
+    kwargs = dict(params.engine_kwargs(), per_page=100)
+    reports: list[dict] = []
+    for page in range(1, EXPORT_REPORTS // 100 + 1):
+        kwargs["page"] = page
+        result = eng.search(params.q, **kwargs)
+        reports += result["reports"]
+        if len(reports) >= result["total"]["reports"]:
+            break
+    marks = marks_for(params.q, params.mode)[0]
+    return exports.download(fmt, tables.search_rows(reports, marks), "fazhi-search", params.q)
 
 
 @bp.get("/api/openapi.json")
