@@ -93,7 +93,7 @@ def test_filters_from_options_merge_with_query_filters():
         (
             "依法 section:foo",
             "unknown section 'foo' (use one of: measures, shortcomings, "
-            "leadership, plans, other, or a label)",
+            "leadership, plans, other_matters, other, or a label)",
         ),  # fmt: skip
         (
             "(依法 year:2022)",

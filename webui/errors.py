@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.errors import IndexStoreError, QueryError, SearchTimeout
 
+from .messages import query_error
 from .responses import json_response, wants_json
 
 log = logging.getLogger(__name__)
@@ -46,17 +47,20 @@ def _security_headers(response):
     return response
 
 
-def _error(status: int, title: str, message: str, *, hint: str = "", kind: str = "error"):
+def _error(status: int, title: str, message: str, *, hint: str = "", kind: str = "error", zh=None):
     if wants_json():
         return json_response({"error": message}, status), status
     html = render_template(
-        "error.html", status=status, title=title, message=message, hint=hint, kind=kind
+        "error.html", status=status, title=title, message=message, hint=hint, kind=kind, zh=zh
     )
     return html, status
 
 
 def _query_error(exc: QueryError):
-    return _error(400, "检索式有误", exc.user_message(), kind="query")
+    zh = query_error(exc, request.args.get("q", ""))
+    if request.args.get("q") is None:
+        zh["literal_url"] = None
+    return _error(400, "检索条件有误", exc.user_message(), kind="query", zh=zh)
 
 
 def _index_error(exc: IndexStoreError):

@@ -15,6 +15,7 @@ from indexer.errors import QueryError
 from .. import exports, tables
 from ..charts import trend_chart
 from ..ext import analytics
+from ..messages import query_error
 from ..params import SearchParams, output_format, page_params, query_params
 from ..responses import csv_response, json_response
 from ..urls import search_url
@@ -33,14 +34,15 @@ def page():
         return render_template(
             "matrix.html",
             params=SearchParams(q=request.args.get("q", "")),
-            error=exc.user_message(),
+            error=query_error(exc, request.args.get("q", "")),
         ), 400
     if not params.q.strip():
         return render_template("matrix.html", params=params, m=None)
     try:
         m = analytics().matrix(params.q, params.filters, params.mode)
     except QueryError as exc:
-        return render_template("matrix.html", params=params, error=exc.user_message()), 400
+        error = query_error(exc, params.q)
+        return render_template("matrix.html", params=params, error=error), 400
     rows = []
     for r in m["rows"][:MATRIX_ROWS_SHOWN]:
         cells = []

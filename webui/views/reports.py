@@ -19,6 +19,7 @@ from indexer.search.highlight import highlight, mark_spans, marks_for
 
 from .. import citation, exports, tables
 from ..ext import analytics, engine
+from ..messages import query_error
 from ..params import parse_int
 from ..responses import json_response
 from ..urls import REPORT_PAGE, SEARCH_PAGE, ReportLinks
@@ -129,6 +130,12 @@ def page(rid: str):
     q = request.args.get("q", "")
     mode = request.args.get("mode", "exact")
     marks, query_note = marks_for(q, mode)
+    query_zh = None
+    if query_note:
+        try:
+            engine().parse(q, None, mode)
+        except QueryError as exc:
+            query_zh = query_error(exc, q)["message"]
     linked = request.args.get("p", "")
     linked_id = int(linked) if linked.isdigit() and len(linked) < 8 else None
 
@@ -161,6 +168,7 @@ def page(rid: str):
         q=q if q.strip() else "",
         mode=mode,
         query_note=query_note,
+        query_zh=query_zh,
         hits=[p for p in passages if p["hit"]],
         back=back,
         has_file=_file_of(rep) is not None,

@@ -23,6 +23,7 @@ from indexer.search.query import FILTER_FIELDS
 from .. import citation, exports, tables
 from ..charts import trend_chart
 from ..ext import analytics, engine
+from ..messages import query_error
 from ..openapi import spec
 from ..params import SearchParams, parse_search_args, search_within
 from ..responses import json_response
@@ -84,7 +85,8 @@ def page():
         params = parse_search_args(args, strict=False, per_page=current_app.config["PER_PAGE"])
     except QueryError as exc:
         state = SearchState.of(SearchParams(q=args.get("q", "")))
-        return render_template("search.html", state=state, error=exc.user_message()), 400
+        error = query_error(exc, args.get("q", ""))
+        return render_template("search.html", state=state, error=error), 400
     state = SearchState.of(params)
     eng = engine()
     if not params.q.strip():
@@ -94,7 +96,8 @@ def page():
     try:
         result = eng.search(params.q, **params.engine_kwargs(), passages=PASSAGES_LISTED)
     except QueryError as exc:
-        return render_template("search.html", state=state, error=exc.user_message()), 400
+        error = query_error(exc, params.q)
+        return render_template("search.html", state=state, error=error), 400
     export = {k: v for k, v in state.args().items() if k != "page"}
     return render_template(
         "search.html",
