@@ -9,6 +9,7 @@ snippets, :mod:`indexer.search.highlight`).
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for
@@ -169,6 +170,8 @@ def page(rid: str):
         mode=mode,
         query_note=query_note,
         query_zh=query_zh,
+        permalink=links.external,
+        today=date.today().isoformat(),
         hits=[p for p in passages if p["hit"]],
         back=back,
         has_file=_file_of(rep) is not None,
