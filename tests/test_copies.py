@@ -41,7 +41,9 @@ def copied_index(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(copied_index):
     with web_app(copied_index) as app:
-        yield app.test_client()
+        c = app.test_client()
+        c.get("/api/reports")  # waits for the copy figures (the list page waits 2 s at most)
+        yield c
 
 
 def _ids(client) -> dict[str, str]:
@@ -124,3 +126,17 @@ def test_nothing_to_see_is_said_plainly(seed_index):
         assert "本报告没有与其他报告相同或近似的句子（已与 4 份报告逐句比较）" in html
         page = c.get(f"/report/{rid}").get_data(as_text=True)
         assert "没有与其他报告相同或近似的句子" in page
+
+
+def test_the_list_and_the_report_page_give_the_same_figures(copied_index):
+    from indexer.analytics import Analytics
+    from indexer.search import Engine
+
+    with Engine(copied_index) as engine:
+        an = Analytics(engine)
+        every = an.copies()
+        assert every == {rid: an.copy(rid) for rid in an.metas()}
+        longmen = next(c for rid, c in every.items() if an.metas()[rid]["township"] == "龙门镇")
+        # the reworded sentence counts (near-identical), its own paragraph does not
+        assert longmen["source"]["sentences"] == longmen["sentences"] - 1
+        assert an.wait_idle(60)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from urllib.request import urlopen
 
 import pytest
 from docx import Document
@@ -50,6 +51,9 @@ def copied_url(tmp_path_factory):
     (corpus / "005_longmen.txt").write_text(text, encoding="utf-8")
     assert not index_paths([corpus], root / "index").failed
     with live_server(root / "index") as url:
+        urlopen(
+            f"{url}/api/reports"
+        ).read()  # the copy figures computed (the list page waits 2 s at most)
         yield url
 
 
@@ -196,7 +200,6 @@ def test_print_media_shows_the_text_its_metadata_source_and_date(page):
 
 @pytest.mark.parametrize("path", ["/practices", "/report", "/check", "/coverage", "/reports"])
 def test_phone_width_pages(browser, base_url, path):
-
     context = browser.new_context(
         base_url=base_url, locale="zh-CN", viewport={"width": 390, "height": 844},
         device_scale_factor=2, is_mobile=True, has_touch=True,

@@ -12,7 +12,10 @@ at least :data:`COPY_SHARE` of the sentences, the report is a **copy** of it
 Candidates come from the rarer sentences (held by at most :data:`RARE`
 reports: a copy shares its source's own wording, not only the common
 phrases), then each candidate is counted over every sentence, so the figure
-of the closest report is exact. :func:`compare` lays the report beside one
+of the closest report is exact. Near-identical wording is counted for a
+report whose closest one holds at least :data:`NEAR_FROM` of it by the same
+wording (finding near-identical sentences is most of the cost; a report
+sharing less is no copy either way); ``shared`` then counts it too. :func:`compare` lays the report beside one
 other: each sentence the same, near-identical (with the other's wording) or
 its own.
 """
@@ -32,6 +35,9 @@ COPY_SHARE = 0.5
 RARE = 50
 #: candidates counted over every sentence
 CANDIDATES = 3
+#: a report whose closest one holds this share of it by the same wording is compared
+#: again with near-identical wording counted too
+NEAR_FROM = 0.2
 
 
 def _families(index: SentenceIndex, rep: int) -> list[tuple[int, int, str, list]]:
@@ -61,6 +67,33 @@ def _holds(index: SentenceIndex, family, other: int) -> tuple[int, float] | None
     return None
 
 
+def _report_keys(index: SentenceIndex, rep: int) -> list[int]:
+    """The distinct keys of report number ``rep``, in the order they are written."""
+    out, seen = [], set()
+    names = index.names[rep]
+    for text in index.corpus[rep].texts:
+        if not text:
+            continue
+        for key, _ in index._sentences(text, names):
+            kid = index.key_id[key]
+            if kid not in seen:
+                seen.add(kid)
+                out.append(kid)
+    return out
+
+
+def keys_by_report(index: SentenceIndex) -> list[list[int]]:
+    """The distinct keys of every report, from the index's own arrays (no text is read)."""
+    out: list[list[int]] = [[] for _ in index.corpus]
+    for kid, reps in enumerate(index.reps):
+        prev = -1
+        for r in reps:  # ascending, one entry per occurrence
+            if r != prev:
+                out[r].append(kid)
+                prev = r
+    return out
+
+
 def report_copy(index: SentenceIndex, rid: str, hidden: Collection[str] = ()) -> dict | None:
     """The closest report to report ``rid`` and how much of it that one holds (None: unknown).
 
@@ -72,29 +105,74 @@ def report_copy(index: SentenceIndex, rid: str, hidden: Collection[str] = ()) ->
     rep = index.position.get(rid)
     if rep is None:
         return None
-    hide = {index.position[h] for h in hidden if h in index.position}
-    hide.add(rep)
-    items = _families(index, rep)
+    return copy_of(index, rep, _report_keys(index, rep), _hidden(index, hidden))
+
+
+def all_copies(index: SentenceIndex, hidden: Collection[str] = ()) -> dict[str, dict]:
+    """:func:`report_copy` of every report, by id (the same figures, computed in one pass)."""
+    hide = _hidden(index, hidden)
+    out = {}
+    for rep, kids in enumerate(keys_by_report(index)):
+        if rep not in hide:
+            out[index.corpus[rep].meta["id"]] = copy_of(index, rep, kids, hide)
+    return out
+
+
+def _hidden(index: SentenceIndex, hidden: Collection[str]) -> set[int]:
+    return {index.position[h] for h in hidden if h in index.position}
+
+
+def copy_of(index: SentenceIndex, rep: int, kids: list[int], hidden: set[int]) -> dict:
+    """The copy figures of report number ``rep`` whose distinct keys are ``kids``.
+
+    First by the same wording only (cheap: the index's arrays); when the closest
+    report then holds at least :data:`NEAR_FROM` of the sentences, again with
+    near-identical wording counted too (finding near-identical keys is most of
+    the cost, and only a report that shares that much can be a copy).
+    """
+    exact = _copy_of(index, rep, kids, hidden, [[(kid, 1.0)] for kid in kids], None)
+    if exact["share"] < NEAR_FROM:
+        return exact
+    found = [index._family(kid, 0) for kid in kids]
+    families = [f for f, _, _ in found]
+    return _copy_of(index, rep, kids, hidden, families, [t for _, t, _ in found])
+
+
+def _copy_of(index, rep, kids, hidden, families, totals) -> dict:
+    """Figures with ``families`` of keys; ``totals``: their report counts (None: the
+    families are the keys alone, counted from the index's arrays)."""
+    keys = index.keys
+    hide = hidden | {rep}
     nominated: Counter = Counter()
     shared = 0
-    for _ppos, _j, key, family, total in items:
-        if total <= 1:
-            continue
-        reps: set[int] = set()
-        for c, _ in family:
-            reps.update(index.reps[c])
-        reps -= hide
-        if reps:
+    for i, (kid, family) in enumerate(zip(kids, families, strict=True)):
+        if len(hide) == 1 and totals is None:
+            reps = index.reps[kid]
+            if reps[0] == rep and reps[-1] == rep:
+                continue  # this report's own
+            if len(reps) > RARE + 1:
+                shared += 1  # held by others, too many to nominate one
+                continue
+            others = set(reps)
+        elif len(hide) == 1 and totals[i] > RARE + 1:
             shared += 1
-        if len(reps) <= RARE:
-            for other in reps:
-                nominated[other] += len(key)
-    n = len(items)
-    chars = sum(len(key) for _, _, key, _, _ in items)
+            continue
+        else:
+            others = set()
+            for c, _ in family:
+                others.update(index.reps[c])
+        others -= hide
+        if others:
+            shared += 1
+            if len(others) <= RARE:
+                for other in others:
+                    nominated[other] += len(keys[kid])
+    n = len(kids)
+    chars = sum(len(keys[k]) for k in kids)
     best = None
     for other, _ in nominated.most_common(CANDIDATES):
-        held = [(key, f) for _, _, key, f, total in items if total > 1 and _holds(index, f, other)]
-        score = (len(held), sum(len(k) for k, _ in held), -other)
+        held = [k for k, f in zip(kids, families, strict=True) if _holds(index, f, other)]
+        score = (len(held), sum(len(keys[k]) for k in held), -other)
         if best is None or score > best[0]:
             best = (score, other)
     out = {

@@ -8,11 +8,16 @@ caches and the sentence index of the service (``metas``, ``_latest``,
 
 from __future__ import annotations
 
-from .copies import compare, report_copy, report_sources
+import logging
+import threading
+
+from .copies import all_copies, compare, report_copy, report_sources
 from .coverage import coverage_table, report_parts
 from .draft import check_draft
 from .precedents import SentenceIndex
 from .sentences import MAX_LISTED
+
+log = logging.getLogger(__package__)
 
 
 class ReviewMixin:
@@ -22,6 +27,8 @@ class ReviewMixin:
     _parts: dict[str, list[dict]]
     #: (sentence index version, generation, {report id: copy figures}) of every report
     _copies: tuple | None
+    _copies_lock: threading.Lock
+    _copies_thread: threading.Thread | None
 
     def parts(self, rid: str) -> list[dict]:
         """:func:`report_parts` of report ``rid`` (cached by id; ids name content)."""
@@ -70,19 +77,56 @@ class ReviewMixin:
             lambda: report_copy(index, rid, removed),
         )  # fmt: skip
 
-    def copies(self) -> dict[str, dict]:
-        """:func:`report_copy` of every report (computed once per sentence index and generation)."""
+    def copies(self, wait: bool | float = True) -> dict[str, dict] | None:
+        """:func:`all_copies`: the copy figures of every report, computed once per sentence
+        index and generation (seconds on a large index).
+
+        ``wait=False`` or a number of seconds (a page): the figures at hand, maybe of
+        an earlier index, or None, while they are computed in a background thread
+        (waited for that long).
+        """
+        found = self._copies
+        if wait is not True:
+            slot = self._slots["sentences"]
+            current = (slot.version, self.engine.generation)
+            if found is None or found[:2] != current:
+                thread = self._start_copies()
+                if wait and thread is not None:
+                    thread.join(float(wait))
+                found = self._copies
+            return found[2] if found is not None else None
         index, version, removed = self._index_for()
         gen = self._fresh()
-        found = self._copies
         if found is not None and found[:2] == (version, gen):
             return found[2]
-        value = {}
-        for rid in self.metas():
-            if rid in index.position:
-                value[rid] = report_copy(index, rid, removed)
-        self._copies = (version, gen, value)
+        with self._copies_lock:
+            found = self._copies
+            if found is not None and found[:2] == (version, gen):
+                return found[2]
+            value = all_copies(index, removed)
+            self._copies = (version, gen, value)
         return value
+
+    def _start_copies(self) -> threading.Thread | None:
+        with self._lock:
+            if self._copies_thread is not None and self._copies_thread.is_alive():
+                return self._copies_thread
+            thread = threading.Thread(
+                target=self._copies_quietly, name="analytics-copies", daemon=True
+            )
+            self._copies_thread = thread
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the page does without the figures
+            self._copies_thread = None
+            return None
+        return thread
+
+    def _copies_quietly(self) -> None:
+        try:
+            self.copies()
+        except Exception:  # noqa: BLE001 - a page asked; it shows no figures, the log says why
+            log.exception("computing the copy figures failed")
 
     def compare(self, rid: str, other: str) -> dict | None:
         """:func:`compare` report ``rid`` with report ``other`` (None if either is unknown)."""

@@ -39,12 +39,17 @@ def report_json(meta: dict) -> dict:
 
 #: orders of the report list: newest first, or most of its wording in one other report
 LIST_SORTS = ("year", "similarity")
+#: seconds the report list waits for the copy figures (then shows them on a later visit)
+PAGE_WAIT = 2.0
 
 
-def _with_copies(reports: list[dict]) -> list[dict]:
-    """The reports, each with its ``copy`` figures (see :meth:`Analytics.copies`)."""
-    copies = analytics().copies()
-    return [dict(m, copy=copies.get(m["id"])) for m in reports]
+def _with_copies(reports: list[dict]) -> tuple[list[dict], bool]:
+    """The reports, each with its ``copy`` figures (see :meth:`Analytics.copies`), and
+    whether there are figures yet (a page does not wait for them to be computed)."""
+    copies = analytics().copies(wait=PAGE_WAIT)
+    if copies is None:
+        return [dict(m, copy=None) for m in reports], False
+    return [dict(m, copy=copies.get(m["id"])) for m in reports], True
 
 
 @bp.get("/api/reports")
@@ -80,7 +85,7 @@ def list_page():
     sort = request.args.get("sort", "year").strip() or "year"
     if sort not in LIST_SORTS:
         raise QueryError(f"unknown sort '{sort[:20]}' (use {' or '.join(LIST_SORTS)})")
-    reports = _with_copies(engine().reports(outline=False))
+    reports, figures = _with_copies(engine().reports(outline=False))
     # newest report year first; within a year, newest issue date first
     reports.sort(key=lambda m: m.get("source") or "")
     reports.sort(key=lambda m: (m.get("year") or 0, m.get("date") or ""), reverse=True)
@@ -116,6 +121,7 @@ def list_page():
         start=start,
         sort=sort,
         copied=sum(1 for m in reports if (m.get("copy") or {}).get("copied")),
+        figures=figures,
         downloads=exports.links(lambda **a: url_for("reports.list_api", **a)),
     )
 
