@@ -659,6 +659,7 @@ def test_openapi_describes_the_endpoints(client):
         "per_page",
         "sort",
         "facet_limit",
+        "format",
     }
     schemas = doc["components"]["schemas"]
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(doc))

@@ -107,3 +107,15 @@ def limit_param(description: str) -> dict:
         "description": description,
         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
     }
+
+
+def download_param(formats: tuple[str, ...] = ("json", "csv", "xlsx")) -> dict:
+    """``format``: json, or a download as CSV (UTF-8 with a BOM) or Excel .xlsx."""
+    return {
+        "name": "format",
+        "in": "query",
+        "description": "json, or a download: csv (UTF-8 with a BOM, formula-safe) or xlsx "
+        "(Excel; no cell a formula or a link). Search results: one row per matching passage "
+        "with its citation and link.",
+        "schema": {"type": "string", "enum": list(formats), "default": "json"},
+    }

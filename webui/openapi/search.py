@@ -10,6 +10,7 @@ from .common import (
     NULLABLE_STR,
     PASSAGE_KIND,
     SECTION,
+    download_param,
     error_response,
     filter_param,
     ref,
@@ -277,6 +278,7 @@ def paths(unavailable: dict) -> dict:
                             "default": FACET_LIMIT,
                         },
                     },
+                    download_param(),
                 ],
                 "responses": {
                     "200": {
@@ -291,7 +293,8 @@ def paths(unavailable: dict) -> dict:
         "/api/reports": {
             "get": {
                 "operationId": "listReports",
-                "summary": "Every indexed report with its metadata and outline.",
+                "summary": "Every indexed report with its metadata, outline and copy figures.",
+                "parameters": [download_param()],
                 "responses": {
                     "200": {
                         "description": "Reports sorted by source file.",

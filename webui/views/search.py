@@ -268,8 +268,9 @@ def help_page():
     return render_template("help.html", section_labels=SECTION_LABELS)
 
 
-#: reports a download of search results holds at most (all their matching passages)
+#: reports and passages a download of search results holds at most
 EXPORT_REPORTS = 2000
+EXPORT_PASSAGES = 20_000
 
 
 @bp.get("/api/search")
@@ -287,14 +288,25 @@ def _download(params: SearchParams, fmt: str):
     eng = engine()
     kwargs = dict(params.engine_kwargs(), per_page=100)
     reports: list[dict] = []
+    passages = 0
+    total = 0
     for page in range(1, EXPORT_REPORTS // 100 + 1):
         kwargs["page"] = page
         result = eng.search(params.q, **kwargs)
+        total = result["total"]["passages"]
         reports += result["reports"]
-        if len(reports) >= result["total"]["reports"]:
+        passages += sum(len(r["passages"]) for r in result["reports"])
+        if len(reports) >= result["total"]["reports"] or passages >= EXPORT_PASSAGES:
             break
     marks = marks_for(params.q, params.mode)[0]
-    return exports.download(fmt, tables.search_rows(reports, marks), "fazhi-search", params.q)
+    rows = tables.search_rows(reports, marks)
+    if passages < total:
+        rows.append(
+            [
+                f"（只导出了前 {len(reports)} 份报告的 {passages} 个段落，共 {total} 个；请加筛选条件分批导出）"
+            ]
+        )
+    return exports.download(fmt, rows, "fazhi-search", params.q)
 
 
 @bp.get("/api/openapi.json")
