@@ -98,7 +98,7 @@ def practice_rows(entries: list[dict]) -> list[list]:
 
 def search_rows(reports: list[dict], marks: list[str]) -> list[list]:
     """Search results: one row per matching passage, with its citation and its link."""
-    from indexer.search.highlight import mark_spans
+    from indexer.search.highlight import snippet_spans
 
     out: list[list] = [
         ["报告", "乡镇（街道）", "区县", "省份", "年度", "成文日期", "部分", "小标题", "段落",
@@ -109,7 +109,7 @@ def search_rows(reports: list[dict], marks: list[str]) -> list[list]:
         gbt = citation.gbt7714(r)
         for p in r["passages"]:
             n = int(p["id"])
-            spans = mark_spans(p["text"], marks) if marks else None
+            spans = snippet_spans(p["text"], p["snippet"]) if marks else None
             link = links.permalink(n)
             out.append(
                 [

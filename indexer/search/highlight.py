@@ -123,3 +123,35 @@ def mark_differences(text: str, other: str) -> tuple[str, str]:
         html_ = highlight(x, [], spans=difference_spans(x, y))
         out.append(html_.replace("<mark>", '<mark class="diff">'))
     return out[0], out[1]
+
+
+_MARK_TAGS = re.compile(r"(</?mark>)")
+
+
+def snippet_spans(text: str, snippet_html: str) -> list[tuple[int, int]] | None:
+    """The marked spans of ``text`` that a :func:`snippet` of it shows, read back from the
+    snippet (no second folding pass); None when the snippet is not of this text."""
+    body = snippet_html
+    if body.startswith("…"):
+        body = body[1:]
+    if body.endswith("…"):
+        body = body[:-1]
+    window: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    start = None
+    for piece in _MARK_TAGS.split(body):
+        if piece == "<mark>":
+            start = pos
+        elif piece == "</mark>":
+            if start is not None:
+                spans.append((start, pos))
+            start = None
+        elif piece:
+            plain = html.unescape(piece)
+            window.append(plain)
+            pos += len(plain)
+    at = text.find("".join(window))
+    if at < 0:
+        return None
+    return [(a + at, b + at) for a, b in spans]

@@ -17,7 +17,7 @@ from indexer.analytics import filters_from_json, trend_from_facets
 from indexer.errors import FazhiError, QueryError
 from indexer.model import SECTION_LABELS
 from indexer.search import MAX_PAGE
-from indexer.search.highlight import mark_spans, marks_for
+from indexer.search.highlight import marks_for, snippet_spans
 from indexer.search.query import FILTER_FIELDS
 
 from .. import citation, exports, tables
@@ -147,7 +147,7 @@ def _result_report(r: dict, state: SearchState) -> dict:
     passages = []
     for p in r["passages"]:
         n = int(p["id"])
-        spans = mark_spans(p["text"], marks) if marks else None
+        spans = snippet_spans(p["text"], p["snippet"]) if marks else None
         passages.append(
             dict(p, link=links.passage(n), cite=citation.cite(r, p, links.permalink(n), spans))
         )
