@@ -199,7 +199,9 @@ def test_print_media_shows_the_text_its_metadata_source_and_date(page):
 
 
 @pytest.mark.parametrize("path", ["/practices", "/report", "/check", "/coverage", "/reports"])
-def test_phone_width_pages(browser, base_url, path):
+def test_phone_width_pages(browser, base_url, seed_index, path):
+    from playwright.sync_api import expect
+
     context = browser.new_context(
         base_url=base_url, locale="zh-CN", viewport={"width": 390, "height": 844},
         device_scale_factor=2, is_mobile=True, has_touch=True,
@@ -223,4 +225,10 @@ def test_phone_width_pages(browser, base_url, path):
         assert row.bounding_box()["width"] <= 390
     _no_overflow(page, 390)
     _shot(page, f"phone{path.replace('/', '-')}.png")
+    if path == "/check":  # and its answer
+        page.locator("#draft-text").fill(_draft(seed_index))
+        page.get_by_role("button", name="检查", exact=True).click()
+        expect(page.locator(".check-pct")).to_be_visible()
+        _no_overflow(page, 390)
+        _shot(page, "phone-check-result.png")
     context.close()
