@@ -116,6 +116,15 @@ def schemas() -> dict:
             "heading": NULLABLE_STR,
         },
     }
+    cell = {
+        "type": "object",
+        "required": ["key", "present", "how", "passages"],
+        "properties": {
+            k: v
+            for k, v in part["properties"].items()
+            if k in ("key", "present", "how", "passages")
+        },
+    }
     return {
         "Coverage": {
             "type": "object",
@@ -137,7 +146,7 @@ def schemas() -> dict:
                             "province": NULLABLE_STR,
                             "year": NULLABLE_INT,
                             "date": NULLABLE_STR,
-                            "parts": {"type": "array", "items": part},
+                            "parts": {"type": "array", "items": cell},
                             "present": {"type": "integer"},
                             "complete": {"type": "boolean"},
                         },
