@@ -9,6 +9,8 @@ import os
 
 import pytest
 from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from indexer.analytics import place_names, sentence_key, split_sentences
@@ -209,3 +211,21 @@ def test_oversized_drafts_are_refused(client):
         assert 400 <= r.status_code < 500, (body[:20], r.status_code)
     assert client.post("/api/check?format=pdf", data={"text": "x" * 20}).status_code == 400
     assert client.post("/api/search").status_code == 405
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(max_size=400),
+    data=st.binary(max_size=400),
+    ext=st.sampled_from([".txt", ".md", ".docx", ".pdf", ".doc", ".wps", ".ofd", "", ".exe"]),
+    head=st.sampled_from([b"", b"%PDF-1.4\n", b"PK\x03\x04", b"\xef\xbb\xbf"]),
+)
+def test_no_input_gets_a_5xx(client, text, data, ext, head):
+    r = client.post("/api/check", data={"text": text})
+    assert r.status_code in (200, 400, 413), r.data[:200]
+    r = _upload(client, f"draft{ext}", head + data)
+    assert r.status_code < 500, (ext, r.data[:200])
+    if r.status_code >= 400:
+        assert r.json["error"] and r.json["message_zh"]
