@@ -54,6 +54,4 @@ def report_from_text(
             f"text is too long ({len(text):,} characters; the limit is {max_chars:,})",
             hint="check one report at a time",
         )
-    report = structure(normalize(Extracted(text=text, kind="text")), source=source)
-    report.kind = "text"
-    return report
+    return structure(normalize(Extracted(text=text, kind="text")), source=source)
