@@ -23,7 +23,7 @@ import os
 import tempfile
 from pathlib import PurePath
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from indexer.errors import ExtractionError, QueryError, UnsupportedFormat
@@ -147,7 +147,7 @@ def _read_draft():
 
 def _read_upload(upload):
     name = PurePath(upload.filename.replace("\\", "/")).name[:200] or "draft"
-    request._fazhi_draft_name = name
+    g.fazhi_draft_name = name
     ext = PurePath(name).suffix.lower()
     if ext not in DRAFT_EXTENSIONS:
         raise DraftError(
@@ -182,7 +182,7 @@ def _read_upload(upload):
 
 def _named(exc: ExtractionError) -> str:
     """The extraction's reason, naming the uploaded file rather than the temporary one."""
-    name = getattr(request, "_fazhi_draft_name", None) or "the draft"
+    name = g.get("fazhi_draft_name") or "the draft"
     return f"{name}: {exc.reason}" + (f" ({exc.hint})" if exc.hint else "")
 
 
