@@ -37,7 +37,19 @@ class IndexStoreError(FazhiError):
 
 
 class QueryError(FazhiError):
-    """A search query or one of its filters is malformed."""
+    """A search query or one of its filters is malformed.
+
+    ``code`` names the kind of mistake (``unbalanced_quote``, ``dangling_operator``…;
+    ``"invalid"`` when not named) and ``value`` the piece at fault, so that a page can
+    say it in the reader's language; the message itself stays as scripts rely on it.
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, code: str = "invalid", value: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+        self.value = value
 
 
 class IndexLocked(IndexStoreError):

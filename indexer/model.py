@@ -134,6 +134,8 @@ class Report:
     #: the page's own metadata block: 索引号 and 主题分类
     index_number: str | None = None
     subject: str | None = None
+    #: the report's public web address (a sidecar NAME.meta.json, or the page's canonical link)
+    url: str | None = None
     sections: list[Section] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     #: the file format: "pdf", "docx", "html" or "text" (internal, not in listings)
@@ -155,6 +157,7 @@ class Report:
         "kind",
         "index_number",
         "subject",
+        "url",
     )
 
     def metadata(self) -> dict:

@@ -123,3 +123,51 @@ def live_server(index_dir: Path):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    """A CSV download's rows (it must start with a UTF-8 BOM)."""
+    import csv
+    import io
+
+    assert data.startswith("\ufeff".encode()), "no BOM"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def read_xlsx(data: bytes) -> list[list[str]]:
+    """The rows of an .xlsx download's sheet as the CSV writes them (numbers as numbers
+    print in CSV: 2023, 0.5, 1.0 → "1.0" kept apart from "1"), after checking that no
+    cell is a formula or a link."""
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = []
+    for row in sheet.iter_rows():
+        out = []
+        for c in row:
+            assert c.data_type != "f" and c.hyperlink is None, c.coordinate
+            out.append("" if c.value is None else str(c.value))
+        rows.append(out)
+    return rows
+
+
+def same_table(csv_rows: list[list[str]], xlsx_rows: list[list[str]]) -> bool:
+    """Whether the two downloads hold the same rows (numbers compared as numbers; a CSV
+    cell that would start a formula carries a leading ')."""
+
+    def norm(v: str) -> str:
+        try:
+            return repr(float(v))
+        except ValueError:
+            return v[1:] if v.startswith("'") and v[1:2] in "=+-@" else v
+
+    trim = [[norm(v) for v in r] for r in csv_rows]
+    other = [[norm(v) for v in r] for r in xlsx_rows]
+    width = max((len(r) for r in trim + other), default=0)
+    pad = [r + [""] * (width - len(r)) for r in trim]
+    return pad == [r + [""] * (width - len(r)) for r in other]

@@ -969,7 +969,7 @@ def test_api_matrix_csv_neutralises_formulas(tmp_path):
     [
         ("/api/matrix?q=一&page=2", "unknown parameter 'page'"),
         ("/api/matrix?q=一&per_page=2", "unknown parameter 'per_page'"),
-        ("/api/matrix?q=一&format=xlsx", "unknown format 'xlsx' (use json or csv)"),
+        ("/api/matrix?q=一&format=pdf", "unknown format 'pdf' (use json, csv or xlsx)"),
         ("/api/matrix?q=一&format=csv&format=json", "parameter 'format' given more than once"),
         ("/api/matrix?q=(", "unbalanced parentheses"),
         ("/api/matrix?q=", "empty query"),

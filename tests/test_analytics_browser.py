@@ -146,6 +146,7 @@ def test_precedents_load_when_a_passage_list_is_opened(browser, precedents_url):
     try:
         page.goto("/reports")
         page.locator("a", has_text="乙镇").first.click()
+        page.wait_for_url(re.compile(r"/report/\w+$"), wait_until="load")  # script run
         details = page.locator("#p2 details.precedents")
         expect(details.locator("summary")).to_contain_text("相同表述见于其他 2 份报告")
         assert fragments == []  # nothing fetched before the list is opened
@@ -183,6 +184,9 @@ def test_precedents_list_says_so_when_it_cannot_load(browser, precedents_url):
     try:
         page.goto("/reports")
         page.locator("a", has_text="丙乡").first.click()
+        # the report page loaded, its deferred script run: a summary clicked before that
+        # would open the list without fetching it (seen on a busy machine)
+        page.wait_for_url(re.compile(r"/report/\w+$"), wait_until="load")
         page.route("**/precedents/*", lambda route: route.fulfill(status=503, body="busy"))
         details = page.locator("#p2 details.precedents")
         details.locator("summary").click()

@@ -58,14 +58,17 @@ def test_search_filter_open_and_cite(page, base_url):
     )
     expect(page.locator(".report-title")).to_have_text(title)
 
-    # 引用 copies the citation: title, passage wording, permalink
+    # 引用 copies the citation: title, permalink after the source, the sentence hit
     wording = passage.locator(".passage-text").inner_text().strip()
     passage.get_by_role("button", name="引用", exact=True).click()
     expect(passage.locator(".cite-status")).to_have_text("已复制")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert wording in copied
     assert f"《{title}》" in copied
-    assert copied.endswith(f"{base_url}/report/{href.split('/report/')[1].split('?')[0]}#p{n}")
+    link = f"{base_url}/report/{href.split('/report/')[1].split('?')[0]}#p{n}"
+    assert f"（{link}）：“" in copied
+    quote = copied.split(f"（{link}）：“", 1)[1].rstrip("。").removesuffix("”")
+    assert "‘一支队伍管执法’" in quote and quote.replace("‘", "“").replace("’", "”") in wording
+    assert len(quote) < len(wording)  # the sentence, not the paragraph
 
     # the GB/T 7714 form from the small menu
     passage.locator(".cite-more summary").click()

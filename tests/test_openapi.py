@@ -33,9 +33,9 @@ def test_the_description_is_a_valid_openapi_31_document(doc):
     assert doc["openapi"] == "3.1.0"
 
 
-def check_answer(doc: dict, path: str, response) -> None:
+def check_answer(doc: dict, path: str, response, method: str = "get") -> None:
     """Validate ``response`` against the schema ``doc`` gives ``path`` for its status."""
-    op = doc["paths"][path]["get"]
+    op = doc["paths"][path][method]
     documented = op["responses"].get(str(response.status_code))
     assert documented is not None, f"{path}: status {response.status_code} is not documented"
     schema = documented["content"]["application/json"]["schema"]
@@ -88,6 +88,11 @@ def test_every_json_answer_matches_its_documented_schema(api, doc):
         ("/api/reports/{id}/precedents", f"/api/reports/{rid}/precedents"),
         ("/api/reports/{id}/precedents", "/api/reports/nope/precedents"),
         ("/api/openapi.json", "/api/openapi.json"),
+        ("/api/coverage", "/api/coverage"),
+        ("/api/coverage", "/api/coverage?year=20x"),
     ]
     for path, url in cases:
         check_answer(doc, path, api.get(url))
+    draft = "龙湾镇关于2023年度法治政府建设情况的报告\n一、主要举措和成效\n全面落实“一支队伍管执法”改革。"
+    check_answer(doc, "/api/check", api.post("/api/check", data={"text": draft}), "post")
+    check_answer(doc, "/api/check", api.post("/api/check", data={"text": ""}), "post")

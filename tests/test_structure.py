@@ -111,6 +111,7 @@ def outline(report: Report) -> list[tuple[int, str, str]]:
 def test_seed_metadata(reports, seed):
     meta = reports[seed].metadata()
     assert meta.pop("source") == SEEDS[seed].name
+    assert meta.pop("url") is None  # no sidecar, no web page
     # every seed is a township's annual report without a web page's metadata block
     page = {"level": "township", "kind": "annual_report", "index_number": None, "subject": None}
     assert meta == EXPECTED[seed] | page

@@ -13,6 +13,7 @@ request gets 503 with a one-line message instead of holding a worker.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -59,7 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``ANALYTICS_REBUILD_SPACING`` (default 4: after a commit, the practice
     catalogue and the sentence index are rebuilt in the background no sooner
     than 4 times their last build's duration after it ended; until then the
-    previous ones are served).
+    previous ones are served), ``BASE_URL`` (the public address the app is
+    served at, e.g. ``https://fazhi.example.gov.cn``: permalinks and citations
+    are built on it, never on the request's Host header; default
+    ``$FAZHI_BASE_URL``, else the request's own address).
     """
     app = _App(__name__)
     app.config.from_mapping(
@@ -67,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PER_PAGE=20,
         SEARCH_TIMEOUT=SEARCH_TIMEOUT,
         ANALYTICS_REBUILD_SPACING=4.0,
+        BASE_URL=os.environ.get("FAZHI_BASE_URL") or None,
     )
     if config:
         app.config.update(config)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.errors import IndexStoreError, QueryError, SearchTimeout
 
+from .messages import query_error
 from .responses import json_response, wants_json
 
 log = logging.getLogger(__name__)
@@ -46,17 +47,20 @@ def _security_headers(response):
     return response
 
 
-def _error(status: int, title: str, message: str, *, hint: str = "", kind: str = "error"):
+def _error(status: int, title: str, message: str, *, hint: str = "", kind: str = "error", zh=None):
     if wants_json():
         return json_response({"error": message}, status), status
     html = render_template(
-        "error.html", status=status, title=title, message=message, hint=hint, kind=kind
+        "error.html", status=status, title=title, message=message, hint=hint, kind=kind, zh=zh
     )
     return html, status
 
 
 def _query_error(exc: QueryError):
-    return _error(400, "检索式有误", exc.user_message(), kind="query")
+    zh = query_error(exc, request.args.get("q", ""))
+    if request.args.get("q") is None:
+        zh["literal_url"] = None
+    return _error(400, "检索条件有误", exc.user_message(), kind="query", zh=zh)
 
 
 def _index_error(exc: IndexStoreError):
@@ -74,7 +78,7 @@ def _timeout_error(exc: SearchTimeout):
 _HTTP_TEXTS = {
     400: ("请求有误", "请求的参数无法识别，请检查网址。"),
     404: ("没有找到该页面", "这个网址不存在，请从首页重新检索。"),
-    405: ("不支持该操作", "本站只读：只接受 GET 请求。"),
+    405: ("不支持该操作", "本站只读：只接受 GET 请求（检查草稿的 POST /api/check 除外）。"),
     413: ("请求过大", "请求的内容过大。"),
     414: ("网址过长", "网址过长，请缩短检索词。"),
     431: ("请求头过大", "请求头过大。"),

@@ -154,7 +154,7 @@ def search_within(q: str, within: str) -> str:
 
 # ---------------------------------------------------------------- analytics parameters
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "xlsx")
 #: the matrix and trend take the search parameters minus paging
 _QUERY_PARAMS = ("q", "mode", "sort", *FILTER_FIELDS)
 
@@ -177,7 +177,7 @@ def query_params(args: MultiDict, extra: tuple[str, ...] = ()) -> SearchParams:
 def output_format(args: MultiDict) -> str:
     fmt = args.get("format", "json").strip().lower() or "json"
     if fmt not in FORMATS:
-        raise QueryError(f"unknown format '{shown(fmt, 20)}' (use json or csv)")
+        raise QueryError(f"unknown format '{shown(fmt, 20)}' (use json, csv or xlsx)")
     return fmt
 
 

@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlencode
 
-from flask import current_app, g, url_for
+from flask import current_app, g, request, url_for
 
 from .params import SearchParams, canonical_filter
 
 SEARCH_PAGE = "search.page"
 REPORT_PAGE = "reports.page"
 MATRIX_PAGE = "matrix.page"
+COVERAGE_PAGE = "coverage.page"
+COVERAGE_API = "coverage.api"
+CHECK_PAGE = "check.page"
 #: the order of the filters in the search page's URLs and sidebar
 FACET_ORDER = ("township", "county", "year", "section", "province", "level", "kind")
 
@@ -153,12 +156,24 @@ def context_args(state: SearchState) -> dict:
 _PLAIN_ID = re.compile(r"[0-9A-Za-z]+")
 
 
+def external_url(path: str) -> str:
+    """The absolute address of ``path`` (a path of this app, as ``url_for`` gives it):
+    the configured public ``BASE_URL`` + path when set, never the request's Host header;
+    else the request's own scheme and host."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + path
+    return request.host_url.rstrip("/") + path
+
+
 def report_root(external: bool = False) -> str:
     """What ``url_for(REPORT_PAGE, rid=…)`` puts before a plain id (once per request)."""
     key = "_fazhi_report_root_ext" if external else "_fazhi_report_root"
     root = g.get(key)
     if root is None:
-        root = url_for(REPORT_PAGE, rid="0", _external=external)[:-1]
+        root = url_for(REPORT_PAGE, rid="0")[:-1]
+        if external:
+            root = external_url(root)
         setattr(g, key, root)
     return root
 
@@ -176,7 +191,7 @@ class ReportLinks:
     def external(self) -> str:
         if self.plain:
             return report_root(external=True) + self.rid
-        return url_for(REPORT_PAGE, rid=self.rid, _external=True)
+        return external_url(url_for(REPORT_PAGE, rid=self.rid))
 
     def page(self) -> str:
         """``url_for(REPORT_PAGE, rid=rid, **ctx)``."""

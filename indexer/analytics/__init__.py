@@ -23,6 +23,10 @@ Practices
     equal a lexicon variant join that entry. Counts come from an exact search
     for the OR of the variants, so every occurrence counts, quoted or not.
 
+Art. 25 parts and coverage
+    The five parts a report must have, found from headings and from content
+    cues (see :mod:`.coverage`), and the township × part table.
+
 Precedents
     Sentences (split on 。！？； and line breaks) are compared in a normal
     form: folded, punctuation removed, the report's own township/county/city
@@ -40,6 +44,16 @@ Precedents
     count but without a precedent.
 """
 
+from .coverage import (
+    PART_SHORT,
+    PARTS,
+    coverage_csv,
+    coverage_rows,
+    coverage_table,
+    part_labels,
+    report_parts,
+)
+from .draft import check_draft
 from .matrix import (
     Scope,
     build_matrix,
@@ -91,6 +105,8 @@ __all__ = [
     "MAX_LISTED",
     "MIN_SENTENCE_CHARS",
     "NEAR_SIMILARITY",
+    "PARTS",
+    "PART_SHORT",
     "SORT_KEYS",
     "Analytics",
     "Catalogue",
@@ -101,7 +117,11 @@ __all__ = [
     "StoredTexts",
     "build_matrix",
     "catalogue_entry",
+    "check_draft",
     "collect_practices",
+    "coverage_csv",
+    "coverage_rows",
+    "coverage_table",
     "csv_cell",
     "filters_from_json",
     "in_scope",
@@ -109,11 +129,13 @@ __all__ = [
     "load_lexicon",
     "matrix_csv",
     "parse_lexicon",
+    "part_labels",
     "place_names",
     "practice_key",
     "practice_query",
     "quoted_phrases",
     "report_mask",
+    "report_parts",
     "report_quotes",
     "scope_of",
     "sentence_key",

@@ -294,6 +294,52 @@ class SentenceIndex:
                 out.append((c, sim))
         return out
 
+    def lookup(self, key: str) -> list[tuple[int, float]]:
+        """The keys holding the normal form ``key`` or one near-identical to it, closest
+        first, with their similarity: for wording that is not in the index (a draft).
+
+        Prefix filtering as for :meth:`near`: shingles the index has never seen are
+        ordered last (they are in no indexed set, so any order of them is exact).
+        """
+        kid = self.key_id.get(key)
+        if kid is not None:
+            return [(kid, 1.0), *sorted(self.near(kid), key=lambda x: (-x[1], self.keys[x[0]]))]
+        a = shingles(key)
+        rank, known = self.rank, len(self.rank)
+        ordered = sorted(a, key=lambda g: rank.get(g, known))
+        candidates: set[int] = set()
+        for g in ordered[: prefix_length(len(a), self.threshold)]:
+            candidates.update(self.postings.get(g, ()))
+        out = []
+        t, na, sizes, keys, reps = self.threshold, len(a), self.sizes, self.keys, self.reps
+        for c in candidates:
+            nb = sizes[c]
+            if nb < t * na or na < t * nb or not reps[c]:
+                continue
+            other = keys[c]
+            b = shingle_iter(other) if len(other) > SHINGLE else (other,)
+            sim = len(a.intersection(b)) / max(na, nb)
+            if sim >= t:
+                out.append((c, sim))
+        out.sort(key=lambda x: (-x[1], keys[x[0]]))
+        return out
+
+    def reports_of(self, family: list[tuple[int, float]]) -> list[int]:
+        """The numbers of the reports holding any key of ``family`` (ascending: earliest first)."""
+        found: set[int] = set()
+        for c, _ in family:
+            found.update(self.reps[c])
+        return sorted(found)
+
+    def describe(self, rep: int, family: list[tuple[int, float]]) -> dict | None:
+        """Report number ``rep``'s closest sentence among ``family``, as in ``matches``."""
+        for c, sim in family:
+            reps = self.reps[c]
+            i = bisect_left(reps, rep)
+            if i < len(reps) and reps[i] == rep:
+                return self._describe(rep, self.locs[c][i], sim)
+        return None
+
     def _written(self, rep: int, ppos: int) -> list[str]:
         """The sentences of a passage as written (cached: early reports are listed often)."""
         found = self._split.get((rep, ppos))

@@ -22,6 +22,7 @@ from .practices import (
     sort_catalogue,
 )
 from .precedents import SentenceIndex
+from .review import ReviewMixin
 from .sentences import MAX_LISTED, CorpusReport, StoredTexts
 
 #: one logger for the package, named as operators configure it
@@ -80,7 +81,7 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class Analytics:
+class Analytics(ReviewMixin):
     """The analytics of one engine, with what they derive cached per index generation.
 
     Thread-safe. What costs a pass over the corpus — the practice catalogue
@@ -134,6 +135,12 @@ class Analytics:
         self._scopes: OrderedDict = OrderedDict()
         #: the quoted phrases of each report (by id: its content), kept across commits
         self._quotes: dict[str, tuple[str, ...]] = {}
+        #: the Art. 25 parts of each report (by id: its content), kept across commits
+        self._parts: dict[str, list[dict]] = {}
+        #: (sentence index version, generation, {report id: copy figures}) of every report
+        self._copies: tuple | None = None
+        self._copies_lock = threading.Lock()
+        self._copies_thread: threading.Thread | None = None
         #: seconds the last build of each derived structure took
         self.build_seconds: dict[str, float] = {}
 
@@ -264,6 +271,7 @@ class Analytics:
                 slot = self._slots[name]
                 if not slot.version and not slot.building:
                     self._spawn(name, build)
+        self._start_copies()  # after the sentence index, which it waits for
 
     def stale(self, name: str) -> bool:
         """Whether ``name`` (one of :data:`BACKGROUND`) is served from an earlier generation."""
@@ -291,10 +299,16 @@ class Analytics:
 
         For tests and benchmarks: the request paths never wait for a rebuild.
         """
+        t0 = time.monotonic()
         with self._ready:
-            return self._ready.wait_for(
+            idle = self._ready.wait_for(
                 lambda: not any(s.building for s in self._slots.values()), timeout
             )
+        thread = self._copies_thread  # the copy figures, computed after the sentence index
+        if idle and thread is not None:
+            thread.join(None if timeout is None else max(0.0, timeout - (time.monotonic() - t0)))
+            idle = not thread.is_alive()
+        return idle
 
     def _lru(self, cache: OrderedDict, key, size: int, build: Callable[[], object]):
         self._fresh()

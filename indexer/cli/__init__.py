@@ -3,6 +3,7 @@
 * :mod:`.options` — shared output, index and filter options; one-line errors
 * :mod:`.commands` — inspect, index, search, reports, check, serve
 * :mod:`.analytics` — matrix, practices, precedents
+* :mod:`.review` — draft (check a draft), coverage (Art. 25 parts by township)
 
 ``main(args) -> int`` runs it for tests and scripts; the ``fazhi`` entry
 point is :func:`cli`.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import click
 
-from . import analytics, commands
+from . import analytics, commands, review
 from .options import EXIT_ERROR
 
 
@@ -26,7 +27,7 @@ def cli() -> None:
     """
 
 
-for _command in (*commands.COMMANDS, *analytics.COMMANDS):
+for _command in (*commands.COMMANDS, *analytics.COMMANDS, *review.COMMANDS):
     cli.add_command(_command)
 
 

@@ -238,9 +238,21 @@ def _run_search(engine, query, shape: dict, batch, as_json) -> None:
 @index_option
 @handle_errors
 def reports(as_json, index_dir) -> None:
-    """List every indexed report with its metadata and sections."""
+    """List every indexed report with its metadata, sections and copy figures.
+
+    ``copy``: the share of the report's sentences that its closest other
+    report holds, which report that is, and whether it was issued earlier
+    and holds at least half (``copied``).
+    """
+    from ..analytics import Analytics
+    from ..search import Engine
+
     items = idx.list_reports(index_dir_of(index_dir))
     rows = [{k: m.get(k) for k in LISTING_FIELDS} for m in items]
+    with Engine(index_dir_of(index_dir)) as engine:
+        copies = Analytics(engine).copies()
+    for m in rows:
+        m["copy"] = copies.get(m["id"])
     if as_json:
         emit_json(rows)
         return
@@ -249,6 +261,13 @@ def reports(as_json, index_dir) -> None:
         keys = sorted({s["key"] for s in m["sections"]})
         click.echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
         click.echo(f"    {m['source']}  sections: {', '.join(keys)}")
+        copy = m["copy"] or {}
+        if copy.get("copied"):
+            src = copy["source"]
+            click.echo(
+                f"    copy: {copy['share']:.0%} of its sentences are in the earlier report of "
+                f"{src['township'] or src['title']} ({src['year'] or '-'}, {src['id']})"
+            )
     click.echo(f"{len(rows)} reports")
 
 
@@ -302,11 +321,23 @@ def check(index_dir, corpus, as_json) -> None:
               help="Server processes sharing the port (one per core uses every core; "
                    "each holds its own view of the index). A worker that dies is "
                    "replaced.")  # fmt: skip
+@click.option("--base-url", default=None, metavar="URL",
+              help="The public address the app is served at (e.g. https://fazhi.example.gov.cn); "
+                   "permalinks and citations use it. Default: $FAZHI_BASE_URL, else the "
+                   "address each request came to.")  # fmt: skip
 @handle_errors
-def serve(index_dir, host, port, threads, workers) -> None:
+def serve(index_dir, host, port, threads, workers, base_url) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
+    import os
+
     from webui import serving
 
+    if base_url is not None:
+        if not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", base_url.strip()):
+            raise QueryError(
+                f"--base-url must be an http(s) address, e.g. https://example.org (got {base_url[:80]!r})"
+            )
+        os.environ["FAZHI_BASE_URL"] = base_url.strip().rstrip("/")  # the workers read it too
     index_dir = index_dir_of(index_dir)
     idx.check_readable(index_dir)  # fail now, with the reason, rather than on the first request
     try:

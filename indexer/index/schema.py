@@ -27,7 +27,7 @@ from ..text import ANALYZER_VERSION, segment
 #: Bump when the schema, the classes it pickles, or the way documents are laid out changes.
 #: 6: the tokenizer and field classes moved to ``indexer.index.schema``.
 #: 7: every line is a passage, stored with its kind (title, heading, header, signature).
-#: 8: reports store their level, kind, index_number and subject; the file format is
+#: 8: reports store their level, kind, index_number, subject and url; the file format is
 #:    ``format`` (it was ``kind``); section code other_matters comes before other.
 SCHEMA_VERSION = 8
 VERSION_FILE = "fazhi.json"

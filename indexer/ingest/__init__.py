@@ -6,12 +6,20 @@
 * :mod:`.normalize` — raw text → clean paragraphs (line joins, page furniture)
 * :mod:`.structure` — clean text → :class:`~indexer.model.Report`: metadata,
   outline and passages, with places from :mod:`.gazetteer`
-* :mod:`.pipeline` — the three stages for one file
+* :mod:`.pipeline` — the three stages for one file (or for pasted text), with the
+  report's public address from :mod:`.source_url`
 * :mod:`.run` — discover files, parse them (in parallel), write the index
 * :mod:`.check` — verify an index against its corpus (``fazhi check``)
 """
 
-from .pipeline import file_sha256, load_report
+from .pipeline import file_sha256, load_report, report_from_text
 from .run import IndexSummary, discover, index_paths
 
-__all__ = ["IndexSummary", "discover", "file_sha256", "index_paths", "load_report"]
+__all__ = [
+    "IndexSummary",
+    "discover",
+    "file_sha256",
+    "index_paths",
+    "load_report",
+    "report_from_text",
+]

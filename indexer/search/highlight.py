@@ -101,3 +101,57 @@ def snippet(text: str, marks: list[str], width: int = SNIPPET_CHARS) -> str:
         start = max(0, end - width)
     body = highlight(text, marks, start, end, spans)
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def difference_spans(text: str, other: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that ``other`` does not have (character diff after folding)."""
+    from difflib import SequenceMatcher
+
+    a, a_idx = fold_map(text)
+    b, _ = fold_map(other)
+    spans: list[tuple[int, int]] = []
+    for op, i1, i2, _j1, _j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op in ("replace", "delete") and i1 < i2:
+            spans.append((a_idx[i1], a_idx[i2 - 1] + 1))
+    return spans
+
+
+def mark_differences(text: str, other: str) -> tuple[str, str]:
+    """Both texts escaped, each with what the other lacks wrapped in ``<mark class="diff">``."""
+    out = []
+    for x, y in ((text, other), (other, text)):
+        html_ = highlight(x, [], spans=difference_spans(x, y))
+        out.append(html_.replace("<mark>", '<mark class="diff">'))
+    return out[0], out[1]
+
+
+_MARK_TAGS = re.compile(r"(</?mark>)")
+
+
+def snippet_spans(text: str, snippet_html: str) -> list[tuple[int, int]] | None:
+    """The marked spans of ``text`` that a :func:`snippet` of it shows, read back from the
+    snippet (no second folding pass); None when the snippet is not of this text."""
+    body = snippet_html
+    if body.startswith("…"):
+        body = body[1:]
+    if body.endswith("…"):
+        body = body[:-1]
+    window: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    start = None
+    for piece in _MARK_TAGS.split(body):
+        if piece == "<mark>":
+            start = pos
+        elif piece == "</mark>":
+            if start is not None:
+                spans.append((start, pos))
+            start = None
+        elif piece:
+            plain = html.unescape(piece)
+            window.append(plain)
+            pos += len(plain)
+    at = text.find("".join(window))
+    if at < 0:
+        return None
+    return [(a + at, b + at) for a, b in spans]

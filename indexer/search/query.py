@@ -76,7 +76,9 @@ class Filters:
     def add(self, name: str, value: str) -> None:
         value = value.strip()
         if not value:
-            raise QueryError(f"empty value for filter '{shown(name)}'")
+            raise QueryError(
+                f"empty value for filter '{shown(name)}'", code="empty_filter", value=name
+            )
         if name == "year":
             rng = parse_year(value)
             if rng not in self.year:
@@ -86,7 +88,9 @@ class Filters:
             if key is None:
                 known = ", ".join(SECTION_LABELS)
                 raise QueryError(
-                    f"unknown section '{shown(value)}' (use one of: {known}, or a label)"
+                    f"unknown section '{shown(value)}' (use one of: {known}, or a label)",
+                    code="unknown_section",
+                    value=value,
                 )
             if key not in self.section:
                 self.section.append(key)
@@ -104,7 +108,9 @@ class Filters:
                 values.append(value)
         else:
             raise QueryError(
-                f"unknown field '{shown(name)}' (known fields: {', '.join(FILTER_FIELDS)})"
+                f"unknown field '{shown(name)}' (known fields: {', '.join(FILTER_FIELDS)})",
+                code="unknown_field",
+                value=name,
             )
 
     def to_json(self) -> dict:
@@ -166,13 +172,21 @@ _YEAR_RE = re.compile(r"^(\d{4})(?:\s*[-–—~～至]\s*(\d{4}))?$")
 def parse_year(value: str) -> tuple[int, int]:
     m = _YEAR_RE.match(fold(value).replace("年", "") if value else "")
     if not m:
-        raise QueryError(f"malformed year '{shown(value)}' (use YYYY or YYYY-YYYY, e.g. 2021-2023)")
+        raise QueryError(
+            f"malformed year '{shown(value)}' (use YYYY or YYYY-YYYY, e.g. 2021-2023)",
+            code="bad_year",
+            value=value,
+        )
     lo = int(m.group(1))
     hi = int(m.group(2) or lo)
     if lo > hi:
         lo, hi = hi, lo
     if lo < YEAR_MIN or hi > YEAR_MAX:
-        raise QueryError(f"year '{shown(value)}' is out of range ({YEAR_MIN}-{YEAR_MAX})")
+        raise QueryError(
+            f"year '{shown(value)}' is out of range ({YEAR_MIN}-{YEAR_MAX})",
+            code="bad_year",
+            value=value,
+        )
     return lo, hi
 
 
@@ -209,7 +223,9 @@ def _lex(text: str) -> list[_Tok]:
             if c == "“" and j < 0:
                 j = text.find('"', i + 1)
             if j < 0:
-                raise QueryError("unbalanced quote: a quoted phrase is not closed")
+                raise QueryError(
+                    "unbalanced quote: a quoted phrase is not closed", code="unbalanced_quote"
+                )
             toks.append(_Tok("QUOTED", text[i + 1 : j]))
             i = j + 1
         elif c == "-" and (not toks or toks[-1].kind != "WORD" or text[i - 1].isspace()):
@@ -230,7 +246,10 @@ def _lex(text: str) -> list[_Tok]:
                     close = _QUOTES[text[i]]
                     k = text.find(close, i + 1)
                     if k < 0:
-                        raise QueryError("unbalanced quote: a quoted phrase is not closed")
+                        raise QueryError(
+                            "unbalanced quote: a quoted phrase is not closed",
+                            code="unbalanced_quote",
+                        )
                     value = text[i + 1 : k]
                     i = k + 1
                 toks.append(_Tok("FIELD", value, m.group(1).lower()))
@@ -262,8 +281,14 @@ class _Parser:
         if self.peek() is not None:
             tok = self.peek()
             if tok.kind == "RPAREN":
-                raise QueryError("unbalanced parentheses: ')' without '('")
-            raise QueryError(f"unexpected '{shown(tok.value or tok.kind)}'")
+                raise QueryError(
+                    "unbalanced parentheses: ')' without '('", code="unbalanced_parentheses"
+                )
+            raise QueryError(
+                f"unexpected '{shown(tok.value or tok.kind)}'",
+                code="unexpected",
+                value=tok.value or "",
+            )
         return expr
 
     def or_expr(self, depth: int, top: bool = False):
@@ -271,10 +296,16 @@ class _Parser:
         while self.peek() is not None and self.peek().kind == "OR":
             self.take()
             if self.peek() is None or self.peek().kind in ("OR", "AND", "RPAREN"):
-                raise QueryError("dangling operator 'OR': it needs a term on both sides")
+                raise QueryError(
+                    "dangling operator 'OR': it needs a term on both sides",
+                    code="dangling_operator",
+                    value="OR",
+                )
             items.append(self.and_expr(depth, top=False))
         if len(items) > 1 and any(x is None for x in items):
-            raise QueryError("field filters cannot be combined with OR; use several filters")
+            raise QueryError(
+                "field filters cannot be combined with OR; use several filters", code="filter_in_or"
+            )
         return items[0] if len(items) == 1 else Or(tuple(items))
 
     def and_expr(self, depth: int, top: bool):
@@ -286,24 +317,37 @@ class _Parser:
             if tok.kind == "AND":
                 self.take()
                 if not items and tok is self.toks[0]:
-                    raise QueryError("dangling operator 'AND': it needs a term on both sides")
+                    raise QueryError(
+                        "dangling operator 'AND': it needs a term on both sides",
+                        code="dangling_operator",
+                        value="AND",
+                    )
                 nxt = self.peek()
                 if nxt is None or nxt.kind in ("OR", "AND", "RPAREN"):
-                    raise QueryError("dangling operator 'AND': it needs a term on both sides")
+                    raise QueryError(
+                        "dangling operator 'AND': it needs a term on both sides",
+                        code="dangling_operator",
+                        value="AND",
+                    )
                 continue
             if tok.kind == "FIELD":
                 self.take()
                 if not top:
                     raise QueryError(
                         f"filter '{tok.name}:' must stand at the top level of the query "
-                        "(not inside parentheses, OR or NOT)"
+                        "(not inside parentheses, OR or NOT)",
+                        code="filter_in_or",
                     )
                 self.filters.add(tok.name, tok.value)
                 continue
             items.append(self.unary(depth))
         if not items:
             if self.i == 0 or (self.peek() is not None and self.peek().kind == "OR"):
-                raise QueryError("dangling operator 'OR': it needs a term on both sides")
+                raise QueryError(
+                    "dangling operator 'OR': it needs a term on both sides",
+                    code="dangling_operator",
+                    value="OR",
+                )
             return None
         return items[0] if len(items) == 1 else And(tuple(items))
 
@@ -313,33 +357,45 @@ class _Parser:
             nxt = self.peek()
             if nxt is None or nxt.kind in ("OR", "AND", "RPAREN", "MINUS", "NOT"):
                 op = "-" if tok.kind == "MINUS" else "NOT"
-                raise QueryError(f"dangling operator '{op}': it needs a term after it")
+                raise QueryError(
+                    f"dangling operator '{op}': it needs a term after it",
+                    code="dangling_operator",
+                    value=op,
+                )
             if nxt.kind == "FIELD":
-                raise QueryError("a field filter cannot be negated")
+                raise QueryError("a field filter cannot be negated", code="filter_in_or")
             return Not(self.unary(depth))
         if tok.kind == "LPAREN":
             if depth + 1 > MAX_DEPTH:
-                raise QueryError(f"too deeply nested parentheses (the limit is {MAX_DEPTH})")
+                raise QueryError(
+                    f"too deeply nested parentheses (the limit is {MAX_DEPTH})", code="too_deep"
+                )
             if self.peek() is not None and self.peek().kind == "RPAREN":
-                raise QueryError("empty parentheses")
+                raise QueryError("empty parentheses", code="empty_parentheses")
             inner = self.or_expr(depth + 1)
             if self.peek() is None or self.peek().kind != "RPAREN":
-                raise QueryError("unbalanced parentheses: '(' is not closed")
+                raise QueryError(
+                    "unbalanced parentheses: '(' is not closed", code="unbalanced_parentheses"
+                )
             self.take()
             if inner is None:
-                raise QueryError("empty parentheses")
+                raise QueryError("empty parentheses", code="empty_parentheses")
             return inner
         if tok.kind in ("WORD", "QUOTED"):
             folded = fold(tok.value)
             if not folded:
-                raise QueryError("empty quoted phrase")
+                raise QueryError("empty quoted phrase", code="empty_quote")
             self.terms += 1
             if self.terms > MAX_TERMS:
-                raise QueryError(f"too many terms (the limit is {MAX_TERMS})")
+                raise QueryError(
+                    f"too many terms (the limit is {MAX_TERMS})", code="too_many_terms"
+                )
             return Term(tok.value, folded, tok.kind == "QUOTED")
         if tok.kind == "RPAREN":
-            raise QueryError("unbalanced parentheses: ')' without '('")
-        raise QueryError(f"unexpected '{tok.kind}'")
+            raise QueryError(
+                "unbalanced parentheses: ')' without '('", code="unbalanced_parentheses"
+            )
+        raise QueryError(f"unexpected '{tok.kind}'", code="unexpected")
 
 
 def parse(text: str, filters: Filters | None = None) -> Query:
@@ -347,18 +403,24 @@ def parse(text: str, filters: Filters | None = None) -> Query:
     if text is None:
         text = ""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
+        raise QueryError(
+            f"query too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})",
+            code="too_long",
+        )
     text = expand_ligatures(_CONTROL.sub(" ", text))  # as ingestion does: ﬁ → fi
     if not text.strip():
-        raise QueryError("empty query: type a word or phrase to search for")
+        raise QueryError("empty query: type a word or phrase to search for", code="empty")
     filters = filters or Filters()
     toks = _lex(text)
     parser = _Parser(toks, filters)
     expr = parser.parse()
     if expr is None:
-        raise QueryError("the query has filters but no words to search for")
+        raise QueryError("the query has filters but no words to search for", code="only_filters")
     if _only_negative(expr):
-        raise QueryError("the query only excludes terms; add a word or phrase to search for")
+        raise QueryError(
+            "the query only excludes terms; add a word or phrase to search for",
+            code="only_negative",
+        )
     return Query(text=text.strip(), expr=expr, filters=filters)
 
 

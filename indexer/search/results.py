@@ -18,7 +18,7 @@ from .view import SECTION_WEIGHTS, View
 #: the metadata of a report in a search result (Report.META_FIELDS)
 REPORT_ENTRY = (
     "source", "title", "issuer", "township", "county", "city", "province", "year", "date",
-    "doc_number", "level", "kind", "index_number", "subject",
+    "doc_number", "level", "kind", "index_number", "subject", "url",
 )  # fmt: skip
 
 

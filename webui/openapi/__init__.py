@@ -2,12 +2,13 @@
 
 * :mod:`.search` — search, reports, this description
 * :mod:`.analytics` — matrix, trend, practices, precedents
+* :mod:`.review` — coverage, the draft check
 * :mod:`.common` — shared parameters, schemas and responses
 """
 
 from __future__ import annotations
 
-from . import analytics, search
+from . import analytics, review, search
 from .common import error_response
 
 API_VERSION = "1.0.0"
@@ -20,10 +21,14 @@ def spec() -> dict:
         "info": {
             "title": "fazhi search API",
             "version": API_VERSION,
-            "description": "Read-only search over township reports on 法治政府建设. "
+            "description": "Read-only (but for the write-free POST /api/check) search over township reports on 法治政府建设. "
             "The search result is the same JSON that `fazhi search --json` prints.",
         },
         "servers": [{"url": "/"}],
-        "paths": {**search.paths(unavailable), **analytics.paths(unavailable)},
-        "components": {"schemas": {**search.schemas(), **analytics.schemas()}},
+        "paths": {
+            **search.paths(unavailable),
+            **analytics.paths(unavailable),
+            **review.paths(unavailable),
+        },
+        "components": {"schemas": {**search.schemas(), **analytics.schemas(), **review.schemas()}},
     }

@@ -7,6 +7,7 @@ from indexer.search import MODES
 from .common import (
     NULLABLE_STR,
     csv_ok,
+    download_param,
     error_response,
     json_ok,
     limit_param,
@@ -27,7 +28,11 @@ def paths(unavailable: dict) -> dict:
                     {
                         "name": "format",
                         "in": "query",
-                        "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                        "schema": {
+                            "type": "string",
+                            "enum": ["json", "csv", "xlsx"],
+                            "default": "json",
+                        },
                     },
                 ],
                 "responses": {
@@ -79,6 +84,7 @@ def paths(unavailable: dict) -> dict:
                             "default": "townships",
                         },
                     },
+                    download_param(),
                     {**query_params()[0], "required": False},
                     *query_params()[1:6],
                     limit_param("Practices listed for a query."),

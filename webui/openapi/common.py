@@ -57,6 +57,11 @@ META_PROPS = {
     },
     "index_number": dict(NULLABLE_STR, description="索引号 from the page's metadata block."),
     "subject": dict(NULLABLE_STR, description="主题分类 from the page's metadata block."),
+    "url": dict(
+        NULLABLE_STR,
+        description="The report's public web address, from a sidecar NAME.meta.json or the "
+        "page's canonical link (null when unknown).",
+    ),
 }
 
 SECTION = {"type": "string", "enum": list(SECTION_KEYS)}
@@ -135,4 +140,16 @@ def limit_param(description: str) -> dict:
         "in": "query",
         "description": description,
         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
+    }
+
+
+def download_param(formats: tuple[str, ...] = ("json", "csv", "xlsx")) -> dict:
+    """``format``: json, or a download as CSV (UTF-8 with a BOM) or Excel .xlsx."""
+    return {
+        "name": "format",
+        "in": "query",
+        "description": "json, or a download: csv (UTF-8 with a BOM, formula-safe) or xlsx "
+        "(Excel; no cell a formula or a link). Search results: one row per matching passage "
+        "with its citation and link.",
+        "schema": {"type": "string", "enum": list(formats), "default": "json"},
     }

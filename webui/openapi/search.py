@@ -12,6 +12,7 @@ from .common import (
     NULLABLE_STR,
     PASSAGE_KIND,
     SECTION,
+    download_param,
     error_response,
     filter_param,
     ref,
@@ -144,12 +145,48 @@ def schemas() -> dict:
         },
         "ReportSummary": {
             "type": "object",
-            "required": [*META_PROPS, "sections", "passage_count"],
+            "required": [*META_PROPS, "sections", "passage_count", "copy"],
             "properties": dict(
                 META_PROPS,
                 sections={"type": "array", "items": ref("Section")},
                 passage_count={"type": "integer"},
+                copy={"oneOf": [ref("CopyFigures"), {"type": "null"}]},
             ),
+        },
+        "CopyFigures": {
+            "type": "object",
+            "description": "How much of the report's wording its closest other report holds "
+            "(null while the sentence index does not know the report).",
+            "required": ["sentences", "shared", "share", "chars_share", "source", "copied"],
+            "properties": {
+                "sentences": {"type": "integer", "description": "Sentences compared."},
+                "shared": {"type": "integer", "description": "Of them, found in other reports."},
+                "share": {"type": "number", "description": "Share held by the closest report."},
+                "chars_share": {"type": "number"},
+                "copied": {
+                    "type": "boolean",
+                    "description": "The closest report was issued earlier and holds at least half.",
+                },
+                "source": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["id", "sentences", "earlier"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "title": NULLABLE_STR,
+                                "township": NULLABLE_STR,
+                                "county": NULLABLE_STR,
+                                "year": NULLABLE_INT,
+                                "date": NULLABLE_STR,
+                                "sentences": {"type": "integer"},
+                                "earlier": {"type": "boolean"},
+                            },
+                        },
+                        {"type": "null"},
+                    ]
+                },
+            },
         },
         "Passage": {
             "type": "object",
@@ -250,6 +287,7 @@ def paths(unavailable: dict) -> dict:
                             "default": FACET_LIMIT,
                         },
                     },
+                    download_param(),
                 ],
                 "responses": {
                     "200": {
@@ -264,7 +302,8 @@ def paths(unavailable: dict) -> dict:
         "/api/reports": {
             "get": {
                 "operationId": "listReports",
-                "summary": "Every indexed report with its metadata and outline.",
+                "summary": "Every indexed report with its metadata, outline and copy figures.",
+                "parameters": [download_param()],
                 "responses": {
                     "200": {
                         "description": "Reports sorted by source file.",

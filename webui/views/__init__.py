@@ -5,9 +5,12 @@
 * :mod:`.matrix` — ``/matrix``, ``/api/matrix``, ``/api/trend``
 * :mod:`.practices` — ``/practices``, ``/api/practices``
 * :mod:`.precedents` — ``/report/<id>/precedents``, ``/api/reports/<id>/precedents``
+* :mod:`.coverage` — ``/coverage``, ``/api/coverage`` (Art. 25 parts by township)
+* :mod:`.check` — ``/check``, ``POST /api/check`` (a draft checked, nothing stored)
 """
 
-from . import matrix, practices, precedents, reports, search
+from . import check, coverage, matrix, practices, precedents, reports, search
 
 #: every blueprint, in the order the app registers them
-BLUEPRINTS = (search.bp, reports.bp, matrix.bp, practices.bp, precedents.bp)
+BLUEPRINTS = (search.bp, reports.bp, matrix.bp, practices.bp, precedents.bp, coverage.bp,
+              check.bp)  # fmt: skip

@@ -12,8 +12,10 @@ from flask import Blueprint, render_template, request, url_for
 from indexer.analytics import matrix_csv, year_label
 from indexer.errors import QueryError
 
+from .. import exports, tables
 from ..charts import trend_chart
 from ..ext import analytics
+from ..messages import query_error
 from ..params import SearchParams, output_format, page_params, query_params
 from ..responses import csv_response, json_response
 from ..urls import search_url
@@ -32,14 +34,15 @@ def page():
         return render_template(
             "matrix.html",
             params=SearchParams(q=request.args.get("q", "")),
-            error=exc.user_message(),
+            error=query_error(exc, request.args.get("q", "")),
         ), 400
     if not params.q.strip():
         return render_template("matrix.html", params=params, m=None)
     try:
         m = analytics().matrix(params.q, params.filters, params.mode)
     except QueryError as exc:
-        return render_template("matrix.html", params=params, error=exc.user_message()), 400
+        error = query_error(exc, params.q)
+        return render_template("matrix.html", params=params, error=error), 400
     rows = []
     for r in m["rows"][:MATRIX_ROWS_SHOWN]:
         cells = []
@@ -63,6 +66,7 @@ def page():
         year_label=year_label,
         search_url=search_url(params),
         csv_url=url_for("matrix.csv_api", **export),
+        xlsx_url=url_for("matrix.api", format="xlsx", **export),
         json_url=url_for("matrix.api", **export),
     )
 
@@ -74,6 +78,8 @@ def api():
     m = analytics().matrix(params.q, params.filters, params.mode)
     if fmt == "csv":
         return csv_response(matrix_csv(m), "fazhi-matrix", f"fazhi-matrix-{params.q.strip()[:40]}")
+    if fmt == "xlsx":
+        return exports.download(fmt, tables.matrix_rows(m), "fazhi-matrix", params.q)
     return json_response(m)
 
 

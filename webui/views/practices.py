@@ -13,6 +13,7 @@ from indexer.analytics import SORT_KEYS
 from indexer.errors import QueryError
 from indexer.search.query import shown
 
+from .. import exports, tables
 from ..ext import analytics
 from ..params import parse_int, query_params
 from ..responses import json_response
@@ -62,6 +63,9 @@ def page():
         sort=sort,
         sorts=sorts,
         sort_urls={s["key"]: s["url"] for s in sorts},
+        downloads=exports.links(
+            lambda **a: url_for("practices.api", **a), sort=None if sort == "townships" else sort
+        ),
     )
 
 
@@ -70,12 +74,16 @@ def api():
     args = request.args
     if "q" not in args:
         for name in args:
-            if name != "sort":
+            if name not in ("sort", "format"):
                 raise QueryError(
-                    f"unknown parameter '{shown(name)}' (the catalogue takes sort; "
+                    f"unknown parameter '{shown(name)}' (the catalogue takes sort and format; "
                     "give q for the practices of a search)"
                 )
-        return json_response(analytics().practices(_sort(args)))
+        fmt = exports.check_format(args.get("format", "json"))
+        entries = analytics().practices(_sort(args))
+        if fmt == "json":
+            return json_response(entries)
+        return exports.download(fmt, tables.practice_rows(entries), "fazhi-practices")
     if "sort" in args:
         raise QueryError("sort applies to the catalogue only (without q)")
     params = query_params(args, extra=("limit",))

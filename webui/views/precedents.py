@@ -12,6 +12,7 @@ from flask import Blueprint, abort, get_template_attribute, render_template, req
 
 from indexer.analytics import MAX_LISTED
 from indexer.errors import QueryError
+from indexer.search.highlight import mark_differences
 from indexer.search.query import shown
 
 from .. import citation
@@ -71,12 +72,31 @@ def _precedents_of(rid: str, passage: int | None = None) -> dict:
     return data
 
 
+#: a source holding this share of a report's sentences is laid beside it on the page
+COMPARE_SHARE = 0.3
+
+
 @bp.get("/report/<rid>/precedents")
 def page(rid: str):
-    """Every sentence of a report that other reports share, with the earliest of them."""
+    """A report's shared wording: the share, the reports it shares with (grouped), the
+    closest one beside it with the differences marked, then the other shared sentences."""
     data = _precedents_of(rid)
-    meta = analytics().metas().get(rid) or data
+    an = analytics()
+    meta = an.metas().get(rid) or data
     links = ReportLinks(rid, {})
+    copy = an.copy(rid) or {}
+    sources = [
+        dict(
+            s,
+            url=ReportLinks(s["id"], {}).page(),
+            compare=url_for("precedents.page", rid=rid, source=s["id"]) + "#compare",
+        )
+        for s in an.sources(rid) or []
+    ]
+    other = request.args.get("source", "").strip()
+    if not other and copy.get("source") and copy["share"] >= COMPARE_SHARE:
+        other = copy["source"]["id"]
+    side = _side_by_side(rid, other) if other else None
     passages = [dict(p, link=links.passage(int(p["passage"]))) for p in _linked_passages(data)]
     return render_template(
         "precedents.html",
@@ -85,7 +105,29 @@ def page(rid: str):
         display_title=citation.title_of(meta),
         passages=passages,
         report_url=links.page(),
+        copy=copy,
+        sources=sources,
+        side=side,
     )
+
+
+def _side_by_side(rid: str, other: str) -> dict | None:
+    """The report beside ``other``, with each one's differences marked (None: unknown)."""
+    found = analytics().compare(rid, other[:64])
+    if found is None:
+        return None
+    own, theirs = ReportLinks(rid, {}), ReportLinks(other, {})
+    passages = []
+    for p in found["passages"]:
+        sentences = []
+        for s in p["sentences"]:
+            entry = dict(s, html=None, other_html=None, other_url=None)
+            if s["other"]:
+                entry["html"], entry["other_html"] = mark_differences(s["text"], s["other"]["text"])
+                entry["other_url"] = theirs.passage(int(s["other"]["passage"]))
+            sentences.append(entry)
+        passages.append(dict(p, sentences=sentences, link=own.passage(int(p["passage"]))))
+    return dict(found, passages=passages, other_url=theirs.page())
 
 
 @bp.get("/report/<rid>/precedents/<int:passage>")

@@ -9,16 +9,18 @@ snippets, :mod:`indexer.search.highlight`).
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 
 from indexer.errors import QueryError
-from indexer.model import LISTING_FIELDS, SECTION_KEYS, SECTION_LABELS
+from indexer.model import LISTING_FIELDS
 from indexer.search.highlight import highlight, mark_spans, marks_for
 
-from .. import citation
-from ..ext import engine
+from .. import citation, exports, tables
+from ..ext import analytics, engine
+from ..messages import query_error
 from ..params import parse_int
 from ..responses import json_response
 from ..urls import REPORT_PAGE, SEARCH_PAGE, ReportLinks
@@ -35,9 +37,34 @@ def report_json(meta: dict) -> dict:
     return {k: meta.get(k) for k in REPORT_FIELDS}
 
 
+#: orders of the report list: newest first, or most of its wording in one other report
+LIST_SORTS = ("year", "similarity")
+#: seconds the report list waits for the copy figures (then shows them on a later visit)
+PAGE_WAIT = 2.0
+
+
+def _with_copies(reports: list[dict]) -> tuple[list[dict], bool]:
+    """The reports, each with its ``copy`` figures (see :meth:`Analytics.copies`), and
+    whether there are figures yet (a page does not wait for them to be computed)."""
+    copies = analytics().copies(wait=PAGE_WAIT)
+    if copies is None:
+        return [dict(m, copy=None) for m in reports], False
+    return [dict(m, copy=copies.get(m["id"])) for m in reports], True
+
+
 @bp.get("/api/reports")
 def list_api():
-    return json_response([report_json(m) for m in engine().reports()])
+    fmt = exports.check_format(request.args.get("format", "json"))
+    for name in request.args:
+        if name != "format":
+            raise QueryError(f"unknown parameter '{name[:40]}' (known: format)")
+    reports = [dict(report_json(m), copy=None) for m in engine().reports()]
+    copies = analytics().copies()
+    for m in reports:
+        m["copy"] = copies.get(m["id"])
+    if fmt == "json":
+        return json_response(reports)
+    return exports.download(fmt, tables.report_rows(reports), "fazhi-reports")
 
 
 @bp.get("/api/reports/<rid>")
@@ -47,6 +74,7 @@ def api(rid: str):
         return json_response({"error": f"no report with id '{rid[:64]}'"}, 404)
     out = report_json(rep)
     out["passage_count"] = len(rep["passages"])
+    out["copy"] = analytics().copy(rid)
     out["passages"] = rep["passages"]
     return json_response(out)
 
@@ -54,20 +82,47 @@ def api(rid: str):
 @bp.get("/reports")
 def list_page():
     page = parse_int(request.args.get("page", "1"), "page")
-    reports = engine().reports(outline=False)
+    sort = request.args.get("sort", "year").strip() or "year"
+    if sort not in LIST_SORTS:
+        raise QueryError(f"unknown sort '{sort[:20]}' (use {' or '.join(LIST_SORTS)})")
+    reports, figures = _with_copies(engine().reports(outline=False))
     # newest report year first; within a year, newest issue date first
     reports.sort(key=lambda m: m.get("source") or "")
     reports.sort(key=lambda m: (m.get("year") or 0, m.get("date") or ""), reverse=True)
+    if sort == "similarity":
+        reports.sort(key=lambda m: -((m.get("copy") or {}).get("share") or 0.0))
     last = max(1, math.ceil(len(reports) / REPORTS_PER_PAGE))
     if not 1 <= page <= last:
         raise QueryError(f"page must be between 1 and {last}")
     start = (page - 1) * REPORTS_PER_PAGE
-    rows = [
-        dict(m, display_title=citation.title_of(m), url=url_for(REPORT_PAGE, rid=m["id"]))
-        for m in reports[start : start + REPORTS_PER_PAGE]
-    ]
+    rows = []
+    for m in reports[start : start + REPORTS_PER_PAGE]:
+        copy = m.get("copy") or {}
+        source = copy.get("source")
+        rows.append(
+            dict(
+                m,
+                display_title=citation.title_of(m),
+                url=url_for(REPORT_PAGE, rid=m["id"]),
+                source_url=url_for(REPORT_PAGE, rid=source["id"]) if source else None,
+                compare_url=(
+                    url_for("precedents.page", rid=m["id"], source=source["id"]) + "#compare"
+                    if source
+                    else None
+                ),
+            )
+        )
     return render_template(
-        "reports.html", rows=rows, total=len(reports), page=page, last=last, start=start
+        "reports.html",
+        rows=rows,
+        total=len(reports),
+        page=page,
+        last=last,
+        start=start,
+        sort=sort,
+        copied=sum(1 for m in reports if (m.get("copy") or {}).get("copied")),
+        figures=figures,
+        downloads=exports.links(lambda **a: url_for("reports.list_api", **a)),
     )
 
 
@@ -82,24 +137,29 @@ def page(rid: str):
     q = request.args.get("q", "")
     mode = request.args.get("mode", "exact")
     marks, query_note = marks_for(q, mode)
+    query_zh = None
+    if query_note:
+        try:
+            engine().parse(q, None, mode)
+        except QueryError as exc:
+            query_zh = query_error(exc, q)["message"]
     linked = request.args.get("p", "")
     linked_id = int(linked) if linked.isdigit() and len(linked) < 8 else None
 
     links = ReportLinks(rid, {})
     passages = []
     for p in rep["passages"]:
-        hit = bool(marks) and bool(mark_spans(p["text"], marks))
+        spans = mark_spans(p["text"], marks) if marks else []
         passages.append(
             dict(
                 p,
-                html=highlight(p["text"], marks),
-                hit=hit,
+                html=highlight(p["text"], marks, spans=spans),
+                hit=bool(spans),
                 linked=p["id"] == linked_id,
-                cite=citation.cite(rep, p, links.permalink(int(p["id"]))),
+                cite=citation.cite(rep, p, links.permalink(int(p["id"])), spans),
             )
         )
     sections = rep.get("sections") or []
-    present = {p["section"] for p in rep["passages"]}
     back = None
     if q.strip():
         back = url_for(SEARCH_PAGE, q=q, mode=mode if mode != "exact" else None)
@@ -109,15 +169,33 @@ def page(rid: str):
         display_title=citation.title_of(rep),
         doc=_body(sections, passages),
         toc=_toc(sections),
-        parts=[(k, SECTION_LABELS[k], k in present) for k in SECTION_KEYS if k != "other"],
+        parts=analytics().parts(rid),
+        copy=_copy_banner(rid),
+        shared=analytics().copy(rid),
         q=q if q.strip() else "",
         mode=mode,
         query_note=query_note,
+        query_zh=query_zh,
+        permalink=links.external,
+        today=date.today().isoformat(),
         hits=[p for p in passages if p["hit"]],
         back=back,
         has_file=_file_of(rep) is not None,
         gbt=citation.gbt7714(rep),
         source_name=PurePath(rep.get("source") or "").name,
+    )
+
+
+def _copy_banner(rid: str) -> dict | None:
+    """The copy verdict the report page opens with (None when there is none to show)."""
+    copy = analytics().copy(rid)
+    if not copy or not copy["source"] or copy["share"] < 0.5:
+        return None
+    source = copy["source"]
+    return dict(
+        copy,
+        source_url=url_for(REPORT_PAGE, rid=source["id"]),
+        compare_url=url_for("precedents.page", rid=rid, source=source["id"]) + "#compare",
     )
 
 

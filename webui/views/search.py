@@ -17,11 +17,13 @@ from indexer.analytics import filters_from_json, trend_from_facets
 from indexer.errors import FazhiError, QueryError
 from indexer.model import REPORT_KINDS, REPORT_LEVELS, SECTION_LABELS
 from indexer.search import MAX_PAGE
+from indexer.search.highlight import marks_for, snippet_spans
 from indexer.search.query import FILTER_FIELDS
 
-from .. import citation
+from .. import citation, exports, tables
 from ..charts import trend_chart
 from ..ext import analytics, engine
+from ..messages import query_error
 from ..openapi import spec
 from ..params import SearchParams, parse_search_args, search_within
 from ..responses import json_response
@@ -85,7 +87,8 @@ def page():
         params = parse_search_args(args, strict=False, per_page=current_app.config["PER_PAGE"])
     except QueryError as exc:
         state = SearchState.of(SearchParams(q=args.get("q", "")))
-        return render_template("search.html", state=state, error=exc.user_message()), 400
+        error = query_error(exc, args.get("q", ""))
+        return render_template("search.html", state=state, error=error), 400
     state = SearchState.of(params)
     eng = engine()
     if not params.q.strip():
@@ -95,10 +98,13 @@ def page():
     try:
         result = eng.search(params.q, **params.engine_kwargs(), passages=PASSAGES_LISTED)
     except QueryError as exc:
-        return render_template("search.html", state=state, error=exc.user_message()), 400
+        error = query_error(exc, params.q)
+        return render_template("search.html", state=state, error=error), 400
+    export = {k: v for k, v in state.args().items() if k != "page"}
     return render_template(
         "search.html",
         state=state,
+        downloads=exports.links(lambda **a: url_for("search.api", **a), **export),
         result=result,
         reports=[_result_report(r, state) for r in result["reports"]],
         facets=_facets(result, state),
@@ -129,13 +135,23 @@ def _stats(reports: list[dict]) -> dict:
     }
 
 
+def _marks(state: SearchState) -> list[str]:
+    """What the query marks (once per request): the citations quote the sentences hit."""
+    found = g.get("_fazhi_marks")
+    if found is None:
+        found = g._fazhi_marks = marks_for(state.q, state.mode)[0]
+    return found
+
+
 def _result_report(r: dict, state: SearchState) -> dict:
     links = ReportLinks(r["id"], context_args(state))
+    marks = _marks(state)
     passages = []
     for p in r["passages"]:
         n = int(p["id"])
+        spans = snippet_spans(p["text"], p["snippet"]) if marks else None
         passages.append(
-            dict(p, link=links.passage(n), cite=citation.cite(r, p, links.permalink(n)))
+            dict(p, link=links.passage(n), cite=citation.cite(r, p, links.permalink(n), spans))
         )
     return dict(
         r,
@@ -258,10 +274,45 @@ def help_page():
     return render_template("help.html", section_labels=SECTION_LABELS)
 
 
+#: reports and passages a download of search results holds at most
+EXPORT_REPORTS = 2000
+EXPORT_PASSAGES = 20_000
+
+
 @bp.get("/api/search")
 def api():
-    params = parse_search_args(request.args, strict=True)
-    return json_response(engine().search(params.q, **params.engine_kwargs()))
+    params = parse_search_args(request.args, strict=True, allowed=("format",))
+    fmt = exports.check_format(request.args.get("format", "json"))
+    if fmt == "json":
+        return json_response(engine().search(params.q, **params.engine_kwargs()))
+    return _download(params, fmt)
+
+
+def _download(params: SearchParams, fmt: str):
+    """Every matching passage (of the first :data:`EXPORT_REPORTS` reports in the order
+    asked for) as CSV or XLSX, one row per passage, with its citation and link."""
+    eng = engine()
+    kwargs = dict(params.engine_kwargs(), per_page=100)
+    reports: list[dict] = []
+    passages = 0
+    total = 0
+    for page in range(1, EXPORT_REPORTS // 100 + 1):
+        kwargs["page"] = page
+        result = eng.search(params.q, **kwargs)
+        total = result["total"]["passages"]
+        reports += result["reports"]
+        passages += sum(len(r["passages"]) for r in result["reports"])
+        if len(reports) >= result["total"]["reports"] or passages >= EXPORT_PASSAGES:
+            break
+    marks = marks_for(params.q, params.mode)[0]
+    rows = tables.search_rows(reports, marks)
+    if passages < total:
+        rows.append(
+            [
+                f"（只导出了前 {len(reports)} 份报告的 {passages} 个段落，共 {total} 个；请加筛选条件分批导出）"
+            ]
+        )
+    return exports.download(fmt, rows, "fazhi-search", params.q)
 
 
 @bp.get("/api/openapi.json")
