@@ -8,8 +8,9 @@ call time):
   200 MiB once unzipped, of which :data:`MAX_DOCX_XML_BYTES` 10 MiB of XML:
   a small .docx can unpack into an XML document that takes minutes and
   gigabytes to parse), :data:`MAX_TEXT_BYTES` (20 MiB),
-  :data:`MAX_HTML_BYTES` (10 MiB). A zip entry that holds more than its
-  declared size fails its CRC check;
+  :data:`MAX_HTML_BYTES` (10 MiB). Zip entries are inflated in chunks
+  (:mod:`.zipread`): one that holds more than its declared size fails its
+  CRC check having cost no more than that size;
 * the extracted text of any file: :data:`MAX_TEXT_CHARS` characters (one
   million, some fifty times a long report), since each million characters
   costs about fifteen seconds of segmentation;
