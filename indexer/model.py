@@ -57,6 +57,9 @@ class Extracted:
     #: for PDFs, the lines of each page with their geometry (aligned with ``pages``);
     #: normalize rebuilds paragraphs from it rather than from the text
     layout: tuple[PageLayout, ...] = ()
+    #: the pages (1-based) whose text was read with OCR, and its mean confidence (0–1)
+    ocr_pages: tuple[int, ...] = ()
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -130,6 +133,9 @@ class Report:
     passages: list[Passage] = field(default_factory=list)
     kind: str = "text"
     sha256: str | None = None
+    #: the text was read from a scan with OCR (some pages or all), and its mean confidence
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
     META_FIELDS = (
         "source",
@@ -142,6 +148,8 @@ class Report:
         "year",
         "date",
         "doc_number",
+        "ocr",
+        "ocr_confidence",
     )
 
     def metadata(self) -> dict:

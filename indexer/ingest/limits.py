@@ -27,6 +27,14 @@ call time):
   tree is parsed; the child is killed and the file reported. The child sets
   its own limits before it reads the file, rather than through
   ``preexec_fn``, which is unsafe when the calling process has threads.
+* Scanned pages (an image and fewer than :data:`MIN_PAGE_LETTERS` letters of
+  text) and pages whose text layer is unreadable are read with OCR in a child
+  process of their own (:mod:`indexer.ingest.ocr`): :data:`OCR_PAGE_TIME_LIMIT`
+  (60 s) of processor time a page, :data:`OCR_TIME_LIMIT` (900 s) a file,
+  :data:`OCR_MEMORY_LIMIT` (2 GiB) of address space, at most
+  :data:`OCR_MAX_PAGES` (100) pages a file and images of at most
+  :data:`OCR_MAX_IMAGE_PIXELS` (100 megapixels), rendered at :data:`OCR_DPI`
+  (150 dpi) and at most :data:`OCR_MAX_SIDE` (2,000) pixels a side.
 * A PDF text layer in which more than :data:`MAX_CID_RATIO` (5 %) of the
   glyphs come out as ``(cid:N)`` (fonts without a Unicode map) is refused
   rather than indexed; fewer such glyphs are dropped. One whose letters are
@@ -69,6 +77,27 @@ MAX_CID_RATIO = 0.05
 MAX_MOJIBAKE_RATIO = 0.3
 #: A PDF with fewer letters than this (CJK or otherwise) has no usable text layer.
 MIN_PDF_LETTERS = 10
+#: A page with fewer letters than this that shows an image is a scan: it is read with OCR.
+MIN_PAGE_LETTERS = 10
+
+#: OCR of scanned pages (:mod:`indexer.ingest.ocr`): False refuses them instead.
+OCR_ENABLED = True
+#: Resolution pages are rendered at, and the most pixels on their longer side.
+OCR_DPI: float = 150.0
+OCR_MAX_SIDE = 2000
+#: Processor seconds the OCR child may use for one page, and for one file.
+OCR_PAGE_TIME_LIMIT: float = 60.0
+OCR_TIME_LIMIT: float = 900.0
+#: Address space, in bytes, the OCR child may map (the models and their buffers need ~1.5 GiB).
+OCR_MEMORY_LIMIT = 2048 * MiB
+#: The most pages of one file read with OCR.
+OCR_MAX_PAGES = 100
+#: The largest image (in pixels) a page to OCR may show: 100 megapixels (A3 at 600 dpi is 70).
+OCR_MAX_IMAGE_PIXELS = 100_000_000
+#: Threads the recogniser uses (the indexer already reads files on every core).
+OCR_THREADS = 1
+#: Boxes read with less confidence than this are dropped (smudges, handwriting, seals).
+OCR_MIN_SCORE = 0.5
 
 
 def pdf_wall_limit() -> float:

@@ -1,0 +1,409 @@
+"""OCR of scanned PDF pages: run :mod:`.ocrworker` in a sandbox, cache, lay out the result.
+
+:func:`read_pages` reads the given pages of a PDF with OCR and returns, for
+each, its text and lines with geometry (:class:`~indexer.model.PageLayout`),
+so that a scanned page goes through the same paragraph rebuilding
+(:mod:`.pdflayout`) and normalization as a text page: line joins, page
+numbers, running headers, headings.
+
+* **Sandbox.** The child process has its own limits (:mod:`.limits`):
+  :data:`~.limits.OCR_PAGE_TIME_LIMIT` processor seconds a page and
+  :data:`~.limits.OCR_TIME_LIMIT` a file, :data:`~.limits.OCR_MEMORY_LIMIT`
+  of address space, and a real-time backstop per page. At most
+  :data:`~.limits.OCR_MAX_PAGES` pages a file are read, and a page showing
+  an image of more than :data:`~.limits.OCR_MAX_IMAGE_PIXELS` pixels is
+  refused before anything is rendered.
+* **Cache.** Results are kept per file content hash and OCR settings in
+  :func:`cache_dir`, page by page as they are read: re-indexing, a rebuild or a
+  run interrupted half-way never reads a page twice.
+* **Progress.** On a terminal, one line a page on stderr.
+* **Lines.** The recogniser's boxes are grouped into printed lines (boxes that
+  overlap vertically), left to right; a gap wider than a character splits a
+  line into runs (table cells). Boxes read with a confidence under
+  :data:`~.limits.OCR_MIN_SCORE` (smudges, handwriting) are dropped. Only the red
+  channel is read, so red seals vanish (see :mod:`.ocrworker`).
+
+Without the optional packages (``pip install 'fazhi-search[ocr]'``)
+:func:`unavailable` says how to add them, and scanned pages are refused with
+that hint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+
+from ..errors import ExtractionError
+from ..model import PageLayout, TextLine
+from . import limits
+from .lines import em_width
+
+_WORKER = Path(__file__).with_name("ocrworker.py")
+INSTALL_HINT = "install OCR with: pip install 'fazhi-search[ocr]'"
+#: bump when the way pages are rendered or read changes: cached results are then not reused
+CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """One page read by OCR: its text (lines top to bottom), geometry and confidence."""
+
+    number: int  # 1-based
+    text: str
+    layout: PageLayout
+    score: float  # mean confidence of the kept boxes, weighted by characters (0 when none)
+    chars: int
+
+
+def unavailable() -> str | None:
+    """Why OCR cannot run here (a one-line hint), or None when it can."""
+    missing = [m for m in ("rapidocr", "onnxruntime") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"OCR is not installed ({', '.join(missing)} missing): {INSTALL_HINT}"
+    return None
+
+
+def cache_dir() -> Path:
+    """``$FAZHI_OCR_CACHE``, else ``$XDG_CACHE_HOME/fazhi/ocr``, else ``~/.cache/fazhi/ocr``."""
+    if env := os.environ.get("FAZHI_OCR_CACHE"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "fazhi" / "ocr"
+
+
+def settings_key() -> str:
+    """What the cached text depends on: the engine's version and how pages are rendered."""
+    try:
+        from importlib.metadata import version
+
+        engine = f"rapidocr {version('rapidocr')}"
+    except Exception:  # noqa: BLE001 - not installed: nothing will be cached anyway
+        engine = "rapidocr ?"
+    return f"{CACHE_FORMAT}|{engine}|dpi {limits.OCR_DPI:g}|side {limits.OCR_MAX_SIDE}|red"
+
+
+class _Cache:
+    """The pages of one file read so far, in ``cache_dir()/<sha256>.json``."""
+
+    def __init__(self, sha256: str) -> None:
+        self.path = cache_dir() / f"{sha256}.json"
+        self.key = settings_key()
+        self.pages: dict[str, dict] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("settings") == self.key:
+                self.pages = dict(data.get("pages") or {})
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def get(self, number: int) -> dict | None:
+        return self.pages.get(str(number))
+
+    def put(self, number: int, result: dict) -> None:
+        self.pages[str(number)] = result
+        data = {"settings": self.key, "pages": self.pages}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ocr-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:  # a read-only or full cache: OCR still works, it is just not kept
+            pass
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_pages(path: Path, pages: list[int], image_pixels: dict[int, int]) -> None:
+    """Refuse, before anything is rendered, too many pages or a page with a huge image."""
+    if len(pages) > limits.OCR_MAX_PAGES:
+        raise ExtractionError(
+            path,
+            f"PDF has {len(pages):,} scanned pages to read with OCR (the limit is "
+            f"{limits.OCR_MAX_PAGES:,} a file)",
+            hint="split the file or check that it is really a single report",
+        )
+    for number in pages:
+        pixels = image_pixels.get(number, 0)
+        if pixels > limits.OCR_MAX_IMAGE_PIXELS:
+            raise ExtractionError(
+                path,
+                f"page {number} shows an image of {pixels / 1e6:,.0f} megapixels (OCR reads at "
+                f"most {limits.OCR_MAX_IMAGE_PIXELS / 1e6:,.0f})",
+                hint="scan the page again at 300 dpi",
+            )
+
+
+def read_pages(path: Path, pages: list[int], image_pixels: dict[int, int]) -> dict[int, OcrPage]:
+    """OCR ``pages`` (1-based) of the PDF at ``path``; see the module docstring.
+
+    ``image_pixels``: the largest image each page shows, in pixels. Raises
+    :class:`~indexer.errors.ExtractionError` with a one-line reason when OCR is not
+    installed, a cap is reached or the worker fails.
+    """
+    if not pages:
+        return {}
+    if (why := unavailable()) is not None:
+        raise ExtractionError(path, "PDF has pages without a text layer", hint=why)
+    check_pages(path, pages, image_pixels)
+    cache = _Cache(file_hash(path))
+    todo = [n for n in pages if cache.get(n) is None]
+    if todo:
+        _run_worker(path, todo, cache, len(pages))
+    return {n: page_from_boxes(n, cache.get(n) or {}) for n in pages}
+
+
+def _progress(path: Path, text: str) -> None:
+    if sys.stderr.isatty():
+        print(f"OCR {limits.one_line(path.name, 80)}: {text}", file=sys.stderr, flush=True)
+
+
+def _run_worker(path: Path, todo: list[int], cache: _Cache, total: int) -> None:
+    page_limit = limits.OCR_PAGE_TIME_LIMIT
+    file_limit = limits.OCR_TIME_LIMIT
+    cmd = [
+        sys.executable,
+        "-I",
+        str(_WORKER),
+        str(path.resolve()),
+        "--pages",
+        ",".join(map(str, todo)),
+        "--dpi",
+        repr(float(limits.OCR_DPI)),
+        "--max-side",
+        str(limits.OCR_MAX_SIDE),
+        "--page-cpu",
+        repr(float(page_limit)),
+        "--cpu",
+        repr(float(file_limit)),
+        "--memory",
+        str(limits.OCR_MEMORY_LIMIT),
+        "--threads",
+        str(limits.OCR_THREADS),
+    ]
+    # real time allowed between two lines of the worker: loading the engine or one page
+    stall = max(limits.PDF_WALL_FACTOR * page_limit, limits.PDF_WALL_MIN)
+    current: dict = {}
+    done = total - len(todo)
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
+            )
+        except OSError as e:
+            raise ExtractionError(
+                path, f"cannot start OCR ({limits.one_line(e)})", hint="check the installation"
+            ) from e
+        error: dict | None = None
+        try:
+            for event in _events(proc, stall):
+                kind = event.get("event")
+                if kind == "start":
+                    current = event
+                elif kind == "page":
+                    number = int(event["page"])
+                    cache.put(number, event)
+                    done += 1
+                    cpu = float(event.get("cpu") or 0)
+                    _progress(path, f"page {number} ({done} of {total} read, {cpu:.1f} s)")
+                    current = {}
+                elif kind == "error":
+                    error = event
+        except TimeoutError:
+            proc.kill()
+            proc.wait()
+            where = f"page {current['page']}" if current.get("page") else "starting"
+            raise ExtractionError(
+                path,
+                f"OCR did not finish ({where}) within {stall:g}s of real time",
+                hint="the machine may be overloaded: index the file again later",
+            ) from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+        errors.seek(0)
+        stderr = errors.read()[-4000:].decode("utf-8", "replace")
+    _raise_failure(path, proc.returncode, error, current, stderr, file_limit, page_limit)
+
+
+def _events(proc: subprocess.Popen, stall: float):
+    """The worker's JSON lines as they come; TimeoutError when none comes for ``stall`` s."""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf = b""
+    try:
+        while True:
+            if not sel.select(timeout=stall):
+                raise TimeoutError
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+    finally:
+        sel.close()
+
+
+def _raise_failure(path, returncode, error, current, stderr, file_limit, page_limit) -> None:
+    """Turn how the worker ended into an ExtractionError (nothing when every page was read)."""
+    memory = ExtractionError(
+        path,
+        f"OCR exceeded the memory limit ({limits.OCR_MEMORY_LIMIT // limits.MiB} MiB)",
+        hint="scan the pages again at 300 dpi, or split the file",
+    )
+    if returncode is not None and returncode < 0:
+        sig = -returncode
+        if sig in (signal.SIGPROF, signal.SIGXCPU, signal.SIGKILL):
+            if current.get("cap") == "page":
+                raise ExtractionError(
+                    path,
+                    f"OCR of page {current['page']} exceeded its time limit "
+                    f"({page_limit:g}s of processor time a page)",
+                    hint="scan the page again, or split the file",
+                )
+            raise ExtractionError(
+                path,
+                f"OCR exceeded the time limit for the file ({file_limit:g}s of processor time)",
+                hint="split the file",
+            )
+        if "MemoryError" in stderr or "bad_alloc" in stderr:
+            raise memory
+        raise ExtractionError(path, f"OCR crashed (signal {sig})", hint=INSTALL_HINT)
+    if error is not None:
+        detail = str(error.get("detail") or "")
+        if error.get("error") == "memory" or "bad_alloc" in detail or "allocate" in detail:
+            raise memory
+        if error.get("error") == "internal":
+            raise ExtractionError(
+                path, f"cannot run OCR ({limits.one_line(detail)})", hint=INSTALL_HINT
+            )
+        raise ExtractionError(
+            path,
+            f"OCR cannot read the PDF ({limits.one_line(detail)})",
+            hint="open it and print it to a new PDF",
+        )
+    if current:  # ended in the middle of a page without saying why
+        if "MemoryError" in stderr:
+            raise memory
+        last = stderr.strip().splitlines()[-1:] or [f"exit status {returncode}"]
+        raise ExtractionError(
+            path,
+            f"OCR failed on page {current.get('page')} ({limits.one_line(last[0])})",
+            hint="open it and print it to a new PDF",
+        )
+
+
+# ---------------------------------------------------------------- boxes → lines
+
+
+def page_from_boxes(number: int, result: dict) -> OcrPage:
+    """The lines of one OCR page: boxes grouped into printed lines, left to right."""
+    width = float(result.get("width") or 595.0)
+    height = float(result.get("height") or 842.0)
+    boxes = [
+        (str(t), float(x0), float(x1), float(y0), float(y1), float(s))
+        for t, x0, x1, y0, y1, s in result.get("boxes") or ()
+        if float(s) >= limits.OCR_MIN_SCORE and str(t).strip()
+    ]
+    rows = _rows(boxes)
+    sizes = [_em(row) for row in rows]
+    body = median(s for s in sizes if s) if any(sizes) else 12.0
+    left = _left_edge([row[0][1] for row in rows], body)
+    lines = []
+    for row, size in zip(rows, sizes, strict=True):
+        # a body line's own estimate varies with its digits: snap it to the page's body size
+        size = body if not size or abs(size - body) <= 0.2 * body else size
+        lines.append(_line(row, size, left))
+    chars = sum(len(b[0]) for b in boxes)
+    score = sum(b[5] * len(b[0]) for b in boxes) / chars if chars else 0.0
+    layout = PageLayout(width, height, tuple(lines), ())
+    return OcrPage(number, "\n".join(ln.text for ln in lines), layout, score, chars)
+
+
+def _rows(boxes: list[tuple]) -> list[list[tuple]]:
+    """Boxes that overlap vertically by more than half the smaller height share a line."""
+    rows: list[list[tuple]] = []
+    for box in sorted(boxes, key=lambda b: -(b[3] + b[4]) / 2):
+        if rows:
+            y0 = min(b[3] for b in rows[-1])
+            y1 = max(b[4] for b in rows[-1])
+            overlap = min(y1, box[4]) - max(y0, box[3])
+            if overlap > 0.5 * min(y1 - y0, box[4] - box[3]):
+                rows[-1].append(box)
+                continue
+        rows.append([box])
+    return [sorted(row, key=lambda b: b[1]) for row in rows]
+
+
+def _left_edge(starts: list[float], em: float) -> float:
+    """Where most lines start: the leftmost start shared by at least two lines."""
+    starts = sorted(starts)
+    return next((x for x in starts if sum(abs(y - x) < 0.3 * em for y in starts) >= 2), 0.0)
+
+
+def _em(row: list[tuple]) -> float:
+    """The font size of a line, from its width and the display width of its text."""
+    ems = sum(em_width(b[0]) for b in row)
+    width = sum(b[2] - b[1] for b in row)
+    if ems >= 3:
+        return width / ems
+    return median(b[4] - b[3] for b in row) / 1.4  # a box is about 1.4 ems high
+
+
+def _line(row: list[tuple], size: float, left: float) -> TextLine:
+    """One printed line; an indent of one to four characters is written as ideographic
+    spaces, as Word and WPS write a paragraph's indent into a PDF's text layer."""
+    runs: list[list[tuple]] = [[row[0]]]
+    for a, b in zip(row, row[1:], strict=False):
+        if b[1] - a[2] > size:  # wider than a character: another cell or column
+            runs.append([])
+        runs[-1].append(b)
+    texts = [_join(run, size) for run in runs]
+    spans = (
+        tuple((run[0][1], run[-1][2], t) for run, t in zip(runs, texts, strict=True))
+        if len(runs) > 1
+        else ()
+    )
+    ems = (row[0][1] - left) / size if left and size else 0.0
+    indent = round(ems) if ems >= 1.5 else 0  # less is a glyph the recogniser missed
+    return TextLine(
+        "\u3000" * indent * (1 <= indent <= 4) + " ".join(texts),
+        row[0][1],
+        row[-1][2],
+        min(b[3] for b in row),
+        max(b[4] for b in row),
+        round(size, 2),
+        False,
+        spans,
+    )
+
+
+def _join(run: list[tuple], size: float) -> str:
+    out = run[0][0]
+    for a, b in zip(run, run[1:], strict=False):
+        latin = a[0][-1:].isascii() and b[0][:1].isascii()
+        out += (" " if latin and b[1] - a[2] > 0.2 * size else "") + b[0]
+    return out
