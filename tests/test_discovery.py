@@ -11,7 +11,8 @@ import subprocess
 import pytest
 
 from indexer.ingest import discovery
-from indexer.ingest.discovery import find_files, printable, skip_reason
+from indexer.ingest.discovery import find_files, skip_reason
+from indexer.ingest.limits import printable
 
 from helpers import FAZHI, ROOT, short_seeds
 

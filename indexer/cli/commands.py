@@ -79,7 +79,7 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     waits up to --lock-timeout seconds, then exits 1 naming the lock.
     """
     from ..ingest import discover, index_paths
-    from ..ingest.discovery import printable
+    from ..ingest.limits import printable
 
     index_dir = index_dir_of(index_dir)
 

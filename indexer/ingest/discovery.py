@@ -20,14 +20,13 @@ on the command line is taken whatever its extension (reading it says whether
 it can be read); inside a directory only supported extensions are taken.
 
 File names may hold control characters or bytes that are not UTF-8; the
-messages that show them use :func:`printable`.
+messages that show them use :func:`~.limits.printable`.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,24 +170,3 @@ def _walk(top: Path, found: Discovery) -> None:
             found.failed.append((str(path), NOT_UTF8))
         else:
             found.files.append(path)
-
-
-def printable(text: str) -> str:
-    """``text`` fit for a one-line message: control and format characters, line and
-    paragraph separators escaped (``\\n``, ``\\x1b``, ``\\u202e``), bytes that were not
-    UTF-8 in a file name (lone surrogates) shown as ``\\xNN``, and backslashes doubled
-    (so that an escape is never ambiguous)."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0xDC80 <= o <= 0xDCFF:  # a byte os.fsdecode could not decode
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch in "\n\r\t":
-            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)

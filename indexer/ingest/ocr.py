@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -51,7 +52,7 @@ from .lines import em_width
 _WORKER = Path(__file__).with_name("ocrworker.py")
 INSTALL_HINT = "install OCR with: pip install 'fazhi-search[ocr]'"
 #: bump when the way pages are rendered or read changes: cached results are then not reused
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def read_pages(path: Path, pages: list[int], image_pixels: dict[int, int]) -> di
 
 def _progress(path: Path, text: str) -> None:
     if sys.stderr.isatty():
-        print(f"OCR {limits.one_line(path.name, 80)}: {text}", file=sys.stderr, flush=True)
+        print(f"OCR {limits.printable(path.name)[:80]}: {text}", file=sys.stderr, flush=True)
 
 
 def _run_worker(path: Path, todo: list[int], cache: _Cache, total: int) -> None:
@@ -242,6 +243,13 @@ def _run_worker(path: Path, todo: list[int], cache: _Cache, total: int) -> None:
         errors.seek(0)
         stderr = errors.read()[-4000:].decode("utf-8", "replace")
     _raise_failure(path, proc.returncode, error, current, stderr, file_limit, page_limit)
+    if missing := [n for n in todo if cache.get(n) is None]:  # it ended without saying why
+        last = stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        raise ExtractionError(
+            path,
+            f"OCR stopped before page {missing[0]} ({limits.one_line(last[0])})",
+            hint=INSTALL_HINT,
+        )
 
 
 def _events(proc: subprocess.Popen, stall: float):
@@ -381,7 +389,7 @@ def _line(row: list[tuple], size: float, left: float) -> TextLine:
         if b[1] - a[2] > size:  # wider than a character: another cell or column
             runs.append([])
         runs[-1].append(b)
-    texts = [_join(run, size) for run in runs]
+    texts = [fix_line(_join(run, size)) for run in runs]
     spans = (
         tuple((run[0][1], run[-1][2], t) for run, t in zip(runs, texts, strict=True))
         if len(runs) > 1
@@ -399,6 +407,21 @@ def _line(row: list[tuple], size: float, left: float) -> TextLine:
         False,
         spans,
     )
+
+
+#: a page number as the recogniser reads "— 8 —": dashes as -, 一 or －
+_FOLIO = re.compile(r"\s*[-—–一－─]+\s*(\d{1,4})\s*[-—–一－─]+\s*|\s*[-—–－─]\s*(\d{1,4})\s*")
+#: a document number's year with its closing bracket misread: 〔2022] → 〔2022〕
+_DOC_YEAR = re.compile(r"([〔［\[])(\d{4})[\]］)）】〕]")
+
+
+def fix_line(text: str) -> str:
+    """What the recogniser predictably misreads in official documents: page numbers
+    (``-8一`` is ``— 8 —``) and the brackets around a document number's year."""
+    m = _FOLIO.fullmatch(text)
+    if m:
+        return f"— {m.group(1) or m.group(2)} —"
+    return _DOC_YEAR.sub(lambda m: f"〔{m.group(2)}〕", text)
 
 
 def _join(run: list[tuple], size: float) -> str:

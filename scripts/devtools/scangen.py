@@ -160,3 +160,49 @@ def mixed_pdf(text_pdf: str | Path, scanned_pdf: str | Path, out: str | Path, at
         scan.close()
         doc.close()
     return Path(out)
+
+
+def _image_pages_pdf(out: str | Path, pages: int, image: bytes, draw: bytes) -> Path:
+    """``pages`` A4 pages that each draw the one image XObject ``image``."""
+    from .pdfgen import write_raw_pdf
+
+    kids = " ".join(f"{4 + i} 0 R" for i in range(pages)).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        image,
+    ]
+    content = 4 + pages
+    objects += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources"
+        b" << /XObject << /Im0 3 0 R >> >> /Contents %d 0 R >>" % content
+    ] * pages
+    objects.append(b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream")
+    return write_raw_pdf(out, objects)
+
+
+def blank_scan_pdf(out: str | Path, pages: int) -> Path:
+    """A PDF of ``pages`` pages, each showing the same small white image (a blank scan)."""
+    image = (
+        b"<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray"
+        b" /BitsPerComponent 8 /Length 64 >>\nstream\n" + b"\xff" * 64 + b"\nendstream"
+    )
+    return _image_pages_pdf(out, pages, image, b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+
+
+def huge_image_pdf(out: str | Path, side: int = 20_000) -> Path:
+    """A one-page PDF showing a ``side`` × ``side`` pixel image (1 bit a pixel, deflated:
+    a small file that would take gigabytes to decode)."""
+    import zlib
+
+    c = zlib.compressobj(9)
+    row = b"\xff" * ((side + 7) // 8)
+    data = b"".join(c.compress(row) for _ in range(side)) + c.flush()
+    image = (
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+        b" /BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (side, side, len(data))
+        + data
+        + b"\nendstream"
+    )
+    return _image_pages_pdf(out, 1, image, b"q 595 0 0 842 0 0 cm /Im0 Do Q")
