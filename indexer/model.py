@@ -50,7 +50,7 @@ class Extracted:
     """Raw text of one file, before normalization."""
 
     text: str
-    #: "pdf", "docx", "html" or "text"
+    #: "pdf", "docx", "doc", "wps", "ofd", "html" or "text"
     kind: str
     #: for paged formats, the text of each page (``text`` is these joined by "\f")
     pages: tuple[str, ...] = ()

@@ -11,6 +11,12 @@ call time):
   :data:`MAX_HTML_BYTES` (10 MiB). Zip entries are inflated in chunks
   (:mod:`.zipread`): one that holds more than its declared size fails its
   CRC check having cost no more than that size;
+* ``.doc``/``.wps``: :data:`MAX_DOC_BYTES` (50 MiB), read in a child process
+  with :data:`DOC_TIME_LIMIT` (30 s) of processor time and
+  :data:`DOC_MEMORY_LIMIT` (512 MiB) of address space; ``.ofd``:
+  :data:`MAX_OFD_BYTES` (50 MiB), :data:`MAX_OFD_UNPACKED_BYTES` (200 MiB)
+  once unzipped, of which :data:`MAX_OFD_XML_BYTES` (10 MiB) of XML, read as
+  the .docx caps are;
 * the extracted text of any file: :data:`MAX_TEXT_CHARS` characters (one
   million, some fifty times a long report), since each million characters
   costs about fifteen seconds of segmentation;
@@ -59,6 +65,14 @@ MAX_DOCX_BYTES = 50 * MiB
 MAX_DOCX_UNPACKED_BYTES = 200 * MiB
 #: The most the XML parts of a .docx may hold once unzipped (XML bombs).
 MAX_DOCX_XML_BYTES = 10 * MiB
+#: Largest .doc/.wps accepted, and the limits of the child process that reads it.
+MAX_DOC_BYTES = 50 * MiB
+DOC_TIME_LIMIT: float = 30.0
+DOC_MEMORY_LIMIT = 512 * MiB
+#: Largest .ofd accepted; what it may hold once unzipped, and of that the XML read.
+MAX_OFD_BYTES = 50 * MiB
+MAX_OFD_UNPACKED_BYTES = 200 * MiB
+MAX_OFD_XML_BYTES = 10 * MiB
 #: The most characters of text one file may yield.
 MAX_TEXT_CHARS = 1_000_000
 #: Largest .txt/.md accepted.

@@ -17,9 +17,9 @@ numbers, running headers, headings.
   :func:`cache_dir`, page by page as they are read: re-indexing, a rebuild or a
   run interrupted half-way never reads a page twice.
 * **Progress.** On a terminal, one line a page on stderr.
-* **Lines.** The recogniser's boxes are grouped into printed lines (boxes that
-  overlap vertically), left to right; a gap wider than a character splits a
-  line into runs (table cells). Boxes read with a confidence under
+* **Lines.** The recogniser's boxes are grouped into printed lines by
+  :mod:`.boxlines` (boxes that overlap vertically, left to right; a gap wider
+  than a character splits a line into runs, table cells). Boxes read with a confidence under
   :data:`~.limits.OCR_MIN_SCORE` (smudges, handwriting) are dropped. Only the red
   channel is read, so red seals vanish (see :mod:`.ocrworker`).
 
@@ -42,12 +42,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
 
 from ..errors import ExtractionError
-from ..model import PageLayout, TextLine
-from . import limits
-from .lines import em_width
+from ..model import PageLayout
+from . import boxlines, limits
 
 _WORKER = Path(__file__).with_name("ocrworker.py")
 INSTALL_HINT = "install OCR with: pip install 'fazhi-search[ocr]'"
@@ -326,89 +324,6 @@ def _raise_failure(path, returncode, error, current, stderr, file_limit, page_li
 
 # ---------------------------------------------------------------- boxes → lines
 
-
-def page_from_boxes(number: int, result: dict) -> OcrPage:
-    """The lines of one OCR page: boxes grouped into printed lines, left to right."""
-    width = float(result.get("width") or 595.0)
-    height = float(result.get("height") or 842.0)
-    boxes = [
-        (str(t), float(x0), float(x1), float(y0), float(y1), float(s))
-        for t, x0, x1, y0, y1, s in result.get("boxes") or ()
-        if float(s) >= limits.OCR_MIN_SCORE and str(t).strip()
-    ]
-    rows = _rows(boxes)
-    sizes = [_em(row) for row in rows]
-    body = median(s for s in sizes if s) if any(sizes) else 12.0
-    left = _left_edge([row[0][1] for row in rows], body)
-    lines = []
-    for row, size in zip(rows, sizes, strict=True):
-        # a body line's own estimate varies with its digits: snap it to the page's body size
-        size = body if not size or abs(size - body) <= 0.2 * body else size
-        lines.append(_line(row, size, left))
-    chars = sum(len(b[0]) for b in boxes)
-    score = sum(b[5] * len(b[0]) for b in boxes) / chars if chars else 0.0
-    layout = PageLayout(width, height, tuple(lines), ())
-    return OcrPage(number, "\n".join(ln.text for ln in lines), layout, score, chars)
-
-
-def _rows(boxes: list[tuple]) -> list[list[tuple]]:
-    """Boxes that overlap vertically by more than half the smaller height share a line."""
-    rows: list[list[tuple]] = []
-    for box in sorted(boxes, key=lambda b: -(b[3] + b[4]) / 2):
-        if rows:
-            y0 = min(b[3] for b in rows[-1])
-            y1 = max(b[4] for b in rows[-1])
-            overlap = min(y1, box[4]) - max(y0, box[3])
-            if overlap > 0.5 * min(y1 - y0, box[4] - box[3]):
-                rows[-1].append(box)
-                continue
-        rows.append([box])
-    return [sorted(row, key=lambda b: b[1]) for row in rows]
-
-
-def _left_edge(starts: list[float], em: float) -> float:
-    """Where most lines start: the leftmost start shared by at least two lines."""
-    starts = sorted(starts)
-    return next((x for x in starts if sum(abs(y - x) < 0.3 * em for y in starts) >= 2), 0.0)
-
-
-def _em(row: list[tuple]) -> float:
-    """The font size of a line, from its width and the display width of its text."""
-    ems = sum(em_width(b[0]) for b in row)
-    width = sum(b[2] - b[1] for b in row)
-    if ems >= 3:
-        return width / ems
-    return median(b[4] - b[3] for b in row) / 1.4  # a box is about 1.4 ems high
-
-
-def _line(row: list[tuple], size: float, left: float) -> TextLine:
-    """One printed line; an indent of one to four characters is written as ideographic
-    spaces, as Word and WPS write a paragraph's indent into a PDF's text layer."""
-    runs: list[list[tuple]] = [[row[0]]]
-    for a, b in zip(row, row[1:], strict=False):
-        if b[1] - a[2] > size:  # wider than a character: another cell or column
-            runs.append([])
-        runs[-1].append(b)
-    texts = [fix_line(_join(run, size)) for run in runs]
-    spans = (
-        tuple((run[0][1], run[-1][2], t) for run, t in zip(runs, texts, strict=True))
-        if len(runs) > 1
-        else ()
-    )
-    ems = (row[0][1] - left) / size if left and size else 0.0
-    indent = round(ems) if ems >= 1.5 else 0  # less is a glyph the recogniser missed
-    return TextLine(
-        "\u3000" * indent * (1 <= indent <= 4) + " ".join(texts),
-        row[0][1],
-        row[-1][2],
-        min(b[3] for b in row),
-        max(b[4] for b in row),
-        round(size, 2),
-        False,
-        spans,
-    )
-
-
 #: a page number as the recogniser reads "— 8 —": dashes as -, 一 or －
 _FOLIO = re.compile(r"\s*[-—–一－─]+\s*(\d{1,4})\s*[-—–一－─]+\s*|\s*[-—–－─]\s*(\d{1,4})\s*")
 #: a document number's year with its closing bracket misread: 〔2022] → 〔2022〕
@@ -424,9 +339,17 @@ def fix_line(text: str) -> str:
     return _DOC_YEAR.sub(lambda m: f"〔{m.group(2)}〕", text)
 
 
-def _join(run: list[tuple], size: float) -> str:
-    out = run[0][0]
-    for a, b in zip(run, run[1:], strict=False):
-        latin = a[0][-1:].isascii() and b[0][:1].isascii()
-        out += (" " if latin and b[1] - a[2] > 0.2 * size else "") + b[0]
-    return out
+def page_from_boxes(number: int, result: dict) -> OcrPage:
+    """The lines of one OCR page: boxes grouped into printed lines, left to right, with the
+    boxes read with too little confidence dropped."""
+    width = float(result.get("width") or 595.0)
+    height = float(result.get("height") or 842.0)
+    boxes = [
+        (str(t), float(x0), float(x1), float(y0), float(y1), float(s))
+        for t, x0, x1, y0, y1, s in result.get("boxes") or ()
+        if float(s) >= limits.OCR_MIN_SCORE and str(t).strip()
+    ]
+    layout = boxlines.page_layout(boxes, width, height, fix=fix_line)
+    chars = sum(len(b[0]) for b in boxes)
+    score = sum(b[5] * len(b[0]) for b in boxes) / chars if chars else 0.0
+    return OcrPage(number, "\n".join(ln.text for ln in layout.lines), layout, score, chars)

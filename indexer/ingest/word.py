@@ -27,12 +27,10 @@ def extract_docx(path: Path) -> Extracted:
         raise ExtractionError(
             path, f"cannot read file ({e.strerror or type(e).__name__})", hint="check permissions"
         ) from e
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ExtractionError(
-            path,
-            "old binary Word .doc file named .docx",
-            hint="open it in Word or WPS and save it as .docx",
-        )
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):  # a Word 97–2003 file named .docx
+        from .legacydoc import extract_doc
+
+        return extract_doc(path, "doc")
     parts, infos = zipread.read_parts(
         path,
         _is_xml,
