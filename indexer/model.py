@@ -148,15 +148,16 @@ class Report:
         "year",
         "date",
         "doc_number",
-        "ocr",
-        "ocr_confidence",
     )
+    #: how the text was read (not read from it): in listings and ``to_dict``
+    READING_FIELDS = ("ocr", "ocr_confidence")
 
     def metadata(self) -> dict:
         return {k: getattr(self, k) for k in self.META_FIELDS}
 
     def to_dict(self, *, passages: bool = True) -> dict:
         d = self.metadata()
+        d.update((k, getattr(self, k)) for k in self.READING_FIELDS)
         d["sections"] = [s.to_dict() for s in self.sections]
         if passages:
             d["passages"] = [p.to_dict() for p in self.passages]
@@ -164,7 +165,7 @@ class Report:
 
 
 #: The fields of a report in listings (`fazhi reports --json`, /api/reports).
-LISTING_FIELDS: tuple[str, ...] = ("id", *Report.META_FIELDS, "sections")
+LISTING_FIELDS: tuple[str, ...] = ("id", *Report.META_FIELDS, *Report.READING_FIELDS, "sections")
 
 
 #: Short Chinese names users type for a section, besides the key and the full label.

@@ -7,6 +7,7 @@ from indexer.search import MODES, SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_NUM = {"type": ["number", "null"]}
 
 
 def ref(name: str) -> dict:
@@ -42,6 +43,20 @@ META_PROPS = {
     "year": dict(NULLABLE_INT, description="The year reported on (2023 for “2023年度”)."),
     "date": dict(NULLABLE_STR, description="Issue date, ISO YYYY-MM-DD.", format="date"),
     "doc_number": dict(NULLABLE_STR, description="Document number, e.g. 雷高府发〔2022〕61号."),
+}
+
+#: how a report's text was read (listings and report JSON, not search hits)
+READING_PROPS = {
+    "ocr": {
+        "type": ["boolean", "null"],
+        "description": "Some of the text was recognised from scanned pages (OCR); null for a "
+        "report indexed before fazhi recorded it.",
+    },
+    "ocr_confidence": dict(
+        NULLABLE_NUM,
+        description="The recogniser's mean confidence (0–1) over the scanned pages; null "
+        "when no page was scanned.",
+    ),
 }
 
 SECTION = {"type": "string", "enum": list(SECTION_KEYS)}

@@ -9,6 +9,7 @@ from .common import (
     NULLABLE_INT,
     NULLABLE_STR,
     PASSAGE_KIND,
+    READING_PROPS,
     SECTION,
     error_response,
     filter_param,
@@ -136,9 +137,10 @@ def schemas() -> dict:
         },
         "ReportSummary": {
             "type": "object",
-            "required": [*META_PROPS, "sections", "passage_count"],
+            "required": [*META_PROPS, *READING_PROPS, "sections", "passage_count"],
             "properties": dict(
                 META_PROPS,
+                **READING_PROPS,
                 sections={"type": "array", "items": ref("Section")},
                 passage_count={"type": "integer"},
             ),
