@@ -51,13 +51,16 @@ class Extracted:
     """Raw text of one file, before normalization."""
 
     text: str
-    #: "pdf", "docx", "html" or "text"
+    #: "pdf", "docx", "doc", "wps", "ofd", "html" or "text"
     kind: str
     #: for paged formats, the text of each page (``text`` is these joined by "\f")
     pages: tuple[str, ...] = ()
     #: for PDFs, the lines of each page with their geometry (aligned with ``pages``);
     #: normalize rebuilds paragraphs from it rather than from the text
     layout: tuple[PageLayout, ...] = ()
+    #: the pages (1-based) whose text was read with OCR, and its mean confidence (0–1)
+    ocr_pages: tuple[int, ...] = ()
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -141,6 +144,9 @@ class Report:
     #: the file format: "pdf", "docx", "html" or "text" (internal, not in listings)
     format: str = "text"
     sha256: str | None = None
+    #: the text was read from a scan with OCR (some pages or all), and its mean confidence
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
     META_FIELDS = (
         "source",
@@ -159,12 +165,15 @@ class Report:
         "subject",
         "url",
     )
+    #: how the text was read (not read from it): in listings and ``to_dict``
+    READING_FIELDS = ("ocr", "ocr_confidence")
 
     def metadata(self) -> dict:
         return {k: getattr(self, k) for k in self.META_FIELDS}
 
     def to_dict(self, *, passages: bool = True) -> dict:
         d = self.metadata()
+        d.update((k, getattr(self, k)) for k in self.READING_FIELDS)
         d["sections"] = [s.to_dict() for s in self.sections]
         if passages:
             d["passages"] = [p.to_dict() for p in self.passages]
@@ -190,7 +199,7 @@ REPORT_KINDS: dict[str, str] = {
 
 
 #: The fields of a report in listings (`fazhi reports --json`, /api/reports).
-LISTING_FIELDS: tuple[str, ...] = ("id", *Report.META_FIELDS, "sections")
+LISTING_FIELDS: tuple[str, ...] = ("id", *Report.META_FIELDS, *Report.READING_FIELDS, "sections")
 
 
 #: Short Chinese names users type for a section, besides the key and the full label.

@@ -1,6 +1,6 @@
 # Shared by scripts/test and scripts/serve: create or update .venv with the
 # project installed (editable) plus the given extra, reinstalling only when
-# pyproject.toml changed.
+# pyproject.toml changed. The extra may name several, comma-separated ("test,ocr").
 ensure_venv() {
     local extra="${1:-}"
     local py="${PYTHON:-python3}"

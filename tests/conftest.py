@@ -20,6 +20,20 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ocr_cache(tmp_path_factory) -> Path:
+    """OCR results are cached for the test run in a directory of its own (shared by the
+    tests, so that a scan is read once), never in the user's cache."""
+    path = tmp_path_factory.mktemp("ocr-cache")
+    old = os.environ.get("FAZHI_OCR_CACHE")
+    os.environ["FAZHI_OCR_CACHE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("FAZHI_OCR_CACHE", None)
+    else:
+        os.environ["FAZHI_OCR_CACHE"] = old
+
+
 @pytest.fixture
 def synthetic_index(tmp_path) -> Path:
     """Three small reports, one with markup in its text."""

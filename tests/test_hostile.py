@@ -166,8 +166,8 @@ def hostile_files(d: Path) -> dict[str, str]:
     (d / "long.txt").write_text("依法行政。" * 220_001, encoding="utf-8")
     return {
         "busy.pdf": f"PDF extraction exceeded the time limit (2s) ({HINT_MALFORMED})",
-        "cid.pdf": "PDF text layer is unreadable (cid:N glyphs: 100% of the text) (its fonts "
-        "have no Unicode map: OCR the PDF, or export it again from the original document)",
+        "cid.pdf": "PDF text layer is unreadable (cid:N glyphs: 100% of the text) (OCR finds "
+        "no letters in what its pages show either: export it again from the original document)",
         "flate-bomb.pdf": f"PDF extraction exceeded the memory limit (160 MiB) ({HINT_MALFORMED})",
         "huge.txt": "file is too large (21 MiB; the limit for .txt files is 20 MiB) "
         f"(split the file or {HINT_SINGLE})",

@@ -16,6 +16,7 @@ from functools import cache
 import pytest
 
 from indexer.errors import ExtractionError
+from indexer.ingest import limits
 from indexer.ingest import pdf as pdf_module
 from indexer.ingest.extract import extract
 from indexer.ingest.lines import heading_like
@@ -39,6 +40,15 @@ LAWS = [
     "zh_shujuanquanfa.pdf",
     "zh_gerenxinxi_baohufa.pdf",
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def without_ocr():
+    """These tests read the text layers; OCR of the real scans is tested in test_ocr.py
+    (one of these files has 21 pages of unreadable text that OCR would take minutes on)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(limits, "OCR_ENABLED", False)
+        yield
 
 
 @cache

@@ -71,12 +71,15 @@ def inspect(file: Path, as_json: bool) -> None:
 def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     """Index report files under PATHS (default: corpus/).
 
-    Incremental: unchanged files are skipped, changed files replaced. Files
-    that fail are listed with the reason; every other file is still indexed.
-    Exits non-zero if any file failed. One indexer at a time: another one
+    Incremental: unchanged files are not read again, changed files replaced.
+    Files that fail are listed with the reason; every other file is still
+    indexed. Files in the folders that are not reports (unsupported types,
+    Office/WPS lock files, hidden files, FIFOs and devices) are listed as
+    skipped with the reason. Exits non-zero if any file failed. One indexer at a time: another one
     waits up to --lock-timeout seconds, then exits 1 naming the lock.
     """
     from ..ingest import discover, index_paths
+    from ..ingest.limits import printable
 
     index_dir = index_dir_of(index_dir)
 
@@ -115,18 +118,22 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
         emit_json(summary.to_json())
     else:
         for f, reason in summary.failed:
-            click.echo(f"failed: {f}: {reason}", err=True)
+            click.echo(printable(f"failed: {f}: {reason}"), err=True)
+        for f, reason in summary.skipped:
+            click.echo(printable(f"skipped: {f}: {reason}"), err=True)
         for f, same in summary.duplicates:
-            click.echo(f"duplicate: {f} has the same content as {same}", err=True)
+            click.echo(printable(f"duplicate: {f} has the same content as {same}"), err=True)
         line = (
             f"{len(summary.indexed)} indexed, {len(summary.unchanged)} unchanged, "
             f"{len(summary.failed)} failed"
         )
         if summary.duplicates:
             line += f", {len(summary.duplicates)} duplicate"
+        if summary.skipped:
+            line += f", {len(summary.skipped)} skipped"
         if prune:
             line += f", {len(summary.pruned)} pruned"
-        click.echo(f"{line} ({summary.total_reports} reports in {index_dir})")
+        click.echo(printable(f"{line} ({summary.total_reports} reports in {index_dir})"))
     if summary.failed:
         sys.exit(EXIT_ERROR)
 

@@ -71,7 +71,10 @@ def index_dir_of(value: Path | None) -> Path:
 
 
 def emit_json(obj) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False))
+    """One JSON object on a line. A file name that is not UTF-8 (its bytes decoded as lone
+    surrogates) is written as the JSON escape ``\\udcNN``, which reads back as that name."""
+    text = json.dumps(obj, ensure_ascii=False)
+    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def handle_errors(f):

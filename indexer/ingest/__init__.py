@@ -1,8 +1,12 @@
 """Ingestion: files → structured reports → the index.
 
+* :mod:`.discovery` — which files under the given paths are read, and why the
+  others are skipped
 * :mod:`.extract` — one file → its raw text, by format (:mod:`.textfile`,
-  :mod:`.pdf` with its sandboxed :mod:`.pdfworker`, :mod:`.word`,
-  :mod:`.webpage`), within the caps of :mod:`.limits`
+  :mod:`.pdf` with its sandboxed :mod:`.pdfworker` and, for scanned pages,
+  :mod:`.ocr` with :mod:`.ocrworker`; :mod:`.word`; :mod:`.legacydoc` with
+  :mod:`.docworker` for .doc/.wps; :mod:`.ofd`; :mod:`.webpage`), within the
+  caps of :mod:`.limits` (zip packages through :mod:`.zipread`)
 * :mod:`.normalize` — raw text → clean paragraphs (line joins, page furniture)
 * :mod:`.structure` — clean text → :class:`~indexer.model.Report`: metadata,
   outline and passages, with places from :mod:`.gazetteer`

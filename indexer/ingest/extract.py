@@ -8,6 +8,9 @@
 ``.pdf``                  pdfminer.six in a child process, one text per page
 ``.docx``                 python-docx: paragraphs and table cells in
                           document order, one per line
+``.doc`` ``.wps``         Word 97–2003 / WPS: the piece table, read in a
+                          child process (:mod:`.legacydoc`)
+``.ofd``                  the page XML of an OFD package (:mod:`.ofd`)
 ``.html`` ``.htm``        the article body of a government web page
 ========================  ==============================================
 
@@ -29,6 +32,8 @@ from pathlib import Path
 from ..errors import UnsupportedFormat
 from ..model import Extracted
 from . import limits
+from .legacydoc import extract_doc
+from .ofd import extract_ofd
 from .pdf import extract_pdf
 from .textfile import decode_file, decode_text
 from .webpage import declared_charset, html_to_text
@@ -47,6 +52,9 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".md": "text",
     ".pdf": "pdf",
     ".docx": "docx",
+    ".doc": "doc",
+    ".wps": "wps",
+    ".ofd": "ofd",
     ".html": "html",
     ".htm": "html",
 }
@@ -68,6 +76,10 @@ def extract(path: str | Path) -> Extracted:
         return limits.limit_text(path, extract_pdf(path))
     if kind == "docx":
         return limits.limit_text(path, extract_docx(path))
+    if kind in ("doc", "wps"):
+        return limits.limit_text(path, extract_doc(path, kind))
+    if kind == "ofd":
+        return limits.limit_text(path, extract_ofd(path))
     if kind == "html":
         data = limits.read_file(path, limits.MAX_HTML_BYTES)
         text = html_to_text(decode_file(path, data, declared=declared_charset(data)))
@@ -81,12 +93,6 @@ def _supported_list() -> str:
 
 
 def _unsupported(path: Path, ext: str) -> UnsupportedFormat:
-    if ext == ".doc":
-        return UnsupportedFormat(
-            path,
-            "old binary Word .doc files are not supported",
-            hint="open it in Word or WPS and save it as .docx",
-        )
     shown = f"'{ext}'" if ext else "(no extension)"
     return UnsupportedFormat(
         path,

@@ -8,8 +8,15 @@ call time):
   200 MiB once unzipped, of which :data:`MAX_DOCX_XML_BYTES` 10 MiB of XML:
   a small .docx can unpack into an XML document that takes minutes and
   gigabytes to parse), :data:`MAX_TEXT_BYTES` (20 MiB),
-  :data:`MAX_HTML_BYTES` (10 MiB). A zip entry that holds more than its
-  declared size fails its CRC check;
+  :data:`MAX_HTML_BYTES` (10 MiB). Zip entries are inflated in chunks
+  (:mod:`.zipread`): one that holds more than its declared size fails its
+  CRC check having cost no more than that size;
+* ``.doc``/``.wps``: :data:`MAX_DOC_BYTES` (50 MiB), read in a child process
+  with :data:`DOC_TIME_LIMIT` (30 s) of processor time and
+  :data:`DOC_MEMORY_LIMIT` (512 MiB) of address space; ``.ofd``:
+  :data:`MAX_OFD_BYTES` (50 MiB), :data:`MAX_OFD_UNPACKED_BYTES` (200 MiB)
+  once unzipped, of which :data:`MAX_OFD_XML_BYTES` (10 MiB) of XML, read as
+  the .docx caps are;
 * the extracted text of any file: :data:`MAX_TEXT_CHARS` characters (one
   million, some fifty times a long report), since each million characters
   costs about fifteen seconds of segmentation;
@@ -26,6 +33,14 @@ call time):
   tree is parsed; the child is killed and the file reported. The child sets
   its own limits before it reads the file, rather than through
   ``preexec_fn``, which is unsafe when the calling process has threads.
+* Scanned pages (an image and fewer than :data:`MIN_PAGE_LETTERS` letters of
+  text) and pages whose text layer is unreadable are read with OCR in a child
+  process of their own (:mod:`indexer.ingest.ocr`): :data:`OCR_PAGE_TIME_LIMIT`
+  (60 s) of processor time a page, :data:`OCR_TIME_LIMIT` (900 s) a file,
+  :data:`OCR_MEMORY_LIMIT` (2 GiB) of address space, at most
+  :data:`OCR_MAX_PAGES` (100) pages a file and images of at most
+  :data:`OCR_MAX_IMAGE_PIXELS` (100 megapixels), rendered at :data:`OCR_DPI`
+  (150 dpi) and at most :data:`OCR_MAX_SIDE` (2,000) pixels a side.
 * A PDF text layer in which more than :data:`MAX_CID_RATIO` (5 %) of the
   glyphs come out as ``(cid:N)`` (fonts without a Unicode map) is refused
   rather than indexed; fewer such glyphs are dropped. One whose letters are
@@ -35,6 +50,7 @@ call time):
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from ..errors import ExtractionError
@@ -49,6 +65,14 @@ MAX_DOCX_BYTES = 50 * MiB
 MAX_DOCX_UNPACKED_BYTES = 200 * MiB
 #: The most the XML parts of a .docx may hold once unzipped (XML bombs).
 MAX_DOCX_XML_BYTES = 10 * MiB
+#: Largest .doc/.wps accepted, and the limits of the child process that reads it.
+MAX_DOC_BYTES = 50 * MiB
+DOC_TIME_LIMIT: float = 30.0
+DOC_MEMORY_LIMIT = 512 * MiB
+#: Largest .ofd accepted; what it may hold once unzipped, and of that the XML read.
+MAX_OFD_BYTES = 50 * MiB
+MAX_OFD_UNPACKED_BYTES = 200 * MiB
+MAX_OFD_XML_BYTES = 10 * MiB
 #: The most characters of text one file may yield.
 MAX_TEXT_CHARS = 1_000_000
 #: Largest .txt/.md accepted.
@@ -68,6 +92,27 @@ MAX_CID_RATIO = 0.05
 MAX_MOJIBAKE_RATIO = 0.3
 #: A PDF with fewer letters than this (CJK or otherwise) has no usable text layer.
 MIN_PDF_LETTERS = 10
+#: A page with fewer letters than this that shows an image is a scan: it is read with OCR.
+MIN_PAGE_LETTERS = 10
+
+#: OCR of scanned pages (:mod:`indexer.ingest.ocr`): False refuses them instead.
+OCR_ENABLED = True
+#: Resolution pages are rendered at, and the most pixels on their longer side.
+OCR_DPI: float = 150.0
+OCR_MAX_SIDE = 2000
+#: Processor seconds the OCR child may use for one page, and for one file.
+OCR_PAGE_TIME_LIMIT: float = 60.0
+OCR_TIME_LIMIT: float = 900.0
+#: Address space, in bytes, the OCR child may map (the models and their buffers need ~1.5 GiB).
+OCR_MEMORY_LIMIT = 2048 * MiB
+#: The most pages of one file read with OCR.
+OCR_MAX_PAGES = 100
+#: The largest image (in pixels) a page to OCR may show: 100 megapixels (A3 at 600 dpi is 70).
+OCR_MAX_IMAGE_PIXELS = 100_000_000
+#: Threads the recogniser uses (the indexer already reads files on every core).
+OCR_THREADS = 1
+#: Boxes read with less confidence than this are dropped (smudges, handwriting, seals).
+OCR_MIN_SCORE = 0.5
 
 
 def pdf_wall_limit() -> float:
@@ -138,3 +183,24 @@ def human(size: int) -> str:
 
 def one_line(value: object, limit: int = 160) -> str:
     return " ".join(str(value).split())[:limit]
+
+
+def printable(text: str) -> str:
+    """``text`` fit for a one-line message: control and format characters, line and
+    paragraph separators escaped (``\\n``, ``\\x1b``, ``\\u202e``), bytes that were not
+    UTF-8 in a file name (lone surrogates) shown as ``\\xNN``, and backslashes doubled
+    (so that an escape is never ambiguous)."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -8,6 +8,9 @@ with its reason, when it is missing (the pages and images found are named), when
 more than :data:`~indexer.ingest.limits.MAX_CID_RATIO` of its glyphs are
 ``(cid:N)`` (fonts without a Unicode map; fewer are dropped), or when it is
 mojibake (codes of a legacy font read as Latin-1 letters, see :func:`mojibake_share`).
+Before that, scanned pages (an image and next to no text) and pages whose text
+layer is garbage are read with OCR (:mod:`.ocr`), page by page: the other
+pages keep their text layer.
 The result keeps each page's text and the geometry of its lines
 (:class:`~indexer.model.PageLayout`) for :mod:`indexer.ingest.pdflayout`.
 """
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from ..errors import ExtractionError
 from ..model import Extracted, PageLayout, TextLine
-from . import limits
+from . import limits, ocr
 
 _MALFORMED_PDF = "the PDF may be malformed: check that it opens, or print it to a new PDF"
 _DECRYPT_HINT = (
@@ -156,46 +159,106 @@ def _run_pdf_worker(path: Path) -> dict:
     )
 
 
+def _letters(text: str) -> int:
+    return sum(1 for ch in _CID.sub("", text) if ch.isalpha())
+
+
+def _unreadable(page: str) -> bool:
+    """A page's text layer is garbage: too many ``(cid:N)`` glyphs, or mojibake."""
+    n = len(_CID.findall(page))
+    letters = _letters(page)
+    if n and n > limits.MAX_CID_RATIO * (n + letters):
+        return True
+    return letters >= limits.MIN_PAGE_LETTERS and mojibake_share(page) > limits.MAX_MOJIBAKE_RATIO
+
+
+def scanned_pages(pages: list[str], image_pixels: list[int]) -> list[int]:
+    """The pages (1-based) to read with OCR: pages that show an image and have fewer than
+    :data:`~.limits.MIN_PAGE_LETTERS` letters of text, and pages whose text is garbage."""
+    out = []
+    for i, page in enumerate(pages):
+        shows_image = i < len(image_pixels) and image_pixels[i] > 0
+        if (shows_image and _letters(page) < limits.MIN_PAGE_LETTERS) or _unreadable(page):
+            out.append(i + 1)
+    return out
+
+
+def _ocr_hint(default: str, tried: bool = False) -> str:
+    """What to do about a text layer that cannot be read: install OCR, or (when OCR read
+    the pages and found no letters either) ``default`` without its advice to OCR."""
+    if tried:
+        return "OCR finds no letters in what its pages show either: export it again from the original document"
+    if not limits.OCR_ENABLED:
+        return default
+    return ocr.unavailable() or default
+
+
 def _check_pdf_text(path: Path, result: dict) -> Extracted:
-    """Refuse text layers that are missing or unreadable; drop stray ``(cid:N)``."""
+    """OCR the scanned and unreadable pages; refuse text that is still missing or
+    unreadable; drop stray ``(cid:N)``."""
     pages = [str(p) for p in result["pages"]]
+    layout = [_page_layout(p) for p in result.get("layout") or ()]
     encrypted = bool(result.get("encrypted"))
+    pixels = [int(n) for n in result.get("image_pixels") or ()]
+    to_ocr = scanned_pages(pages, pixels) if len(layout) == len(pages) else []
+    read: dict[int, ocr.OcrPage] = {}
+    if to_ocr and limits.OCR_ENABLED and ocr.unavailable() is None:
+        read = ocr.read_pages(path, to_ocr, dict(enumerate(pixels, start=1)))
+        for n, page in list(read.items()):
+            if _unreadable(pages[n - 1]) and (
+                not page.chars or mojibake_share(page.text) > limits.MAX_MOJIBAKE_RATIO
+            ):
+                # the glyphs drawn are no letters either: the text layer's refusal stands
+                del read[n]
+                continue
+            pages[n - 1] = page.text
+            layout[n - 1] = page.layout
+    tried = bool(to_ocr) and limits.OCR_ENABLED and ocr.unavailable() is None
     text = "\f".join(pages)
     cids = len(_CID.findall(text))
-    letters = sum(1 for ch in _CID.sub("", text) if ch.isalpha())
+    letters = _letters(text)
     if cids and cids > limits.MAX_CID_RATIO * (cids + letters):
         if encrypted:  # copy-protected: opened without a password, fonts still scrambled
             raise ExtractionError(
                 path,
                 "encrypted PDF (copy-protected: its text cannot be decoded)",
-                hint=_DECRYPT_HINT,
+                hint=_DECRYPT_HINT if tried else _ocr_hint(_DECRYPT_HINT),
             )
         share = round(100 * cids / (cids + letters))
         bad = sum(
             1
             for p in pages
-            if (n := len(_CID.findall(p)))
-            and n > limits.MAX_CID_RATIO * (n + sum(ch.isalpha() for ch in _CID.sub("", p)))
+            if (n := len(_CID.findall(p))) and n > limits.MAX_CID_RATIO * (n + _letters(p))
         )
         where = f" on {bad} of {len(pages)} pages" if len(pages) > 1 else ""
         raise ExtractionError(
             path,
             f"PDF text layer is unreadable{where} (cid:N glyphs: {share}% of the text)",
-            hint="its fonts have no Unicode map: OCR the PDF, or export it again from the "
-            "original document",
+            hint=_ocr_hint(
+                "its fonts have no Unicode map: OCR the PDF, or export it again from the "
+                "original document",
+                tried,
+            ),
         )
     if cids:
         pages = [_CID.sub("", p) for p in pages]
         text = "\f".join(pages)
         letters = sum(1 for ch in text if ch.isalpha())
     if letters < limits.MIN_PDF_LETTERS:
-        images = int(result.get("images") or 0)
         found = f"{len(pages)} page{'s' if len(pages) != 1 else ''}"
+        if read:
+            raise ExtractionError(
+                path,
+                "PDF has no text layer and OCR found no text on it",
+                hint=f"{found}, {len(read)} read with OCR: check that the scan is legible",
+            )
+        images = int(result.get("images") or 0)
         shown = f", {images} with images" if images else ", no images"
+        todo = "a scanned PDF needs OCR first, e.g. with ocrmypdf"
+        if limits.OCR_ENABLED and ocr.unavailable() is None and not images:
+            todo = "no page shows an image to read with OCR either"
         raise ExtractionError(
-            path,
-            "PDF has no text layer",
-            hint=f"{found}{shown}: a scanned PDF needs OCR first, e.g. with ocrmypdf",
+            path, "PDF has no text layer", hint=f"{found}{shown}: " + _ocr_hint(todo)
         )
     share = mojibake_share(text)
     if share > limits.MAX_MOJIBAKE_RATIO:
@@ -203,13 +266,24 @@ def _check_pdf_text(path: Path, result: dict) -> Extracted:
             path,
             f"PDF text layer is unreadable (mojibake: {round(100 * share)}% of its letters "
             "are stray Latin-1 symbols)",
-            hint="a font maps its codes to the wrong characters: OCR the PDF, or export it "
-            "again from the original document",
+            hint=_ocr_hint(
+                "a font maps its codes to the wrong characters: OCR the PDF, or export it "
+                "again from the original document",
+                tried,
+            ),
         )
-    layout = tuple(_page_layout(p) for p in result.get("layout") or ())
     if cids:
-        layout = tuple(_without_cids(p) for p in layout)
-    return Extracted(text=text, kind="pdf", pages=tuple(pages), layout=layout)
+        layout = [_without_cids(p) for p in layout]
+    used = [p for p in read.values() if p.chars]
+    chars = sum(p.chars for p in used)
+    return Extracted(
+        text=text,
+        kind="pdf",
+        pages=tuple(pages),
+        layout=tuple(layout),
+        ocr_pages=tuple(p.number for p in used),
+        ocr_confidence=round(sum(p.score * p.chars for p in used) / chars, 4) if chars else None,
+    )
 
 
 #: Latin-1 letters and symbols that text decoded with the wrong code page is made of

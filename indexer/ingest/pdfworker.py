@@ -15,7 +15,10 @@ lines top to bottom as ``[text, x0, x1, y0, y1, size, bold, spans]`` (PDF
 points, y upwards; ``bold`` when the font's name says so or the glyphs are
 drawn twice; ``spans`` the runs separated by gaps wider than a character, as
 ``[x0, x1, text]``, when there are several) and its horizontal rules as
-``[x0, x1, y]``. ``images`` counts the pages that show an image.
+``[x0, x1, y]``. ``images`` counts the pages that show an image;
+``image_pixels`` gives, for each page, the size in pixels of the largest
+image it shows (0 for none), so that the parent can tell a scanned page and
+refuse a huge image before anything renders it.
 
 It imports nothing from the ``indexer`` package (only the standard library,
 pdfminer and, as a fallback, pypdfium2), so it starts fast and can be run as a
@@ -233,11 +236,13 @@ _BOLD = re.compile(r"bold|black|heavy|demi|semibold", re.I)
 
 @dataclass
 class PageItems:
-    """What one laid-out page holds: text fragments, horizontal rules, whether images."""
+    """What one laid-out page holds: text fragments, horizontal rules, whether images and
+    the pixels of the largest."""
 
     fragments: list[Fragment]
     rules: list[list[float]]
     images: bool = False
+    image_pixels: int = 0
 
 
 def page_items(container) -> PageItems:
@@ -257,12 +262,22 @@ def page_items(container) -> PageItems:
             out.fragments.append(Fragment(item.y0, item.y1, [_glyph(item)]))
         elif isinstance(item, LTImage):
             out.images = True
+            out.image_pixels = max(out.image_pixels, _pixels(item))
         elif isinstance(item, LTCurve):  # lines and rectangles too
             if item.x1 - item.x0 >= RULE_LENGTH and item.y1 - item.y0 <= RULE_THICKNESS:
                 out.rules.append([_r(item.x0), _r(item.x1), _r((item.y0 + item.y1) / 2)])
         elif isinstance(item, LTContainer):
             stack.extend(item)
     return out
+
+
+def _pixels(image) -> int:
+    """Width × height an image declares (0 when it does not say)."""
+    try:
+        w, h = image.srcsize
+        return max(int(w), 0) * max(int(h), 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _glyph(c) -> Glyph:
@@ -377,7 +392,7 @@ def extract_pages(path: str) -> dict:
         detect_vertical=False,
         all_texts=True,  # text inside form XObjects too
     )
-    pages, layout, images = [], [], 0
+    pages, layout, images, pixels = [], [], 0, []
     with open(path, "rb") as f:
         document = PDFDocument(PDFParser(f), password="")
         resources = _resource_manager()
@@ -398,7 +413,9 @@ def extract_pages(path: str) -> dict:
                 }
             )
             images += items.images
+            pixels.append(max(items.image_pixels, 1) if items.images else 0)
     out = {"pages": pages, "layout": layout, "images": images, "source": "pdfminer"}
+    out["image_pixels"] = pixels
     out["encrypted"] = document.encryption is not None
     if not pages:
         out.update(pdfium_pages(path))

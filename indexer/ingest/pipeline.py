@@ -31,6 +31,8 @@ def load_report(path: str | Path, *, source: str | None = None) -> Report:
     clean = normalize(extracted)
     report = structure(clean, source=source if source is not None else str(path))
     report.format = extracted.kind
+    report.ocr = bool(extracted.ocr_pages)
+    report.ocr_confidence = extracted.ocr_confidence
     report.sha256 = file_sha256(path)
     report.url = source_url(path)
     return report

@@ -4,10 +4,13 @@ Incremental and idempotent: a file whose content hash is already indexed
 under its path is skipped, a changed file replaces its old report, identical
 content under a second name is indexed once, and ``prune`` drops reports whose
 files are gone. One bad file fails alone; every good file is still committed.
+Every entry under the given paths is accounted for: indexed, unchanged,
+duplicate, failed or skipped, each with its reason (:mod:`.discovery`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -22,15 +25,17 @@ from ..errors import ExtractionError, FazhiError
 from ..model import Report
 from ..procs import die_with
 from ..text import Analyzed, analyze
+from .discovery import find_files
 from .pipeline import file_sha256, load_report
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 #: parse in worker processes when at least this many files changed
 PARALLEL_MIN_FILES = 8
 #: from this many files, worker processes parse and write a segment each
 PARALLEL_WRITE_MIN_FILES = 100
 #: at most this many worker processes
 MAX_WORKERS = 4
+EMPTY = "file is empty (check that the download or copy finished)"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 CRASHED = "the process reading it crashed (out of memory, or a bug in a reader library)"
 
 
@@ -40,6 +45,7 @@ class IndexSummary:
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same as)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     pruned: list[str] = field(default_factory=list)
     total_reports: int = 0
 
@@ -49,35 +55,19 @@ class IndexSummary:
             "unchanged": self.unchanged,
             "duplicates": [{"file": f, "same_as": s} for f, s in self.duplicates],
             "failed": [{"file": f, "reason": r} for f, r in self.failed],
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
             "pruned": self.pruned,
             "total_reports": self.total_reports,
         }
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to index under ``paths`` (directories are walked), and paths that don't exist."""
-    files: list[Path] = []
-    missing: list[tuple[str, str]] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    if not name.startswith(".") and name.lower().endswith(SUPPORTED_SUFFIXES):
-                        files.append(Path(root) / name)
-        elif p.is_file():
-            files.append(p)
-        else:
-            missing.append((str(p), "no such file or directory"))
-    seen: set[str] = set()
-    unique = []
-    for f in files:
-        key = os.path.normpath(str(f))
-        if key not in seen:
-            seen.add(key)
-            unique.append(Path(key))
-    return unique, missing
+    """Files to index under ``paths``, and the paths that failed (missing, unreadable).
+
+    :func:`~indexer.ingest.discovery.find_files` also says what it skipped and why.
+    """
+    found = find_files(paths)
+    return found.files, found.failed
 
 
 def _reason(exc: FazhiError) -> str:
@@ -222,8 +212,9 @@ def index_paths(
     (calling ``on_wait`` once if it has to wait), then raises IndexLocked.
     Files that fail are also recorded in the index, for ``fazhi check``.
     """
-    files, missing = discover(paths)
-    summary = IndexSummary(failed=list(missing))
+    found = find_files(paths)
+    files = found.files
+    summary = IndexSummary(failed=list(found.failed), skipped=list(found.skipped))
     early = _EarlyParser.start(files)
     try:
         _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on_wait, early)
@@ -250,6 +241,10 @@ def _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on
                 w.record_failure(source, source, None, reason)
                 continue
             rid, shas[source] = sha[:16], sha
+            if sha == EMPTY_SHA256:  # every empty file has this hash: none is a duplicate
+                summary.failed.append((source, EMPTY))
+                w.record_failure(source, source, sha, EMPTY)
+                continue
             if rid in claimed:
                 summary.duplicates.append((source, claimed[rid]))
                 continue

@@ -1,14 +1,20 @@
-"""Word files (``.docx``): paragraphs and table cells in document order, within unpacked-size caps."""
+"""Word files (``.docx``): paragraphs and table cells in document order, within unpacked-size caps.
+
+The zip's parts are read by :mod:`.zipread`, in chunks and within the caps
+whatever the zip's headers declare; python-docx then reads the XML parts from
+memory and never inflates an entry itself.
+"""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ExtractionError
 from ..model import Extracted
-from . import limits
+from . import limits, zipread
 
 
 def extract_docx(path: Path) -> Extracted:
@@ -21,39 +27,22 @@ def extract_docx(path: Path) -> Extracted:
         raise ExtractionError(
             path, f"cannot read file ({e.strerror or type(e).__name__})", hint="check permissions"
         ) from e
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ExtractionError(
-            path,
-            "old binary Word .doc file named .docx",
-            hint="open it in Word or WPS and save it as .docx",
-        )
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            unpacked = sum(info.file_size for info in infos)
-            xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise ExtractionError(
-            path, f"not a valid .docx file ({limits.one_line(e)})", hint=bad_docx
-        ) from e
-    if unpacked > limits.MAX_DOCX_UNPACKED_BYTES:
-        raise ExtractionError(
-            path,
-            f"file is too large once unpacked ({limits.human(unpacked)}; the limit is "
-            f"{limits.human(limits.MAX_DOCX_UNPACKED_BYTES)})",
-            hint="check that it is really a single report",
-        )
-    if xml > limits.MAX_DOCX_XML_BYTES:
-        raise ExtractionError(
-            path,
-            f"file is too large once unpacked ({limits.human(xml)} of XML; the limit is "
-            f"{limits.human(limits.MAX_DOCX_XML_BYTES)})",
-            hint="check that it is really a single report",
-        )
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):  # a Word 97–2003 file named .docx
+        from .legacydoc import extract_doc
+
+        return extract_doc(path, "doc")
+    parts, infos = zipread.read_parts(
+        path,
+        _is_xml,
+        unpacked_limit=limits.MAX_DOCX_UNPACKED_BYTES,
+        read_limit=limits.MAX_DOCX_XML_BYTES,
+        what=".docx",
+        hint=bad_docx,
+    )
     try:
         import docx
 
-        document = docx.Document(str(path))
+        document = docx.Document(_package(parts, infos))
         lines = list(_docx_lines(document))
     except Exception as e:  # python-docx raises KeyError, ValueError, lxml errors...
         raise ExtractionError(
@@ -63,6 +52,22 @@ def extract_docx(path: Path) -> Extracted:
         ) from e
     text = "\n".join(line for line in lines if line.strip())
     return Extracted(text=limits.require_text(path, text), kind="docx")
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels"))
+
+
+def _package(parts: dict[str, bytes], infos: list[zipfile.ZipInfo]) -> io.BytesIO:
+    """The package python-docx reads: the XML parts as read within the caps, every other
+    part (images, fonts, embedded objects) empty, since only the text is wanted."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for info in infos:
+            if not info.is_dir():
+                z.writestr(info.filename, parts.get(info.filename, b""))
+    out.seek(0)
+    return out
 
 
 def _docx_lines(container) -> Iterator[str]:

@@ -73,18 +73,56 @@ def report_paragraphs(text: str) -> list[str]:
     return paragraphs
 
 
-def wrap_paragraph(paragraph: str, chars_per_line: int) -> list[str]:
-    """Indent a paragraph and cut it every ``chars_per_line`` characters."""
+#: punctuation that may not start a line: Word and WPS let it hang past the margin
+_HANGING = "，。、；：？！）》〉」』”’…"
+
+
+def wrap_paragraph(paragraph: str, chars_per_line: int, *, by_width: bool = False) -> list[str]:
+    """Indent a paragraph and cut it every ``chars_per_line`` characters, or, ``by_width``,
+    where the next character would pass ``chars_per_line`` ems (digits and Latin letters
+    are narrower), punctuation hanging past the margin, as Word and WPS wrap."""
     text = INDENT + paragraph
-    return [text[i : i + chars_per_line] for i in range(0, len(text), chars_per_line)]
+    if not by_width:
+        return [text[i : i + chars_per_line] for i in range(0, len(text), chars_per_line)]
+    _register_font()
+    limit = chars_per_line * BODY_SIZE
+    lines, line = [], ""
+    for ch in text:
+        if (
+            line
+            and ch not in _HANGING
+            and pdfmetrics.stringWidth(line + ch, FONT, BODY_SIZE) > limit
+        ):
+            lines.append(line)
+            line = ""
+        line += ch
+    return [*lines, line] if line else lines
 
 
-def layout_lines(text: str, chars_per_line: int = 28) -> list[str]:
+def layout_lines(text: str, chars_per_line: int = 28, *, by_width: bool = False) -> list[str]:
     """Every printed body line of ``text``, in order."""
     lines: list[str] = []
     for paragraph in report_paragraphs(text):
-        lines.extend(wrap_paragraph(paragraph, chars_per_line))
+        lines.extend(wrap_paragraph(paragraph, chars_per_line, by_width=by_width))
     return lines
+
+
+def _justified(text: str, chars_per_line: int) -> dict[int, float]:
+    """Line number → the character spacing that makes it reach the right margin, for
+    every line of a paragraph wrapped by width but its last (punctuation may hang)."""
+    out: dict[int, float] = {}
+    limit = chars_per_line * BODY_SIZE
+    n = 0
+    for paragraph in report_paragraphs(text):
+        lines = wrap_paragraph(paragraph, chars_per_line, by_width=True)
+        for line in lines[:-1]:
+            body = line[:-1] if line[-1] in _HANGING else line
+            width = pdfmetrics.stringWidth(body, FONT, BODY_SIZE)
+            if len(body) > 1 and width < limit:
+                out[n] = (limit - width) / (len(body) - 1)
+            n += 1
+        n += 1
+    return out
 
 
 def render_report_pdf(
@@ -96,11 +134,14 @@ def render_report_pdf(
     lines_per_page: int = 22,
     char_space: float = 0.0,
     encrypt: str | None = None,
+    by_width: bool = False,
 ) -> Path:
     """Render a report as an official-style PDF and return its path.
 
     ``char_space`` adds that many points between glyphs (as justified
-    Chinese text does); ``encrypt`` sets a user password.
+    Chinese text does); ``encrypt`` sets a user password; ``by_width`` wraps
+    lines by their printed width rather than by a count of characters
+    (:func:`wrap_paragraph`).
     """
     _register_font()
     out_path = Path(out_path)
@@ -111,7 +152,9 @@ def render_report_pdf(
 
     c = canvas.Canvas(str(out_path), pagesize=A4, encrypt=encrypt, invariant=1)
     c.setTitle("report")
-    lines = layout_lines(text, chars_per_line) or [""]
+    lines = layout_lines(text, chars_per_line, by_width=by_width) or [""]
+    # by width, a paragraph's lines but its last are justified (两端对齐), as Word sets them
+    justify = _justified(text, chars_per_line) if by_width else {}
     pages = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
     for number, page in enumerate(pages, start=1):
         if header:
@@ -121,10 +164,10 @@ def render_report_pdf(
             c.line(left, height - 56, width - left, height - 56)
         c.setFont(FONT, BODY_SIZE)
         y = top
-        for line in page:
+        for n, line in enumerate(page):
             t = c.beginText(left, y)
             t.setFont(FONT, BODY_SIZE)
-            t.setCharSpace(char_space)
+            t.setCharSpace(justify.get((number - 1) * lines_per_page + n, char_space))
             t.textOut(line.translate(_FONT_SUBSTITUTES))
             c.drawText(t)
             y -= line_height

@@ -7,6 +7,7 @@ from indexer.search import MODES, SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_NUM = {"type": ["number", "null"]}
 
 
 def ref(name: str) -> dict:
@@ -61,6 +62,20 @@ META_PROPS = {
         NULLABLE_STR,
         description="The report's public web address, from a sidecar NAME.meta.json or the "
         "page's canonical link (null when unknown).",
+    ),
+}
+
+#: how a report's text was read (listings and report JSON, not search hits)
+READING_PROPS = {
+    "ocr": {
+        "type": ["boolean", "null"],
+        "description": "Some of the text was recognised from scanned pages (OCR); null for a "
+        "report indexed before fazhi recorded it.",
+    },
+    "ocr_confidence": dict(
+        NULLABLE_NUM,
+        description="The recogniser's mean confidence (0–1) over the scanned pages; null "
+        "when no page was scanned.",
     ),
 }
 

@@ -11,6 +11,7 @@ from .common import (
     NULLABLE_INT,
     NULLABLE_STR,
     PASSAGE_KIND,
+    READING_PROPS,
     SECTION,
     download_param,
     error_response,
@@ -145,9 +146,10 @@ def schemas() -> dict:
         },
         "ReportSummary": {
             "type": "object",
-            "required": [*META_PROPS, "sections", "passage_count", "copy"],
+            "required": [*META_PROPS, *READING_PROPS, "sections", "passage_count", "copy"],
             "properties": dict(
                 META_PROPS,
+                **READING_PROPS,
                 sections={"type": "array", "items": ref("Section")},
                 passage_count={"type": "integer"},
                 copy={"oneOf": [ref("CopyFigures"), {"type": "null"}]},

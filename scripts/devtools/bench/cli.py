@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the top 25 functions by cumulative time of one pass over the mix",
     )
     add(
+        "--ocr-scan",
+        type=int,
+        default=None,
+        metavar="PAGES",
+        help="only measure OCR: read a scan of PAGES pages from scratch on one and two "
+        "threads, then from the cache (see devtools.bench.ocr)",
+    )
+    add(
         "--json",
         dest="json_out",
         type=Path,
@@ -80,9 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    log = lambda msg: print(f"· {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    if args.ocr_scan:
+        from .ocr import format_ocr, measure_ocr
+
+        results = measure_ocr(args.ocr_scan, args.work.resolve() / "ocr", log)
+        print(format_ocr(results))
+        if args.json_out:
+            text = json.dumps(results, ensure_ascii=False, indent=1)
+            args.json_out.write_text(text + "\n", encoding="utf-8")
+        return 0
+    del args.ocr_scan
     opts = Options(**vars(args))
     try:
-        results = run(opts, lambda msg: print(f"· {msg}", file=sys.stderr, flush=True))
+        results = run(opts, log)
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
