@@ -16,12 +16,14 @@ from ..search.query import FACET_LIMIT, MAX_FACET_LIMIT
 from .options import (
     EXIT_ERROR,
     EXIT_USAGE,
+    echo,
     emit_json,
     filter_options,
     handle_errors,
     index_dir_of,
     index_option,
     json_option,
+    say,
 )
 
 # ---------------------------------------------------------------- inspect
@@ -42,17 +44,17 @@ def inspect(file: Path, as_json: bool) -> None:
     meta = report.metadata()
     width = max(len(k) for k in meta)
     for key, value in meta.items():
-        click.echo(f"{key:<{width}}  {value if value is not None else '-'}")
-    click.echo("")
-    click.echo("sections:")
+        say(f"{key:<{width}}  {value if value is not None else '-'}")
+    echo("")
+    echo("sections:")
     for s in report.sections:
         indent = "  " * (s.level - 1)
-        click.echo(f"  {indent}[{s.key}] {s.heading or '(preamble)'}")
-    click.echo("")
-    click.echo(f"passages: {len(report.passages)}")
+        echo(f"  {indent}[{s.key}] {s.heading or '(preamble)'}")
+    echo("")
+    echo(f"passages: {len(report.passages)}")
     for p in report.passages:
         text = p.text if len(p.text) <= 60 else p.text[:60] + "…"
-        click.echo(f"  {p.id:>3} [{p.section}] {text}")
+        echo(f"  {p.id:>3} [{p.section}] {text}")
 
 
 # ---------------------------------------------------------------- index
@@ -81,7 +83,7 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     index_dir = index_dir_of(index_dir)
 
     def waiting() -> None:
-        click.echo(
+        say(
             f"waiting for another indexer to finish (lock {index_dir / idx.LOCK_NAME}, "
             f"up to {lock_timeout:g}s)",
             err=True,
@@ -115,9 +117,9 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
         emit_json(summary.to_json())
     else:
         for f, reason in summary.failed:
-            click.echo(f"failed: {f}: {reason}", err=True)
+            say(f"failed: {f}: {reason}", err=True)
         for f, same in summary.duplicates:
-            click.echo(f"duplicate: {f} has the same content as {same}", err=True)
+            say(f"duplicate: {f} has the same content as {same}", err=True)
         line = (
             f"{len(summary.indexed)} indexed, {len(summary.unchanged)} unchanged, "
             f"{len(summary.failed)} failed"
@@ -126,7 +128,7 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
             line += f", {len(summary.duplicates)} duplicate"
         if prune:
             line += f", {len(summary.pruned)} pruned"
-        click.echo(f"{line} ({summary.total_reports} reports in {index_dir})")
+        say(f"{line} ({summary.total_reports} reports in {index_dir})")
     if summary.failed:
         sys.exit(EXIT_ERROR)
 
@@ -142,23 +144,21 @@ def _mark_to_text(snippet: str, color: bool) -> str:
 def _print_result(result: dict) -> None:
     color = sys.stdout.isatty()
     total = result["total"]
-    click.echo(
+    echo(
         f"{total['reports']} reports, {total['passages']} passages "
         f"for {result['query']!r} ({result['mode']}, {result['took_ms']:.0f} ms)"
     )
     for r in result["reports"]:
         where = " ".join(x for x in (r["province"], r["city"], r["county"], r["township"]) if x)
-        click.echo("")
-        click.echo(f"{r['title'] or r['source']}")
-        click.echo(
-            f"  {where or '-'} | {r['year'] or '-'}年度 | {r['date'] or '-'} | {r['source']}"
-        )
+        echo("")
+        say(f"{r['title'] or r['source']}")
+        say(f"  {where or '-'} | {r['year'] or '-'}年度 | {r['date'] or '-'} | {r['source']}")
         for p in r["passages"]:
             label = SECTION_LABELS.get(p["section"], p["section"])
-            click.echo(f"  #{p['id']} [{label}] {_mark_to_text(p['snippet'], color)}")
+            echo(f"  #{p['id']} [{label}] {_mark_to_text(p['snippet'], color)}")
     facets = result["facets"]
     if result["reports"]:
-        click.echo("")
+        echo("")
         towns = ", ".join(
             f"{e['value']}({e['county'] or '?'}) {e['count']}" for e in facets["township"]
         )
@@ -166,8 +166,8 @@ def _print_result(result: dict) -> None:
         more = result.get("facets_omitted", {}).get("township")
         if more:
             towns += f" … and {more} more (--facet-limit)"
-        click.echo(f"townships: {towns}")
-        click.echo(f"years: {years}")
+        echo(f"townships: {towns}")
+        echo(f"years: {years}")
 
 
 @click.command()
@@ -247,9 +247,9 @@ def reports(as_json, index_dir) -> None:
     for m in rows:
         where = " ".join(x for x in (m["province"], m["city"], m["county"], m["township"]) if x)
         keys = sorted({s["key"] for s in m["sections"]})
-        click.echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
-        click.echo(f"    {m['source']}  sections: {', '.join(keys)}")
-    click.echo(f"{len(rows)} reports")
+        echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
+        say(f"    {m['source']}  sections: {', '.join(keys)}")
+    echo(f"{len(rows)} reports")
 
 
 # ---------------------------------------------------------------- check
@@ -281,10 +281,10 @@ def check(index_dir, corpus, as_json) -> None:
         emit_json(result.to_json())
     else:
         for problem in result.problems:
-            click.echo(f"problem: {problem.message}")
+            say(f"problem: {problem.message}")
         for note in result.notes:
-            click.echo(f"note: {note}")
-        click.echo(result.summary())
+            say(f"note: {note}")
+        say(result.summary())
     if not result.ok:
         sys.exit(EXIT_ERROR)
 
@@ -312,7 +312,7 @@ def serve(index_dir, host, port, threads, workers) -> None:
     try:
         serving.serve(index_dir, host, port, threads=threads, workers=workers, echo=click.echo)
     except serving.ServeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import names
 from ..model import SECTION_KEYS
 from ..text import fold_points
 from . import grams
@@ -172,7 +173,8 @@ def save(data: SegmentData, path: Path) -> None:
         "size": offset,
         "crc32": crc,
     }
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # file names of any bytes stay exact (lone surrogates as JSON escapes)
+    head = names.dumps(header, separators=(",", ":")).encode("utf-8")
     start = _PREFIX.size + len(head)
     with open(path, "wb") as f:
         f.write(_PREFIX.pack(MAGIC, _padded(start) + offset, len(head)))

@@ -11,7 +11,6 @@ commit that lists it.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import uuid
@@ -23,6 +22,7 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
+from .. import names
 from ..errors import IndexLocked
 from ..model import Report
 from ..text import Analyzed, analyze
@@ -61,7 +61,7 @@ def report_documents(report: Report, rid: str, path: str, analyzed: Analyzed | N
             "kind": "r",
             "uid": f"r:{rid}",
             "rid": rid,
-            "meta": json.dumps(meta, ensure_ascii=False),
+            "meta": names.dumps(meta),
             "source": meta["source"],
             "path": meta["path"],
         },  # fmt: skip
