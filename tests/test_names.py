@@ -80,7 +80,10 @@ def test_a_gbk_file_name_is_indexed_checked_and_shown(gbk_corpus, tmp_path, runn
 
     res = run(runner, "reports", "--json", "--index", ix)
     sources = sorted(r["source"] for r in json.loads(res.output))
-    assert sources == [f"{gbk_corpus}/{SEEDS[0].name}", f"{gbk_corpus}/\ufffd\ufffd\ufffd\ufffd.txt"]
+    assert sources == [
+        f"{gbk_corpus}/{SEEDS[0].name}",
+        f"{gbk_corpus}/\ufffd\ufffd\ufffd\ufffd.txt",
+    ]
     res = run(runner, "search", "依法行政", "--json", "--index", ix)
     assert f"{gbk_corpus}/\ufffd\ufffd\ufffd\ufffd.txt" in [
         r["source"] for r in json.loads(res.output)["reports"]

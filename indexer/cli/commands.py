@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import index as idx
-from ..errors import QueryError
+from ..errors import ExtractionError, QueryError
 from ..model import LISTING_FIELDS, SECTION_LABELS
 from ..search.query import FACET_LIMIT, MAX_FACET_LIMIT
 from .options import (
@@ -30,14 +30,21 @@ from .options import (
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @handle_errors
 def inspect(file: Path, as_json: bool) -> None:
     """Show the metadata, outline and passages fazhi reads from FILE."""
-    from ..ingest import load_report
+    from ..ingest import load_report, sandbox
 
-    report = load_report(file)
+    if file.is_dir():
+        raise ExtractionError(
+            file,
+            "is a directory",
+            hint="give the path of one report file; `fazhi index DIR` indexes a directory",
+        )
+    # read in a child process under the same budget as `fazhi index` gives a file
+    report = sandbox.checked_call(file, load_report, file)
     if as_json:
         emit_json(report.to_dict())
         return
