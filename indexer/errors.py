@@ -44,6 +44,10 @@ class QueryError(FazhiError):
     """A search query or one of its filters is malformed."""
 
 
+class IndexWriteError(IndexStoreError):
+    """The index could not be written (disk full, permission denied, any other OSError)."""
+
+
 class IndexLocked(IndexStoreError):
     """Another indexer holds the index's write lock."""
 
