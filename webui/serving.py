@@ -49,13 +49,15 @@ class _Stopped(Exception):
     """SIGTERM or SIGINT reached the supervisor."""
 
 
-def _run_app(index_dir: Path, sock: socket.socket, threads: int, ready=None) -> None:
+def _run_app(
+    index_dir: Path, sock: socket.socket, threads: int, ready=None, config: dict | None = None
+) -> None:
     import waitress
 
     from . import create_app
     from .ext import prepare_analytics, warm_up
 
-    app = create_app({"INDEX_DIR": str(index_dir)})
+    app = create_app({"INDEX_DIR": str(index_dir), **(config or {})})
     warm_up(app)
     prepare_analytics(app)
     if ready is not None:
@@ -71,8 +73,13 @@ def serve(
     threads: int,
     workers: int,
     echo: Callable[[str], None],
+    base_url: str | None = None,
 ) -> None:
-    """Serve until stopped; returns after SIGTERM/Ctrl+C, raises ServeError on failure."""
+    """Serve until stopped; returns after SIGTERM/Ctrl+C, raises ServeError on failure.
+
+    ``base_url``: the app's ``BASE_URL`` (permalinks), when given.
+    """
+    config = {"BASE_URL": base_url} if base_url else {}
     sock = bind(host, port)
     where = f"http://{host}:{port}/"
     if workers <= 1:
@@ -80,6 +87,7 @@ def serve(
             _run_app(
                 index_dir, sock, threads,
                 lambda: echo(f"fazhi: serving {index_dir} at {where}  (Ctrl+C to stop)"),
+                config,
             )  # fmt: skip
         finally:
             sock.close()
@@ -88,13 +96,13 @@ def serve(
 
     segment("依法行政")  # load jieba's dictionary once, before forking
     echo(f"fazhi: serving {index_dir} at {where} with {workers} worker processes  (Ctrl+C to stop)")
-    _Supervisor(index_dir, sock, threads, workers, echo).run()
+    _Supervisor(index_dir, sock, threads, workers, echo, config).run()
 
 
 class _Supervisor:
-    def __init__(self, index_dir, sock, threads, workers, echo) -> None:
+    def __init__(self, index_dir, sock, threads, workers, echo, config) -> None:
         self.index_dir, self.sock, self.threads, self.workers = index_dir, sock, threads, workers
-        self.echo = echo
+        self.echo, self.config = echo, config
         self.children: set[int] = set()
         self.deaths: deque[float] = deque()
 
@@ -111,7 +119,7 @@ class _Supervisor:
             die_with(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            _run_app(self.index_dir, self.sock, self.threads)
+            _run_app(self.index_dir, self.sock, self.threads, config=self.config)
         except KeyboardInterrupt:
             pass
         except BaseException as exc:  # noqa: BLE001 - reported, then the parent decides

@@ -6,7 +6,8 @@ those names. A search page links to hundreds of variations of itself (facet
 values, pages, chips): :class:`SearchState` encodes its parameters once and
 builds each variation from the pieces, with the same result as ``url_for``.
 Links into a report are built from one ``url_for`` per request
-(:class:`ReportLinks`).
+(:class:`ReportLinks`). Links meant for use elsewhere (permalinks in
+citations) come from :func:`public_url`, never from the request's ``Host``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlencode
 
-from flask import current_app, g, url_for
+from flask import current_app, g, request, url_for
 
 from .params import SearchParams, canonical_filter
 
@@ -153,12 +154,53 @@ def context_args(state: SearchState) -> dict:
 _PLAIN_ID = re.compile(r"[0-9A-Za-z]+")
 
 
+#: host names that can only mean the machine of whoever made the request
+_LOOPBACK = re.compile(r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?", re.I)
+#: what BASE_URL may be: http(s), a host, an optional path, no query or fragment
+_BASE_URL = re.compile(r"https?://[^/\s?#@]+(?:/[^\s?#]*)?", re.I)
+
+
+def check_base_url(value: str | None) -> str | None:
+    """The public base URL without its trailing slash (None when empty); ValueError
+    naming what is wrong."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _BASE_URL.fullmatch(value):
+        raise ValueError(
+            f"base URL {value[:200]!r} is not an http(s) URL with a host and no query "
+            "(example: https://fazhi.example.gov.cn or http://10.0.0.5:8000/fazhi)"
+        )
+    return value.rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The URL of a page for use outside this one (citations, permalinks).
+
+    Never built from the request's ``Host`` header, which any client can set:
+    from the app's ``BASE_URL`` when configured (``fazhi serve --base-url``,
+    ``$FAZHI_BASE_URL``); else absolute only when the request came to a
+    loopback name (``localhost``, ``127.0.0.1``: it can only point back to the
+    user's own machine), and otherwise the path alone (``/report/…``), which the
+    page's script completes with the address the browser shows.
+    """
+    path = url_for(endpoint, **values)
+    base = current_app.config.get("BASE_URL")
+    if base:
+        script = request.script_root
+        return base + (path[len(script) :] if script and path.startswith(script) else path)
+    if _LOOPBACK.fullmatch(request.host or ""):
+        return url_for(endpoint, _external=True, **values)
+    return path
+
+
 def report_root(external: bool = False) -> str:
-    """What ``url_for(REPORT_PAGE, rid=…)`` puts before a plain id (once per request)."""
+    """What ``url_for(REPORT_PAGE, rid=…)`` puts before a plain id (once per request);
+    ``external``: what :func:`public_url` puts there."""
     key = "_fazhi_report_root_ext" if external else "_fazhi_report_root"
     root = g.get(key)
     if root is None:
-        root = url_for(REPORT_PAGE, rid="0", _external=external)[:-1]
+        root = (public_url if external else url_for)(REPORT_PAGE, rid="0")[:-1]
         setattr(g, key, root)
     return root
 
@@ -176,7 +218,7 @@ class ReportLinks:
     def external(self) -> str:
         if self.plain:
             return report_root(external=True) + self.rid
-        return url_for(REPORT_PAGE, rid=self.rid, _external=True)
+        return public_url(REPORT_PAGE, rid=self.rid)
 
     def page(self) -> str:
         """``url_for(REPORT_PAGE, rid=rid, **ctx)``."""
@@ -187,7 +229,7 @@ class ReportLinks:
         return f"{self.path}?p={n}&{self.tail}#p{n}" if self.tail else f"{self.path}?p={n}#p{n}"
 
     def permalink(self, n: int) -> str:
-        """``url_for(REPORT_PAGE, rid=rid, _external=True, _anchor=f"p{n}")``."""
+        """``public_url(REPORT_PAGE, rid=rid, _anchor=f"p{n}")``."""
         return f"{self.external}#p{n}"
 
 

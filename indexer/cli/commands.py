@@ -299,6 +299,15 @@ def check(index_dir, corpus, as_json) -> None:
 # ---------------------------------------------------------------- serve
 
 
+def _base_url(_ctx, _param, value: str | None) -> str | None:
+    from webui.urls import check_base_url
+
+    try:
+        return check_base_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -309,15 +318,22 @@ def check(index_dir, corpus, as_json) -> None:
               help="Server processes sharing the port (one per core uses every core; "
                    "each holds its own view of the index). A worker that dies is "
                    "replaced.")  # fmt: skip
+@click.option("--base-url", metavar="URL", envvar="FAZHI_BASE_URL", callback=_base_url,
+              help="Public URL of the site (e.g. https://fazhi.example.gov.cn), from which "
+                   "permalinks in citations are built; default: $FAZHI_BASE_URL. Never taken "
+                   "from the request's Host header.")  # fmt: skip
 @handle_errors
-def serve(index_dir, host, port, threads, workers) -> None:
+def serve(index_dir, host, port, threads, workers, base_url) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
     from webui import serving
 
     index_dir = index_dir_of(index_dir)
     idx.check_readable(index_dir)  # fail now, with the reason, rather than on the first request
     try:
-        serving.serve(index_dir, host, port, threads=threads, workers=workers, echo=click.echo)
+        serving.serve(
+            index_dir, host, port, threads=threads, workers=workers, echo=click.echo,
+            base_url=base_url,
+        )  # fmt: skip
     except serving.ServeError as exc:
         say(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
