@@ -322,18 +322,32 @@ def _base_url(_ctx, _param, value: str | None) -> str | None:
               help="Public URL of the site (e.g. https://fazhi.example.gov.cn), from which "
                    "permalinks in citations are built; default: $FAZHI_BASE_URL. Never taken "
                    "from the request's Host header.")  # fmt: skip
+@click.option("--connection-limit", type=click.IntRange(16, 100_000), default=1000,
+              show_default=True, metavar="N",
+              help="Connections each server process holds at most; more wait to be "
+                   "accepted.")  # fmt: skip
+@click.option("--client-timeout", type=click.FloatRange(1, 3600), default=10.0,
+              show_default=True, metavar="SECONDS",
+              help="A request must arrive whole within this time of its first byte (else "
+                   "408), and an idle connection is closed after it: slow clients cannot "
+                   "hold connections.")  # fmt: skip
 @handle_errors
-def serve(index_dir, host, port, threads, workers, base_url) -> None:
+def serve(
+    index_dir, host, port, threads, workers, base_url, connection_limit, client_timeout
+) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
     from webui import serving
 
     index_dir = index_dir_of(index_dir)
     idx.check_readable(index_dir)  # fail now, with the reason, rather than on the first request
+    options = serving.Options(
+        threads=threads,
+        config={"BASE_URL": base_url} if base_url else {},
+        connection_limit=connection_limit,
+        client_timeout=client_timeout,
+    )
     try:
-        serving.serve(
-            index_dir, host, port, threads=threads, workers=workers, echo=click.echo,
-            base_url=base_url,
-        )  # fmt: skip
+        serving.serve(index_dir, host, port, workers=workers, echo=click.echo, options=options)
     except serving.ServeError as exc:
         say(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
