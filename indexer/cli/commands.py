@@ -189,8 +189,9 @@ def _print_result(result: dict) -> None:
               show_default=True,
               help="Values listed per township, county and province facet (most reports "
                    "first; the JSON counts the rest in facets_omitted).")  # fmt: skip
-@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
-              help="Read one query per line from FILE ('-' for stdin); one JSON line each.")  # fmt: skip
+@click.option("--batch", type=click.File("rb"), default=None,
+              help="Read one query per line from FILE ('-' for stdin), UTF-8; one JSON line "
+                   "each.")  # fmt: skip
 @json_option
 @index_option
 @handle_errors
@@ -217,9 +218,10 @@ def _run_search(engine, query, shape: dict, batch, as_json) -> None:
         if query:
             raise QueryError("give either QUERY or --batch FILE, not both")
         bad = 0
-        for line in batch:
-            q = line.rstrip("\n")
+        for n, line in enumerate(batch, 1):
+            q = line.removesuffix(b"\n").decode("utf-8", "replace")  # shown if it is not UTF-8
             try:
+                q = _batch_line(n, line)
                 res = engine.search(q, **shape)
             except QueryError as exc:
                 bad += 1
@@ -235,6 +237,21 @@ def _run_search(engine, query, shape: dict, batch, as_json) -> None:
         emit_json(res)
     else:
         _print_result(res)
+
+
+def _batch_line(n: int, raw: bytes) -> str:
+    """Line ``n`` of a ``--batch`` file as a query: each line is decoded on its own, so one
+    that is not UTF-8 fails alone (QueryError)."""
+    raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+    if n == 1:
+        raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise QueryError(
+            f"line {n} is not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})",
+            hint="save the file as UTF-8",
+        ) from None
 
 
 # ---------------------------------------------------------------- reports
