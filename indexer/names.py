@@ -9,7 +9,10 @@ which opens the file again, but not text that UTF-8 can encode. So:
   surrogates are ``\\udcXX`` escapes (valid UTF-8 JSON that ``json.loads``
   reads back to the same name);
 * shown — on a terminal, in JSON output, in a web page — they become U+FFFD
-  replacement characters (:func:`printable`, :func:`printable_json`);
+  replacement characters (:func:`printable`, :func:`printable_json`): the
+  CLI prints through them, the web app's JSON responses too, and search
+  reads each report's ``source`` through :func:`printable` (its ``path``
+  keeps the exact name, to open the file);
 * in a one-line message, control characters (a newline or an escape sequence
   in a file name) are written as Python escapes too (:func:`one_line`).
 

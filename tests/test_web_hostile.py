@@ -20,7 +20,7 @@ import pytest
 from indexer.cli import cli
 from webui import SECURITY_HEADERS, create_app
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, web_app
+from helpers import CHROMIUM, web_app
 
 BAD_HOSTS = ["a..b", "x" * 64 + ".example", "<script>", "a b", "例子.中国", "host:port"]
 
@@ -108,27 +108,27 @@ def test_a_bad_base_url_is_refused(seed_index, runner, bad):
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_the_page_completes_a_path_permalink_with_its_own_address(seed_index):
-    """Served under a name that is not loopback and without a base URL, the page holds
+def test_the_page_completes_a_path_permalink_with_its_own_address(seed_index, browser):
+    """Reached under a name that is not loopback and without a base URL, the page holds
     paths; the copied citation carries the address the browser shows."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    from helpers import live_server
+    site = "https://fazhi.test"
+    with web_app(seed_index) as app:
+        client = app.test_client()
 
-    with live_server(seed_index) as url, sync_playwright() as pw:
-        port = url.rsplit(":", 1)[1]
-        site = f"http://fazhi.test:{port}"
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                *CHROMIUM_ARGS,
-                "--host-resolver-rules=MAP fazhi.test 127.0.0.1",
-                f"--unsafely-treat-insecure-origin-as-secure={site}",
-            ],
-        )
+        def serve(route) -> None:  # the app answers what the browser asks of fazhi.test
+            url = route.request.url.removeprefix(site)
+            r = client.get(url, headers={"Host": "fazhi.test"})
+            try:
+                route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.data)
+            finally:
+                r.close()
+
+        context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
         try:
-            context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
             page = context.new_page()
+            page.route(f"{site}/**", serve)
             page.goto(f"{site}/?q=一支队伍管执法")
             button = page.locator(".result .btn-cite").first
             link = button.get_attribute("data-permalink")
@@ -138,4 +138,4 @@ def test_the_page_completes_a_path_permalink_with_its_own_address(seed_index):
             copied = page.evaluate("navigator.clipboard.readText()")
             assert copied.endswith(f"{site}{link}")
         finally:
-            browser.close()
+            context.close()

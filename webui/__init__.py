@@ -18,9 +18,7 @@ from typing import Any
 
 from flask import Flask
 from flask.templating import Environment as TemplateEnvironment
-from markupsafe import Markup
 
-from indexer import names
 from indexer.index import default_index_dir
 from indexer.model import PASSAGE_KINDS
 
@@ -50,19 +48,8 @@ class _Templates(TemplateEnvironment):
         return super().getattr(obj, attribute)
 
 
-def _shown(value: Any) -> Any:
-    """What a template prints of ``value``: a file name's undecodable bytes as U+FFFD
-    (they cannot be encoded in the page), escaped markup kept as markup."""
-    if isinstance(value, str) and not value.isascii():
-        shown = names.printable(value)
-        if shown is not value:
-            return type(value)(shown) if isinstance(value, Markup) else shown
-    return value
-
-
 class _App(Flask):
     jinja_environment = _Templates
-    jinja_options = {**Flask.jinja_options, "finalize": _shown}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
