@@ -184,13 +184,17 @@ def public_url(endpoint: str, **values) -> str:
     user's own machine), and otherwise the path alone (``/report/…``), which the
     page's script completes with the address the browser shows.
     """
-    path = url_for(endpoint, **values)
+    return external_url(url_for(endpoint, **values))
+
+
+def external_url(path: str) -> str:
+    """:func:`public_url` of ``path``, a path of this app as ``url_for`` gives it."""
     base = current_app.config.get("BASE_URL")
     if base:
         script = request.script_root
         return base + (path[len(script) :] if script and path.startswith(script) else path)
     if _LOOPBACK.fullmatch(request.host or ""):
-        return url_for(endpoint, _external=True, **values)
+        return request.host_url.rstrip("/") + path
     return path
 
 
