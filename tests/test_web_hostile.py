@@ -65,13 +65,15 @@ def test_the_host_header_never_becomes_a_permalink(client):
         body = client.get(path, headers={"Host": "evil.example"}).get_data(as_text=True)
         assert "evil.example" not in body
         found = cites(body)
-        assert found and all(re.search(r"”。?/report/[0-9a-f]+#p\d+$", c) for c in found), found
+        # the permalink in each citation is a path (wherever the citation puts it)
+        assert found and all(re.search(r"[^\w/:.]/report/[0-9a-f]+#p\d+", c) for c in found)
+        assert not any(re.search(r"https?://", c) for c in found), found
         assert re.search(rf'class="cite-option" href="/report/{rid}#p\d+"', body)
     # a loopback host can only lead back to the user's own machine: absolute links there
     body = client.get("/?q=一支队伍管执法", headers={"Host": "127.0.0.1:8000"}).get_data(
         as_text=True
     )
-    assert any(re.search(rf"[”。]http://127.0.0.1:8000/report/{rid}#p\d+$", c) for c in cites(body))
+    assert any(re.search(rf"http://127.0.0.1:8000/report/{rid}#p\d+", c) for c in cites(body))
 
 
 def test_permalinks_come_from_the_configured_base_url(seed_index, monkeypatch):
@@ -81,7 +83,7 @@ def test_permalinks_come_from_the_configured_base_url(seed_index, monkeypatch):
         for host in ("evil.example", "localhost"):
             body = client.get("/?q=一支队伍管执法", headers={"Host": host}).get_data(as_text=True)
             assert any(
-                re.search(rf"[”。]https://fazhi.example.gov.cn/report/{rid}#p\d+$", c)
+                re.search(rf"https://fazhi.example.gov.cn/report/{rid}#p\d+", c)
                 for c in cites(body)
             )
         # mounted under a prefix: the base URL names it, the path within the app follows
@@ -89,8 +91,7 @@ def test_permalinks_come_from_the_configured_base_url(seed_index, monkeypatch):
             "/?q=一支队伍管执法", environ_overrides={"SCRIPT_NAME": "/fazhi"}
         ).get_data(as_text=True)
         assert any(
-            re.search(rf"[”。]https://fazhi.example.gov.cn/report/{rid}#p\d+$", c)
-            for c in cites(body)
+            re.search(rf"https://fazhi.example.gov.cn/report/{rid}#p\d+", c) for c in cites(body)
         )
     monkeypatch.setenv("FAZHI_BASE_URL", "http://10.0.0.5:8000/fazhi")
     with web_app(seed_index) as app:
@@ -136,6 +137,7 @@ def test_the_page_completes_a_path_permalink_with_its_own_address(seed_index, br
             button.click()
             expect(page.locator(".result .cite-status").first).to_have_text("已复制")
             copied = page.evaluate("navigator.clipboard.readText()")
-            assert copied.endswith(f"{site}{link}")
+            assert f"{site}{link}" in copied
+            assert link not in copied.replace(f"{site}{link}", "")  # no path left alone
         finally:
             context.close()

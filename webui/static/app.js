@@ -59,12 +59,13 @@
   }
 
   // A permalink is a path alone when the server has no public address configured
-  // (it never trusts the Host header): complete it with the address this page has.
+  // (it never trusts the Host header): complete it, wherever the citation has it,
+  // with the address this page has.
   function citation(button) {
     var text = button.getAttribute("data-cite");
     var link = button.getAttribute("data-permalink");
-    if (link && link.charAt(0) === "/" && text.slice(-link.length) === link) {
-      text = text.slice(0, -link.length) + new URL(link, window.location.href).href;
+    if (link && link.charAt(0) === "/") {
+      text = text.split(link).join(new URL(link, window.location.href).href);
     }
     return text;
   }
