@@ -27,6 +27,10 @@ class ExtractionError(FazhiError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}", hint=hint)
 
+    def __reduce__(self):
+        # pickled with its own arguments, so that it comes back from a child process
+        return (type(self), (self.path, self.reason), self.__dict__)
+
 
 class UnsupportedFormat(ExtractionError):
     """The file's extension is not one fazhi can read."""
@@ -50,6 +54,10 @@ class QueryError(FazhiError):
         super().__init__(message, hint=hint)
         self.code = code
         self.value = value
+
+
+class IndexWriteError(IndexStoreError):
+    """The index could not be written (disk full, permission denied, any other OSError)."""
 
 
 class IndexLocked(IndexStoreError):

@@ -313,19 +313,95 @@ def _jieba():
     return tk
 
 
+#: The longest run of Chinese characters jieba's HMM (``finalseg``) reads at once. Its
+#: Viterbi copies the best path at every step, so a run of n characters costs n²:
+#: 100,000 × 法 took a minute. The HMM reads only characters that the dictionary
+#: leaves single, and a run of more than this many is never real wording (a word of
+#: two characters or more would end it): such a run is read in windows of this many
+#: characters. Everything else comes out exactly as jieba reads it.
+HMM_WINDOW = 100
+#: Runs longer than this are not remembered by :func:`words` (they do not repeat,
+#: and a few thousand of them would hold the text of whole reports).
+CACHED_RUN = 1000
+
+
+def _cut_run(run: str) -> list[str]:
+    """jieba's precise-mode words (HMM on) of one run of :func:`_blocks`, in time linear
+    in its length."""
+    tk = _jieba()
+    if len(run) <= HMM_WINDOW or not _han_run()(run):
+        return tk.lcut(run)
+    # jieba's own steps (Tokenizer.__cut_DAG); the HMM's buffer is handed over early when
+    # it ends in HMM_WINDOW Chinese characters (the HMM reads runs of Chinese characters
+    # and the rest apart, so cutting elsewhere would change nothing but the time)
+    from jieba import finalseg
+
+    dag = tk.get_DAG(run)
+    route: dict = {}
+    tk.calc(run, dag, route)
+    out: list[str] = []
+
+    def flush(buf: str) -> None:
+        if len(buf) == 1:
+            out.append(buf)
+        elif not tk.FREQ.get(buf):
+            out.extend(finalseg.cut(buf))
+        else:
+            out.extend(buf)
+
+    n, x, start, han = len(run), 0, -1, 0
+    while x < n:
+        y = route[x][1] + 1
+        if y - x == 1:
+            if start < 0:
+                start = x
+            han = han + 1 if "\u4e00" <= run[x] <= "\u9fd5" else 0
+            if han == HMM_WINDOW:
+                flush(run[start:y])
+                start, han = -1, 0
+        else:
+            if start >= 0:
+                flush(run[start:x])
+                start, han = -1, 0
+            out.append(run[x:y])
+        x = y
+    if start >= 0:
+        flush(run[start:])
+    return out
+
+
+@cache
+def _han_run():
+    import jieba
+
+    return jieba.re_han_default.fullmatch
+
+
+def _runs(text: str):
+    """``text`` as jieba splits it before segmenting: (run, offset) for each non-empty run."""
+    at = 0
+    for run in _blocks()(text):
+        if run:
+            yield run, at
+            at += len(run)
+
+
 def segment(text: str) -> list[tuple[str, int, int]]:
     """jieba words of ``text`` (precise mode) as (word, start, end), punctuation dropped.
 
     The words are folded (:func:`fold_chars`, then lower case): jieba reads
     traditional text as simplified (its dictionary is simplified), and the
     words of a 繁體 report are those of its simplified form. Folding is one
-    character for one, so the offsets are those of ``text``.
+    character for one, so the offsets are those of ``text``. Time is linear
+    in the length of ``text`` (see :data:`HMM_WINDOW`).
     """
     out = []
-    for word, start, end in _jieba().tokenize(fold_chars(text)):
-        if word.isspace() or _PUNCT_OR_SPACE.match(word):
-            continue
-        out.append((word.lower(), start, end))
+    for run, at in _runs(fold_chars(text)):
+        for word in _cut_run(run):
+            end = at + len(word)
+            if not (word.isspace() or _PUNCT_OR_SPACE.match(word)):
+                out.append((word.lower(), at, end))
+            at = end
     return out
 
 
@@ -337,10 +413,12 @@ def _blocks():
     return jieba.re_han_default.split
 
 
-@lru_cache(maxsize=1 << 17)
-def _block_words(block: str) -> tuple[str, ...]:
+def _run_words(run: str) -> tuple[str, ...]:
     match = _PUNCT_OR_SPACE.match
-    return tuple(w.lower() for w in _jieba().lcut(block) if not (w.isspace() or match(w)))
+    return tuple(w.lower() for w in _cut_run(run) if not (w.isspace() or match(w)))
+
+
+_cached_run_words = lru_cache(maxsize=1 << 17)(_run_words)
 
 
 def words(text: str) -> list[str]:
@@ -352,9 +430,9 @@ def words(text: str) -> list[str]:
     costs a dictionary lookup instead of jieba's dynamic programming.
     """
     out: list[str] = []
-    for block in _blocks()(fold_chars(text)):
-        if block:
-            out.extend(_block_words(block))
+    for run in _blocks()(fold_chars(text)):
+        if run:
+            out.extend(_cached_run_words(run) if len(run) <= CACHED_RUN else _run_words(run))
     return out
 
 

@@ -5,7 +5,7 @@ Usage::
 
     .venv/bin/python scripts/loadtest.py INDEX_DIR [--requests 5000] [--concurrency 8]
         [--max-seconds 600] [--threads 8] [--workers 1] [--rate R] [--seed 1]
-        [--no-reindex] [--json OUT]
+        [--no-reindex] [--slow-clients N] [--slow-interval S] [--serve-arg=ARG] [--json OUT]
 """
 
 import sys

@@ -22,7 +22,7 @@ from flask.templating import Environment as TemplateEnvironment
 from indexer.index import default_index_dir
 from indexer.model import PASSAGE_KINDS
 
-from . import errors, ext
+from . import errors, ext, urls
 from .errors import SECURITY_HEADERS
 
 #: Seconds one search (or analytics match) may take before it is stopped (503).
@@ -60,10 +60,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``ANALYTICS_REBUILD_SPACING`` (default 4: after a commit, the practice
     catalogue and the sentence index are rebuilt in the background no sooner
     than 4 times their last build's duration after it ended; until then the
-    previous ones are served), ``BASE_URL`` (the public address the app is
-    served at, e.g. ``https://fazhi.example.gov.cn``: permalinks and citations
-    are built on it, never on the request's Host header; default
-    ``$FAZHI_BASE_URL``, else the request's own address).
+    previous ones are served), ``BASE_URL`` (default: ``$FAZHI_BASE_URL``; the
+    public URL of the app, such as ``https://fazhi.example.gov.cn``, from which
+    permalinks in citations are built: never from the request's ``Host``
+    header, see :func:`webui.urls.public_url`). An invalid ``BASE_URL`` raises
+    ValueError.
     """
     app = _App(__name__)
     app.config.from_mapping(
@@ -71,10 +72,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PER_PAGE=20,
         SEARCH_TIMEOUT=SEARCH_TIMEOUT,
         ANALYTICS_REBUILD_SPACING=4.0,
-        BASE_URL=os.environ.get("FAZHI_BASE_URL") or None,
+        BASE_URL=os.environ.get("FAZHI_BASE_URL"),
     )
     if config:
         app.config.update(config)
+    app.config["BASE_URL"] = urls.check_base_url(app.config["BASE_URL"])
     ext.init_app(app)
     from .views import BLUEPRINTS, search
 

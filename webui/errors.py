@@ -2,15 +2,20 @@
 
 Query errors are 400, a missing or unreadable index 503 (with the reason),
 a search past its time budget 503 with ``Retry-After``; anything unexpected
-is logged and answered 500 without details.
+is logged and answered 500 without details. A request whose ``Host`` header
+is not a host name gets 400 with a page built without URLs
+(:func:`plain_page`, which the HTTP server's own errors use too).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask.globals import request_ctx
+from markupsafe import escape
+from werkzeug.exceptions import BadHost, HTTPException
 
 from indexer.errors import IndexStoreError, QueryError, SearchTimeout
 
@@ -31,14 +36,30 @@ SECURITY_HEADERS = {
 }
 
 
+#: a Host header: a host name (labels of at most 63 letters, digits, ``-`` and ``_``),
+#: an IPv4 address or a bracketed IPv6 address, and an optional port
+_HOST = re.compile(
+    r"(?:(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
+    r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?"
+)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers and the security headers on ``app``."""
+    app.before_request(_check_host)
     app.after_request(_security_headers)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(IndexStoreError, _index_error)
     app.register_error_handler(SearchTimeout, _timeout_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+
+
+def _check_host() -> None:
+    """400 for a ``Host`` header that is not a host name (``a..b``, ``<x>``, a space)."""
+    host = request.environ.get("HTTP_HOST")
+    if host is not None and (len(host) > 260 or not _HOST.fullmatch(host)):
+        raise BadHost()
 
 
 def _security_headers(response):
@@ -50,10 +71,27 @@ def _security_headers(response):
 def _error(status: int, title: str, message: str, *, hint: str = "", kind: str = "error", zh=None):
     if wants_json():
         return json_response({"error": message}, status), status
+    if request_ctx.url_adapter is None:  # no URL can be built (an invalid Host header)
+        return plain_page(status, title, message, root=request.script_root), status
     html = render_template(
         "error.html", status=status, title=title, message=message, hint=hint, kind=kind, zh=zh
     )
     return html, status
+
+
+def plain_page(status: int, title: str, message: str, *, root: str = "") -> str:
+    """An error page built without the app (no URL building, no template): for a request
+    whose URLs cannot be built, and for the errors the HTTP server answers itself."""
+    title, message, root = escape(title), escape(message), escape(root)
+    return (
+        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{title} · 法治政府建设年度报告检索</title>"
+        f'<link rel="stylesheet" href="{root}/static/style.css"></head>'
+        f'<body class="page-error"><main class="wrap"><section class="state state-error" '
+        f'role="alert"><p class="status-code">{status}</p><h1>{title}</h1>'
+        f'<p class="error-message">{message}</p><p><a href="{root}/">返回首页检索</a></p>'
+        "</section></main></body></html>\n"
+    )
 
 
 def _query_error(exc: QueryError):
@@ -74,6 +112,8 @@ def _timeout_error(exc: SearchTimeout):
     return body, status, {"Retry-After": "5"}
 
 
+BAD_HOST = "请求头中的主机名（Host）无效。"
+
 #: title and default message of the HTTP errors a user can run into
 _HTTP_TEXTS = {
     400: ("请求有误", "请求的参数无法识别，请检查网址。"),
@@ -89,6 +129,8 @@ def _http_error(exc: HTTPException):
     status = exc.code or 500
     title, default = _HTTP_TEXTS.get(status, (exc.name, exc.name))
     own = exc.description if exc.description != type(exc).description else None
+    if isinstance(exc, BadHost):
+        own = "the Host header is not a valid host name" if wants_json() else BAD_HOST
     if wants_json():
         message = own or (exc.name.lower() if status == 404 else type(exc).description or exc.name)
     else:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from flask import Response, request
 
+from indexer import names
+
 
 def json_response(obj: Any, status: int = 200) -> Response:
-    """JSON serialized exactly as ``fazhi … --json`` prints it (UTF-8, keys in order)."""
-    return Response(json.dumps(obj, ensure_ascii=False), status=status, mimetype="application/json")
+    """JSON serialized exactly as ``fazhi … --json`` prints it (UTF-8, keys in order;
+    undecodable bytes of a file name as U+FFFD)."""
+    return Response(names.printable_json(obj), status=status, mimetype="application/json")
 
 
 def wants_json() -> bool:

@@ -8,7 +8,9 @@ that many worker processes, each with its own app and index view; the
 kernel hands each connection to one of them. The index's large arrays are
 memory-mapped files (:mod:`indexer.index.segfile`), so the workers share their
 pages. The parent only supervises: a worker that dies is replaced (unless
-workers keep dying, then it stops), SIGTERM or Ctrl+C stops them all.
+workers keep dying, then it stops), SIGTERM or Ctrl+C stops them all. Each
+process serves with :mod:`.httpserver` (a connection limit, a deadline for
+slow clients, the security headers on the server's own answers).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import httpserver
 
 #: a worker that dies is replaced, unless this many died within ``RESTART_WINDOW`` seconds
 MAX_RESTARTS = 5
@@ -49,18 +54,37 @@ class _Stopped(Exception):
     """SIGTERM or SIGINT reached the supervisor."""
 
 
-def _run_app(index_dir: Path, sock: socket.socket, threads: int, ready=None) -> None:
-    import waitress
+@dataclass(frozen=True)
+class Options:
+    """How each server process serves (see :mod:`.httpserver`)."""
+
+    threads: int = 8
+    #: the app's config beyond INDEX_DIR (BASE_URL)
+    config: dict = field(default_factory=dict)
+    connection_limit: int = httpserver.CONNECTION_LIMIT
+    client_timeout: float = httpserver.CLIENT_TIMEOUT
+
+
+def _run_app(index_dir: Path, sock: socket.socket, options: Options, ready=None) -> None:
+    import logging
 
     from . import create_app
     from .ext import prepare_analytics, warm_up
 
-    app = create_app({"INDEX_DIR": str(index_dir)})
+    app = create_app({"INDEX_DIR": str(index_dir), **options.config})
     warm_up(app)
     prepare_analytics(app)
+    server = httpserver.make_server(
+        app,
+        sock,
+        threads=options.threads,
+        connection_limit=options.connection_limit,
+        client_timeout=options.client_timeout,
+    )
     if ready is not None:
         ready()
-    waitress.serve(app, sockets=[sock], threads=threads, ident="fazhi")
+    logging.basicConfig()  # waitress logs its warnings (connection limit reached) to stderr
+    server.run()
 
 
 def serve(
@@ -68,17 +92,18 @@ def serve(
     host: str,
     port: int,
     *,
-    threads: int,
     workers: int,
     echo: Callable[[str], None],
+    options: Options | None = None,
 ) -> None:
     """Serve until stopped; returns after SIGTERM/Ctrl+C, raises ServeError on failure."""
+    options = options or Options()
     sock = bind(host, port)
     where = f"http://{host}:{port}/"
     if workers <= 1:
         try:
             _run_app(
-                index_dir, sock, threads,
+                index_dir, sock, options,
                 lambda: echo(f"fazhi: serving {index_dir} at {where}  (Ctrl+C to stop)"),
             )  # fmt: skip
         finally:
@@ -88,12 +113,12 @@ def serve(
 
     segment("依法行政")  # load jieba's dictionary once, before forking
     echo(f"fazhi: serving {index_dir} at {where} with {workers} worker processes  (Ctrl+C to stop)")
-    _Supervisor(index_dir, sock, threads, workers, echo).run()
+    _Supervisor(index_dir, sock, options, workers, echo).run()
 
 
 class _Supervisor:
-    def __init__(self, index_dir, sock, threads, workers, echo) -> None:
-        self.index_dir, self.sock, self.threads, self.workers = index_dir, sock, threads, workers
+    def __init__(self, index_dir, sock, options, workers, echo) -> None:
+        self.index_dir, self.sock, self.options, self.workers = index_dir, sock, options, workers
         self.echo = echo
         self.children: set[int] = set()
         self.deaths: deque[float] = deque()
@@ -111,7 +136,7 @@ class _Supervisor:
             die_with(parent)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            _run_app(self.index_dir, self.sock, self.threads)
+            _run_app(self.index_dir, self.sock, self.options)
         except KeyboardInterrupt:
             pass
         except BaseException as exc:  # noqa: BLE001 - reported, then the parent decides

@@ -6,7 +6,8 @@ those names. A search page links to hundreds of variations of itself (facet
 values, pages, chips): :class:`SearchState` encodes its parameters once and
 builds each variation from the pieces, with the same result as ``url_for``.
 Links into a report are built from one ``url_for`` per request
-(:class:`ReportLinks`).
+(:class:`ReportLinks`). Links meant for use elsewhere (permalinks in
+citations) come from :func:`public_url`, never from the request's ``Host``.
 """
 
 from __future__ import annotations
@@ -156,24 +157,57 @@ def context_args(state: SearchState) -> dict:
 _PLAIN_ID = re.compile(r"[0-9A-Za-z]+")
 
 
+#: host names that can only mean the machine of whoever made the request
+_LOOPBACK = re.compile(r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?", re.I)
+#: what BASE_URL may be: http(s), a host, an optional path, no query or fragment
+_BASE_URL = re.compile(r"https?://[^/\s?#@]+(?:/[^\s?#]*)?", re.I)
+
+
+def check_base_url(value: str | None) -> str | None:
+    """The public base URL without its trailing slash (None when empty); ValueError
+    naming what is wrong."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _BASE_URL.fullmatch(value):
+        raise ValueError(
+            f"base URL {value[:200]!r} is not an http(s) URL with a host and no query "
+            "(example: https://fazhi.example.gov.cn or http://10.0.0.5:8000/fazhi)"
+        )
+    return value.rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The URL of a page for use outside this one (citations, permalinks).
+
+    Never built from the request's ``Host`` header, which any client can set:
+    from the app's ``BASE_URL`` when configured (``fazhi serve --base-url``,
+    ``$FAZHI_BASE_URL``); else absolute only when the request came to a
+    loopback name (``localhost``, ``127.0.0.1``: it can only point back to the
+    user's own machine), and otherwise the path alone (``/report/…``), which the
+    page's script completes with the address the browser shows.
+    """
+    return external_url(url_for(endpoint, **values))
+
+
 def external_url(path: str) -> str:
-    """The absolute address of ``path`` (a path of this app, as ``url_for`` gives it):
-    the configured public ``BASE_URL`` + path when set, never the request's Host header;
-    else the request's own scheme and host."""
+    """:func:`public_url` of ``path``, a path of this app as ``url_for`` gives it."""
     base = current_app.config.get("BASE_URL")
     if base:
-        return base.rstrip("/") + path
-    return request.host_url.rstrip("/") + path
+        script = request.script_root
+        return base + (path[len(script) :] if script and path.startswith(script) else path)
+    if _LOOPBACK.fullmatch(request.host or ""):
+        return request.host_url.rstrip("/") + path
+    return path
 
 
 def report_root(external: bool = False) -> str:
-    """What ``url_for(REPORT_PAGE, rid=…)`` puts before a plain id (once per request)."""
+    """What ``url_for(REPORT_PAGE, rid=…)`` puts before a plain id (once per request);
+    ``external``: what :func:`public_url` puts there."""
     key = "_fazhi_report_root_ext" if external else "_fazhi_report_root"
     root = g.get(key)
     if root is None:
-        root = url_for(REPORT_PAGE, rid="0")[:-1]
-        if external:
-            root = external_url(root)
+        root = (public_url if external else url_for)(REPORT_PAGE, rid="0")[:-1]
         setattr(g, key, root)
     return root
 
@@ -191,7 +225,7 @@ class ReportLinks:
     def external(self) -> str:
         if self.plain:
             return report_root(external=True) + self.rid
-        return external_url(url_for(REPORT_PAGE, rid=self.rid))
+        return public_url(REPORT_PAGE, rid=self.rid)
 
     def page(self) -> str:
         """``url_for(REPORT_PAGE, rid=rid, **ctx)``."""
@@ -202,7 +236,7 @@ class ReportLinks:
         return f"{self.path}?p={n}&{self.tail}#p{n}" if self.tail else f"{self.path}?p={n}#p{n}"
 
     def permalink(self, n: int) -> str:
-        """``url_for(REPORT_PAGE, rid=rid, _external=True, _anchor=f"p{n}")``."""
+        """``public_url(REPORT_PAGE, rid=rid, _anchor=f"p{n}")``."""
         return f"{self.external}#p{n}"
 
 

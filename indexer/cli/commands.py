@@ -10,49 +10,58 @@ from pathlib import Path
 import click
 
 from .. import index as idx
-from ..errors import QueryError
+from ..errors import ExtractionError, QueryError
 from ..model import LISTING_FIELDS, SECTION_LABELS
 from ..search.query import FACET_LIMIT, MAX_FACET_LIMIT
 from .options import (
     EXIT_ERROR,
     EXIT_USAGE,
+    echo,
     emit_json,
     filter_options,
     handle_errors,
     index_dir_of,
     index_option,
     json_option,
+    say,
 )
 
 # ---------------------------------------------------------------- inspect
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @handle_errors
 def inspect(file: Path, as_json: bool) -> None:
     """Show the metadata, outline and passages fazhi reads from FILE."""
-    from ..ingest import load_report
+    from ..ingest import load_report, sandbox
 
-    report = load_report(file)
+    if file.is_dir():
+        raise ExtractionError(
+            file,
+            "is a directory",
+            hint="give the path of one report file; `fazhi index DIR` indexes a directory",
+        )
+    # read in a child process under the same budget as `fazhi index` gives a file
+    report = sandbox.checked_call(file, load_report, file)
     if as_json:
         emit_json(report.to_dict())
         return
     meta = report.metadata()
     width = max(len(k) for k in meta)
     for key, value in meta.items():
-        click.echo(f"{key:<{width}}  {value if value is not None else '-'}")
-    click.echo("")
-    click.echo("sections:")
+        say(f"{key:<{width}}  {value if value is not None else '-'}")
+    echo("")
+    echo("sections:")
     for s in report.sections:
         indent = "  " * (s.level - 1)
-        click.echo(f"  {indent}[{s.key}] {s.heading or '(preamble)'}")
-    click.echo("")
-    click.echo(f"passages: {len(report.passages)}")
+        echo(f"  {indent}[{s.key}] {s.heading or '(preamble)'}")
+    echo("")
+    echo(f"passages: {len(report.passages)}")
     for p in report.passages:
         text = p.text if len(p.text) <= 60 else p.text[:60] + "…"
-        click.echo(f"  {p.id:>3} [{p.section}] {text}")
+        echo(f"  {p.id:>3} [{p.section}] {text}")
 
 
 # ---------------------------------------------------------------- index
@@ -79,12 +88,11 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     waits up to --lock-timeout seconds, then exits 1 naming the lock.
     """
     from ..ingest import discover, index_paths
-    from ..ingest.limits import printable
 
     index_dir = index_dir_of(index_dir)
 
     def waiting() -> None:
-        click.echo(
+        say(
             f"waiting for another indexer to finish (lock {index_dir / idx.LOCK_NAME}, "
             f"up to {lock_timeout:g}s)",
             err=True,
@@ -118,11 +126,11 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
         emit_json(summary.to_json())
     else:
         for f, reason in summary.failed:
-            click.echo(printable(f"failed: {f}: {reason}"), err=True)
+            say(f"failed: {f}: {reason}", err=True)
         for f, reason in summary.skipped:
-            click.echo(printable(f"skipped: {f}: {reason}"), err=True)
+            say(f"skipped: {f}: {reason}", err=True)
         for f, same in summary.duplicates:
-            click.echo(printable(f"duplicate: {f} has the same content as {same}"), err=True)
+            say(f"duplicate: {f} has the same content as {same}", err=True)
         line = (
             f"{len(summary.indexed)} indexed, {len(summary.unchanged)} unchanged, "
             f"{len(summary.failed)} failed"
@@ -133,7 +141,7 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
             line += f", {len(summary.skipped)} skipped"
         if prune:
             line += f", {len(summary.pruned)} pruned"
-        click.echo(printable(f"{line} ({summary.total_reports} reports in {index_dir})"))
+        say(f"{line} ({summary.total_reports} reports in {index_dir})")
     if summary.failed:
         sys.exit(EXIT_ERROR)
 
@@ -149,23 +157,21 @@ def _mark_to_text(snippet: str, color: bool) -> str:
 def _print_result(result: dict) -> None:
     color = sys.stdout.isatty()
     total = result["total"]
-    click.echo(
+    echo(
         f"{total['reports']} reports, {total['passages']} passages "
         f"for {result['query']!r} ({result['mode']}, {result['took_ms']:.0f} ms)"
     )
     for r in result["reports"]:
         where = " ".join(x for x in (r["province"], r["city"], r["county"], r["township"]) if x)
-        click.echo("")
-        click.echo(f"{r['title'] or r['source']}")
-        click.echo(
-            f"  {where or '-'} | {r['year'] or '-'}年度 | {r['date'] or '-'} | {r['source']}"
-        )
+        echo("")
+        say(f"{r['title'] or r['source']}")
+        say(f"  {where or '-'} | {r['year'] or '-'}年度 | {r['date'] or '-'} | {r['source']}")
         for p in r["passages"]:
             label = SECTION_LABELS.get(p["section"], p["section"])
-            click.echo(f"  #{p['id']} [{label}] {_mark_to_text(p['snippet'], color)}")
+            echo(f"  #{p['id']} [{label}] {_mark_to_text(p['snippet'], color)}")
     facets = result["facets"]
     if result["reports"]:
-        click.echo("")
+        echo("")
         towns = ", ".join(
             f"{e['value']}({e['county'] or '?'}) {e['count']}" for e in facets["township"]
         )
@@ -173,8 +179,8 @@ def _print_result(result: dict) -> None:
         more = result.get("facets_omitted", {}).get("township")
         if more:
             towns += f" … and {more} more (--facet-limit)"
-        click.echo(f"townships: {towns}")
-        click.echo(f"years: {years}")
+        echo(f"townships: {towns}")
+        echo(f"years: {years}")
 
 
 @click.command()
@@ -189,8 +195,9 @@ def _print_result(result: dict) -> None:
               show_default=True,
               help="Values listed per township, county and province facet (most reports "
                    "first; the JSON counts the rest in facets_omitted).")  # fmt: skip
-@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
-              help="Read one query per line from FILE ('-' for stdin); one JSON line each.")  # fmt: skip
+@click.option("--batch", type=click.File("rb"), default=None,
+              help="Read one query per line from FILE ('-' for stdin), UTF-8; one JSON line "
+                   "each.")  # fmt: skip
 @json_option
 @index_option
 @handle_errors
@@ -217,9 +224,10 @@ def _run_search(engine, query, shape: dict, batch, as_json) -> None:
         if query:
             raise QueryError("give either QUERY or --batch FILE, not both")
         bad = 0
-        for line in batch:
-            q = line.rstrip("\n")
+        for n, line in enumerate(batch, 1):
+            q = line.removesuffix(b"\n").decode("utf-8", "replace")  # shown if it is not UTF-8
             try:
+                q = _batch_line(n, line)
                 res = engine.search(q, **shape)
             except QueryError as exc:
                 bad += 1
@@ -235,6 +243,21 @@ def _run_search(engine, query, shape: dict, batch, as_json) -> None:
         emit_json(res)
     else:
         _print_result(res)
+
+
+def _batch_line(n: int, raw: bytes) -> str:
+    """Line ``n`` of a ``--batch`` file as a query: each line is decoded on its own, so one
+    that is not UTF-8 fails alone (QueryError)."""
+    raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+    if n == 1:
+        raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise QueryError(
+            f"line {n} is not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})",
+            hint="save the file as UTF-8",
+        ) from None
 
 
 # ---------------------------------------------------------------- reports
@@ -266,16 +289,16 @@ def reports(as_json, index_dir) -> None:
     for m in rows:
         where = " ".join(x for x in (m["province"], m["city"], m["county"], m["township"]) if x)
         keys = sorted({s["key"] for s in m["sections"]})
-        click.echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
-        click.echo(f"    {m['source']}  sections: {', '.join(keys)}")
+        echo(f"{m['id']}  {m['year'] or '-'}  {where or '-'}  {m['title'] or '-'}")
+        say(f"    {m['source']}  sections: {', '.join(keys)}")
         copy = m["copy"] or {}
         if copy.get("copied"):
             src = copy["source"]
-            click.echo(
+            say(
                 f"    copy: {copy['share']:.0%} of its sentences are in the earlier report of "
                 f"{src['township'] or src['title']} ({src['year'] or '-'}, {src['id']})"
             )
-    click.echo(f"{len(rows)} reports")
+    echo(f"{len(rows)} reports")
 
 
 # ---------------------------------------------------------------- check
@@ -307,15 +330,24 @@ def check(index_dir, corpus, as_json) -> None:
         emit_json(result.to_json())
     else:
         for problem in result.problems:
-            click.echo(f"problem: {problem.message}")
+            say(f"problem: {problem.message}")
         for note in result.notes:
-            click.echo(f"note: {note}")
-        click.echo(result.summary())
+            say(f"note: {note}")
+        say(result.summary())
     if not result.ok:
         sys.exit(EXIT_ERROR)
 
 
 # ---------------------------------------------------------------- serve
+
+
+def _base_url(_ctx, _param, value: str | None) -> str | None:
+    from webui.urls import check_base_url
+
+    try:
+        return check_base_url(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -328,29 +360,38 @@ def check(index_dir, corpus, as_json) -> None:
               help="Server processes sharing the port (one per core uses every core; "
                    "each holds its own view of the index). A worker that dies is "
                    "replaced.")  # fmt: skip
-@click.option("--base-url", default=None, metavar="URL",
-              help="The public address the app is served at (e.g. https://fazhi.example.gov.cn); "
-                   "permalinks and citations use it. Default: $FAZHI_BASE_URL, else the "
-                   "address each request came to.")  # fmt: skip
+@click.option("--base-url", metavar="URL", envvar="FAZHI_BASE_URL", callback=_base_url,
+              help="Public URL of the site (e.g. https://fazhi.example.gov.cn), from which "
+                   "permalinks in citations are built; default: $FAZHI_BASE_URL. Never taken "
+                   "from the request's Host header.")  # fmt: skip
+@click.option("--connection-limit", type=click.IntRange(16, 100_000), default=1000,
+              show_default=True, metavar="N",
+              help="Connections each server process holds at most; more wait to be "
+                   "accepted.")  # fmt: skip
+@click.option("--client-timeout", type=click.FloatRange(1, 3600), default=10.0,
+              show_default=True, metavar="SECONDS",
+              help="A request must arrive whole within this time of its first byte (else "
+                   "408), and an idle connection is closed after it: slow clients cannot "
+                   "hold connections.")  # fmt: skip
 @handle_errors
-def serve(index_dir, host, port, threads, workers, base_url) -> None:
+def serve(
+    index_dir, host, port, threads, workers, base_url, connection_limit, client_timeout
+) -> None:
     """Serve the web UI and JSON API (waitress, read-only)."""
-    import os
-
     from webui import serving
 
-    if base_url is not None:
-        if not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", base_url.strip()):
-            raise QueryError(
-                f"--base-url must be an http(s) address, e.g. https://example.org (got {base_url[:80]!r})"
-            )
-        os.environ["FAZHI_BASE_URL"] = base_url.strip().rstrip("/")  # the workers read it too
     index_dir = index_dir_of(index_dir)
     idx.check_readable(index_dir)  # fail now, with the reason, rather than on the first request
+    options = serving.Options(
+        threads=threads,
+        config={"BASE_URL": base_url} if base_url else {},
+        connection_limit=connection_limit,
+        client_timeout=client_timeout,
+    )
     try:
-        serving.serve(index_dir, host, port, threads=threads, workers=workers, echo=click.echo)
+        serving.serve(index_dir, host, port, workers=workers, echo=click.echo, options=options)
     except serving.ServeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from .. import names
 from ..errors import FazhiError, QueryError
 from ..index import default_index_dir
 
@@ -71,10 +71,18 @@ def index_dir_of(value: Path | None) -> Path:
 
 
 def emit_json(obj) -> None:
-    """One JSON object on a line. A file name that is not UTF-8 (its bytes decoded as lone
-    surrogates) is written as the JSON escape ``\\udcNN``, which reads back as that name."""
-    text = json.dumps(obj, ensure_ascii=False)
-    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    """Print ``obj`` as one line of JSON (undecodable bytes of file names as U+FFFD)."""
+    click.echo(names.printable_json(obj))
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print ``text``, undecodable bytes of file names shown as U+FFFD."""
+    click.echo(names.printable(text), err=err)
+
+
+def say(message: str, *, err: bool = False) -> None:
+    """Print a one-line message: :func:`echo`, and control characters escaped (``\\n``)."""
+    click.echo(names.one_line(message), err=err)
 
 
 def handle_errors(f):
@@ -88,7 +96,7 @@ def handle_errors(f):
             if kwargs.get("as_json"):
                 emit_json({"error": exc.user_message()})
             else:
-                click.echo(f"error: {exc.user_message()}", err=True)
+                say(f"error: {exc.user_message()}", err=True)
             sys.exit(EXIT_USAGE if isinstance(exc, QueryError) else EXIT_ERROR)
 
     return wrapper

@@ -11,7 +11,8 @@ server processes share the same pages.
 Layout: ``MAGIC``, the file's size and the header length (8 bytes each,
 little-endian), the header
 (UTF-8 JSON: format, report ids and metadata, the gram blocks, and for every
-array its name, type, offset and length), then the arrays, each starting at
+array its name, type, offset and length; file names of any bytes as JSON
+escapes, see :mod:`indexer.names`), then the arrays, each starting at
 a multiple of 64 bytes after the header. A file whose size is not the one
 recorded is refused (on open, and by the indexer before it adds to the
 index); the header's CRC-32 of the arrays is checked by ``fazhi check``.
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import names
 from ..model import SECTION_KEYS
 from ..text import fold_points
 from . import grams
@@ -172,7 +174,8 @@ def save(data: SegmentData, path: Path) -> None:
         "size": offset,
         "crc32": crc,
     }
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # file names of any bytes stay exact (lone surrogates as JSON escapes)
+    head = names.dumps(header, separators=(",", ":")).encode("utf-8")
     start = _PREFIX.size + len(head)
     with open(path, "wb") as f:
         f.write(_PREFIX.pack(MAGIC, _padded(start) + offset, len(head)))
@@ -232,6 +235,9 @@ def load(path: Path) -> SegmentData:
     )
     seen: dict[str, str] = {}
     for rid, (docnum, meta) in header.pop("metas").items():
+        # what search shows of the file's name (``path`` keeps the exact name, to open it)
+        if isinstance(meta.get("source"), str):
+            meta["source"] = names.printable(meta["source"])
         _add_meta(data, rid, docnum, meta, seen)
     if not (len(data.rids) == len(data.text_local) == len(data.first) - 1):
         raise ValueError(f"{path.name}: report lists of different lengths")

@@ -31,6 +31,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 
+from .. import names
 from ..errors import IndexStoreError
 from .schema import build_id, check_version
 
@@ -218,7 +219,7 @@ def read_failed(index_dir: str | Path) -> dict[str, dict]:
 def write_json(path: Path, obj) -> None:
     """Write ``obj`` as JSON to ``path`` atomically (temporary file, then rename)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(names.dumps(obj), encoding="utf-8")
     os.replace(tmp, path)
 
 

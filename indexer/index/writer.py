@@ -11,7 +11,7 @@ commit that lists it.
 
 from __future__ import annotations
 
-import json
+import errno
 import os
 import shutil
 import uuid
@@ -23,7 +23,8 @@ from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from ..errors import IndexLocked
+from .. import names
+from ..errors import IndexLocked, IndexWriteError
 from ..model import Report
 from ..text import Analyzed, analyze
 from . import segfile
@@ -40,6 +41,7 @@ from .storage import (
     open_ix,
     read_failed,
     swap_in,
+    toc_generation,
     write_json,
 )
 
@@ -61,7 +63,7 @@ def report_documents(report: Report, rid: str, path: str, analyzed: Analyzed | N
             "kind": "r",
             "uid": f"r:{rid}",
             "rid": rid,
-            "meta": json.dumps(meta, ensure_ascii=False),
+            "meta": names.dumps(meta),
             "source": meta["source"],
             "path": meta["path"],
         },  # fmt: skip
@@ -227,12 +229,19 @@ def write_session(
     """
     index_dir = Path(index_dir)
     lock = WriteLock(index_dir)
-    if not lock.acquire(timeout, on_wait):
+    try:
+        locked = lock.acquire(timeout, on_wait)
+    except OSError as exc:
+        raise write_error(index_dir, exc) from None
+    if not locked:
         raise IndexLocked(
             f"index at {index_dir} is locked by another indexer "
             f"(lock {lock.path}, waited {timeout:g}s)",
             hint="wait for the other `fazhi index` to finish, then run again",
         )
+    fresh, target, ww = rebuild, None, None
+    committed = False
+    generation = toc_generation(index_dir)
     try:
         remove_leftovers(index_dir)
         fresh = rebuild or not index_exists(index_dir)
@@ -258,26 +267,65 @@ def write_session(
             failed = read_failed(index_dir)
         # the session holds the lock itself (``_lk=False``)
         ww = _SessionWriter(ix, limitmb=256, _lk=False)
-        try:
-            yield Writer(ww, existing, failed, target)
-        except BaseException:
-            ww.cancel()
-            if fresh:
-                shutil.rmtree(target, ignore_errors=True)
-            raise
-        try:
-            ww.commit(optimize=False)
-            write_json(
-                target / FAILED_FILE,
-                [rec for path, rec in sorted(failed.items()) if os.path.exists(path)],
-            )
-            if fresh:
-                # written last: a rebuild directory with a version file is complete
-                write_json(target / VERSION_FILE, dict(versions(), build_id=uuid.uuid4().hex))
-                swap_in(target, index_dir)
-        except BaseException:
-            if fresh:
-                shutil.rmtree(target, ignore_errors=True)
-            raise
+        yield Writer(ww, existing, failed, target)
+        ww.commit(optimize=False)
+        committed = not fresh
+        write_json(
+            target / FAILED_FILE,
+            [rec for path, rec in sorted(failed.items()) if os.path.exists(path)],
+        )
+        if fresh:
+            # written last: a rebuild directory with a version file is complete
+            write_json(target / VERSION_FILE, dict(versions(), build_id=uuid.uuid4().hex))
+            swap_in(target, index_dir)
+    except BaseException as exc:
+        # a commit that failed after its table of contents was renamed into place is done
+        committed = committed or (not fresh and toc_generation(index_dir) > generation)
+        if not committed:
+            _abandon(ww, index_dir, target if fresh else None)
+        if isinstance(exc, OSError):
+            raise write_error(index_dir, exc, committed=committed) from None
+        raise
     finally:
         lock.release()
+
+
+def _abandon(ww, index_dir: Path, rebuild_dir: Path | None) -> None:
+    """Undo an unfinished session at once: what it wrote goes, the index stays as it was."""
+    if ww is not None:
+        try:
+            ww.cancel()
+        except Exception:  # noqa: BLE001, S110 - already failing; the files go below
+            pass
+    if rebuild_dir is not None:
+        shutil.rmtree(rebuild_dir, ignore_errors=True)
+    try:
+        remove_leftovers(index_dir)  # segment files no commit lists, temporary files
+    except OSError:
+        pass
+
+
+#: what to do about an OSError while writing, by errno
+_WRITE_HINTS = {
+    errno.ENOSPC: "free some disk space, then run the command again",
+    errno.EDQUOT: "free some space within your disk quota, then run the command again",
+    errno.EACCES: "check that you may write to the index directory",
+    errno.EPERM: "check that you may write to the index directory",
+    errno.EROFS: "the disk is read-only: choose another index directory with --index",
+}
+
+
+def write_error(index_dir: Path, exc: OSError, *, committed: bool = False) -> IndexWriteError:
+    """One line for an OSError while changing the index: the path, the error and its errno."""
+    code = errno.errorcode.get(exc.errno, f"errno {exc.errno}") if exc.errno else "OSError"
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    state = (
+        "the new index is committed, but not its list of files that failed"
+        if committed
+        else "the index is unchanged"
+    )
+    return IndexWriteError(
+        f"cannot update the index at {index_dir}: {where}{reason} ({code}); {state}",
+        hint=_WRITE_HINTS.get(exc.errno, "run the command again"),
+    )

@@ -41,6 +41,12 @@ call time):
   :data:`OCR_MAX_PAGES` (100) pages a file and images of at most
   :data:`OCR_MAX_IMAGE_PIXELS` (100 megapixels), rendered at :data:`OCR_DPI`
   (150 dpi) and at most :data:`OCR_MAX_SIDE` (2,000) pixels a side.
+* reading any file (extraction, normalization, structure, word segmentation)
+  runs in a parsing worker under a budget of its own (:mod:`.sandbox`):
+  :data:`PARSE_TIME_LIMIT` seconds of processor time (120 s), at most
+  :data:`PARSE_MEMORY_LIMIT` bytes of address space more than the worker held
+  before the file (1 GiB), and :func:`parse_wall_limit` seconds of real time
+  (600 s); a PDF's pdfminer child has the limits above besides.
 * A PDF text layer in which more than :data:`MAX_CID_RATIO` (5 %) of the
   glyphs come out as ``(cid:N)`` (fonts without a Unicode map) is refused
   rather than indexed; fewer such glyphs are dropped. One whose letters are
@@ -50,7 +56,9 @@ call time):
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ExtractionError
@@ -86,6 +94,11 @@ PDF_WALL_FACTOR: float = 5.0
 PDF_WALL_MIN: float = 60.0
 #: Address space, in bytes, the PDF child process may map.
 PDF_MEMORY_LIMIT = 1024 * MiB
+#: Processor seconds, and address space beyond what its worker held, that reading one
+#: file of any kind may use; the real-time backstop is a multiple of the processor time.
+PARSE_TIME_LIMIT: float = 120.0
+PARSE_MEMORY_LIMIT = 1024 * MiB
+PARSE_WALL_FACTOR: float = 5.0
 #: Share of ``(cid:N)`` glyphs above which a PDF text layer counts as unreadable.
 MAX_CID_RATIO = 0.05
 #: Share of letters that are stray Latin-1 characters above which a text layer is mojibake.
@@ -120,7 +133,19 @@ def pdf_wall_limit() -> float:
     return max(PDF_WALL_FACTOR * PDF_TIME_LIMIT, PDF_WALL_MIN)
 
 
+def parse_wall_limit() -> float:
+    """Seconds of real time after which reading one file is stopped whatever it is doing."""
+    return max(PARSE_WALL_FACTOR * PARSE_TIME_LIMIT, PDF_WALL_MIN)
+
+
+#: lone surrogates: a reader's output that no encoding can write (a PDF's broken Unicode map)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def limit_text(path: Path, extracted: Extracted) -> Extracted:
+    """Refuse text beyond :data:`MAX_TEXT_CHARS`; lone surrogates become U+FFFD."""
+    if _SURROGATES.search(extracted.text):
+        extracted = _without_surrogates(extracted)
     n = len(extracted.text)
     if n > MAX_TEXT_CHARS:
         raise ExtractionError(
@@ -129,6 +154,26 @@ def limit_text(path: Path, extracted: Extracted) -> Extracted:
             hint="split the file or check that it is really a single report",
         )
     return extracted
+
+
+def _without_surrogates(extracted: Extracted) -> Extracted:
+    def clean(text: str) -> str:
+        return _SURROGATES.sub("\ufffd", text)
+
+    layout = tuple(
+        replace(
+            page,
+            lines=tuple(
+                replace(
+                    ln, text=clean(ln.text), spans=tuple((a, b, clean(t)) for a, b, t in ln.spans)
+                )
+                for ln in page.lines
+            ),
+        )
+        for page in extracted.layout
+    )
+    pages = tuple(clean(p) for p in extracted.pages)
+    return replace(extracted, text=clean(extracted.text), pages=pages, layout=layout)
 
 
 def checked_size(path: Path, limit: int) -> int:

@@ -24,9 +24,11 @@ from .. import index
 from ..errors import ExtractionError, FazhiError
 from ..model import Report
 from ..procs import die_with
-from ..text import Analyzed, analyze
+from ..text import Analyzed, analyze, words
+from . import sandbox
 from .discovery import find_files
 from .pipeline import file_sha256, load_report
+from .sandbox import CRASHED
 
 #: parse in worker processes when at least this many files changed
 PARALLEL_MIN_FILES = 8
@@ -36,7 +38,6 @@ PARALLEL_WRITE_MIN_FILES = 100
 MAX_WORKERS = 4
 EMPTY = "file is empty (check that the download or copy finished)"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-CRASHED = "the process reading it crashed (out of memory, or a bug in a reader library)"
 
 
 @dataclass
@@ -78,12 +79,17 @@ def _reason(exc: FazhiError) -> str:
 def _parse(path: str) -> tuple[Report, Analyzed] | str:
     """The report and its analysis, or why the file cannot be indexed (one line).
 
-    Failures come back as text: our exceptions do not survive the trip back
-    from a worker process (unpickling them needs their own arguments).
+    Runs in a parsing worker (never in the indexer itself), under the file's
+    budget of processor time and memory (:func:`.sandbox.limited`). Failures
+    come back as text, ready to list.
     """
     try:
-        report = load_report(path, source=path)
-        return report, analyze(report)
+        words("依法行政")  # the word segmenter's dictionary, loaded outside any file's budget
+        with sandbox.limited():
+            report = load_report(path, source=path)
+            return report, analyze(report)
+    except sandbox.OverBudget as exc:
+        return _reason(exc.error(path))
     except FazhiError as exc:
         return _reason(exc)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
@@ -98,12 +104,18 @@ def _parse_here(path: str):
 
 
 def _parse_alone(path: str) -> tuple[Report, Analyzed] | str:
-    """:func:`_parse` in a process of its own, so that a crash fails this file only."""
+    """:func:`_parse` in a process forked for it, so that a crash fails this file only."""
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_parse_here, path).result()
-    except BrokenProcessPool:
+        return sandbox.call(_parse_here, path)
+    except sandbox.OverBudget as exc:
+        return _reason(exc.error(path))
+    except sandbox.ChildCrashed:
         return CRASHED
+
+
+def _died(exitcode: int | None) -> str:
+    """Why the file a worker was reading fails, from how the worker ended."""
+    return sandbox.death_reason(exitcode) or CRASHED
 
 
 class _EarlyParser:
@@ -125,6 +137,8 @@ class _EarlyParser:
         self._proc.start()
         send.close()
         self._results: dict[str, object] = {}
+        self._received = 0
+        self._dead = False
 
     @classmethod
     def start(cls, files: list[Path]) -> _EarlyParser | None:
@@ -136,12 +150,19 @@ class _EarlyParser:
         return cls(files)
 
     def result(self, path: str):
-        """What :func:`_parse` gives for ``path`` (parsed here if the worker cannot)."""
-        while path not in self._results and path in self._paths:
+        """What :func:`_parse` gives for ``path`` (read alone if the worker cannot)."""
+        while path not in self._results and path in self._paths and not self._dead:
             try:
                 done, result = self._recv.recv()
             except (EOFError, OSError):
-                break  # the worker died: the file it was reading fails alone below
+                # the worker died: a file past its time limit fails here, the rest alone
+                self._dead = True
+                self._proc.join()
+                reason = sandbox.death_reason(self._proc.exitcode)
+                if reason is not None and self._received < len(self._paths):
+                    self._results[self._paths[self._received]] = reason  # the one it read
+                break
+            self._received += 1
             self._results[done] = result
         if path in self._results:
             return self._results.pop(path)
@@ -170,30 +191,27 @@ def _parse_all(paths: list[str], progress: Callable[[str], None] | None, early=N
             if progress:
                 progress(path)
         return
+    if not paths:
+        return
     done = 0
-    if len(paths) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-        try:
-            with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
-                for path, result in zip(
-                    paths, pool.map(_parse_here, paths, chunksize=4), strict=True
-                ):
-                    done += 1
-                    yield path, result
-                    if progress:
-                        progress(path)
-            return
-        except BrokenProcessPool:
-            # a worker died (killed by the kernel, or a crash in a C library):
-            # read the rest one process each, to find the culprit
-            for path in paths[done:]:
-                yield path, _parse_alone(path)
+    # files are read in worker processes, under a budget each, never in the indexer
+    workers = 1
+    if len(paths) >= PARALLEL_MIN_FILES:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for path, result in zip(paths, pool.map(_parse_here, paths, chunksize=4), strict=True):
+                done += 1
+                yield path, result
                 if progress:
                     progress(path)
-            return
-    for path in paths:
-        yield path, _parse(path)
-        if progress:
-            progress(path)
+    except BrokenProcessPool:
+        # a worker died (past its time limit, killed by the kernel, a crash in a C
+        # library): read the rest one process each, to find the culprit
+        for path in paths[done:]:
+            yield path, _parse_alone(path)
+            if progress:
+                progress(path)
 
 
 def index_paths(
@@ -411,7 +429,7 @@ def _write_in_workers(
         jobs.close()
     for i, ok in finished.items():
         if not ok and reading[i] is not None and reading[i] not in settled:
-            failed(reading[i], CRASHED)
+            failed(reading[i], _died(procs[i].exitcode))
             settled.add(reading[i])
             if progress:
                 progress(reading[i])

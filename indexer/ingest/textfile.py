@@ -17,10 +17,11 @@ class _NotText(Exception):
 def decode_text(data: bytes, declared: str | None = None) -> str:
     """Decode a text file's bytes and unify its line breaks to ``"\\n"``.
 
-    Tried in order: a byte-order mark (UTF-8, UTF-16, UTF-32); the
-    ``declared`` charset (from an HTML ``<meta>``), GB2312/GBK read as
-    GB18030; strict UTF-8 or GB18030, whichever decodes into common Chinese
-    characters; charset-normalizer as a last resort. Raises ``ValueError``
+    Tried in order: a byte-order mark (UTF-8, UTF-16, UTF-32); UTF-16
+    without one when there are NUL bytes; the ``declared`` charset (from an
+    HTML ``<meta>``), GB2312/GBK read as GB18030; strict UTF-8 or GB18030,
+    whichever decodes into common Chinese characters; UTF-16 without a
+    byte-order mark; charset-normalizer as a last resort. Raises ``ValueError``
     with the reason when the bytes are not text.
     """
     try:
@@ -56,7 +57,10 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
             except UnicodeDecodeError:
                 raise _NotText(f"not a text file (invalid {codec.upper()} after its BOM)") from None
     if b"\x00" in data:
-        raise _NotText("not a text file (contains NUL bytes)")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise _NotText("not a text file (contains NUL bytes)")
+        return text
     if declared:
         gbk = declared.lower() in _GB_ALIASES
         try:
@@ -82,12 +86,43 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
             return gb
     if utf8 is not None:
         return utf8
+    text = _utf16_without_bom(data)  # Chinese alone: no NUL bytes
+    if text is not None:
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise _NotText("not a text file (cannot determine its encoding)")
     return str(best)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``data`` read as UTF-16 without a byte-order mark, little- or big-endian, when one
+    of the two reads as text: at least 90 % of its characters printable ASCII, line breaks
+    or GB2312 (common hanzi and punctuation). The wrong byte order reads as rare
+    characters, Hangul or invalid surrogates; GBK read as UTF-16 does too."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    best: tuple[float, str] | None = None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        share = _text_share(text)
+        if share >= 0.9 and (best is None or share > best[0]):
+            best = (share, text)
+    return best[1] if best else None
+
+
+def _text_share(text: str) -> float:
+    """Share of the characters of ``text`` that are printable ASCII, whitespace or GB2312."""
+    if not text:
+        return 0.0
+    ascii_ok = sum(1 for ch in text if " " <= ch <= "~" or ch in "\t\n\r\f")
+    wide = len(text.encode("gb2312", "ignore")) - len(text.encode("ascii", "ignore"))
+    return (ascii_ok + wide / 2) / len(text)
 
 
 def _gb_share(text: str) -> float:

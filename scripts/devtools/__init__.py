@@ -5,7 +5,8 @@
 * :mod:`devtools.bench`: the benchmark against SQLite FTS5 and grep
   (``scripts/bench.py``).
 * :mod:`devtools.loadtest`: a bounded load test of ``fazhi serve`` on loopback
-  (``scripts/loadtest.py``).
+  (``scripts/loadtest.py``), with slow clients from :mod:`devtools.slowloris`
+  and process measurements from :mod:`devtools.procstats`.
 * :mod:`devtools.recall`: phrase recall on real files against an independent
   extractor (``scripts/measure_recall.py``).
 * :mod:`devtools.pdfgen`: PDFs laid out like official documents, hostile or

@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python scripts/loadtest.py INDEX_DIR [--requests 5000] [--concurrency 8]
         [--max-seconds 600] [--threads 8] [--workers 1] [--rate R] [--seed 1]
-        [--no-reindex] [--json OUT]
+        [--no-reindex] [--slow-clients N] [--slow-interval S] [--serve-arg=ARG] [--json OUT]
 
 It copies INDEX_DIR to a temporary directory (the given index is never
 written), starts ``fazhi serve`` on a free port of 127.0.0.1 over the copy,
@@ -22,6 +22,11 @@ time spent waiting behind the other clients). With ``--rate R`` requests are
 due at random times, R per second on average (Poisson arrivals), and each
 request's latency counts from when it was due, including any wait for a free
 client: the latency users see at that load.
+
+With ``--slow-clients N``, N connections (:mod:`devtools.slowloris`) send their
+requests one header line every ``--slow-interval`` seconds and never finish,
+opened again whenever the server answers 408 or closes one, for the whole
+run: the other requests must still be answered.
 
 Measuring starts once the server has answered a first search, search page
 and report page and has then been idle for a second (each worker builds
@@ -61,6 +66,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ROOT
+from .procstats import server_cpu, server_kib, used
+from .slowloris import SlowClients
 
 HOST = "127.0.0.1"
 FAZHI = [
@@ -138,53 +145,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system processor time of a live process (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(k) for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _used(after, before) -> float:
-    """Processor seconds between two ``resource.getrusage`` readings (to the millisecond:
-    a short run's clients use well under a tenth of a second)."""
-    return round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3)
-
-
-def server_cpu(pid: int) -> float:
-    """Processor seconds used so far by the server and its live worker processes."""
-    return _cpu_seconds(pid) + sum(_cpu_seconds(k) for k in _children(pid))
-
-
-def server_kib(pid: int) -> int:
-    """Proportional set size of the server and its worker processes (KiB).
-
-    PSS splits each shared page (the memory-mapped index, pages inherited
-    from the parent) among the processes that map it, so the sum is the
-    memory the server holds, however many processes it runs.
-    """
-    return _pss_kib(pid) + sum(_pss_kib(k) for k in _children(pid))
 
 
 def get(conn_box: list, port: int, path: str, timeout: float) -> int:
@@ -362,6 +322,28 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="pause between two re-index commits (default: none)",
     )
+    ap.add_argument(
+        "--slow-clients",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also keep N slow connections open (one header line at a time)",
+    )
+    ap.add_argument(
+        "--slow-interval",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="seconds between two header lines of a slow connection",
+    )
+    ap.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an extra argument of `fazhi serve` (repeatable), e.g. "
+        "--serve-arg=--client-timeout=3600",
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     opts = ap.parse_args(argv)
 
@@ -392,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(opts.threads),
                 "--workers",
                 str(opts.workers),
+                *opts.serve_arg,
             ],
             cwd=ROOT,
             stdout=server_log,
@@ -470,6 +453,11 @@ def main(argv: list[str] | None = None) -> int:
             f"sending {len(todo)} requests from {opts.concurrency} threads"
             + ("" if opts.no_reindex else " while re-indexing")
         )
+        slow = SlowClients(HOST, port, opts.slow_clients, opts.slow_interval)
+        if opts.slow_clients:
+            slow.start()
+            time.sleep(min(5.0, 2 * opts.slow_interval))  # all connected, sending
+            log(f"{opts.slow_clients} slow connections open: {slow.result()['open']}")
         t_load = time.perf_counter()
         cpu_server0 = server_cpu(server.pid)
         usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -480,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t_load
+        if opts.slow_clients:
+            slow.stop()
         stop.set()
         if indexer is not None:
             indexer.join(300)
@@ -488,9 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         own1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = {
             "server": round(server_cpu(server.pid) - cpu_server0, 3),
-            "reindex": _used(usage1, usage0),
+            "reindex": used(usage1, usage0),
             # the clients of this script share the machine with the server
-            "clients": _used(own1, own0),
+            "clients": used(own1, own0),
             "cores": os.cpu_count(),
         }
         mem_end = server_kib(server.pid)
@@ -544,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             "during": [[i, round(kib / 1024, 1)] for i, kib in _quarters(sorted(mem_marks))],
         },
         "cpu_seconds": cpu,
+        "slow_clients": slow.result() if opts.slow_clients else None,
         "unexpected": stats.unexpected,
         "server_errors": server_errors,
     }
@@ -569,6 +560,14 @@ def main(argv: list[str] | None = None) -> int:
         f"clients {cpu['clients']} (of {elapsed * (cpu['cores'] or 1):.0f} on "
         f"{cpu['cores']} cores)"
     )
+    if opts.slow_clients:
+        sc = result["slow_clients"]
+        print(
+            f"slow connections: {sc['clients']} (a header line every {sc['interval']:g}s), open "
+            f"min/median/max {sc['open']['min']}/{sc['open']['median']}/{sc['open']['max']}; "
+            f"{sc['timed_out']} answered 408, {sc['closed']} closed, {sc['refused']} refused, "
+            f"{sc['connections']} opened"
+        )
     for line in stats.unexpected:
         print(f"unexpected: {line}")
     if server_errors:

@@ -1,5 +1,6 @@
 // Small progressive enhancements; every page works without this file.
 //  - [data-cite] buttons copy their citation to the clipboard and say 已复制
+//    (a permalink given as a path is completed with this page's address)
 //  - the passage named in the URL fragment (#p12) is marked as linked
 //  - on narrow screens the facet panel starts collapsed
 (function () {
@@ -57,13 +58,25 @@
     }, 2500);
   }
 
+  // A permalink is a path alone when the server has no public address configured
+  // (it never trusts the Host header): complete it, wherever the citation has it,
+  // with the address this page has.
+  function citation(button) {
+    var text = button.getAttribute("data-cite");
+    var link = button.getAttribute("data-permalink");
+    if (link && link.charAt(0) === "/") {
+      text = text.split(link).join(new URL(link, window.location.href).href);
+    }
+    return text;
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-cite]");
     if (!button) {
       return;
     }
     var menu = button.closest("details.cite-more");
-    copyText(button.getAttribute("data-cite")).then(
+    copyText(citation(button)).then(
       function () {
         say(button, "已复制", true);
         if (menu) {

@@ -9,11 +9,13 @@ snippets, :mod:`indexer.search.highlight`).
 from __future__ import annotations
 
 import math
+import os
 from datetime import date
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 
+from indexer import names
 from indexer.errors import QueryError
 from indexer.model import LISTING_FIELDS
 from indexer.search.highlight import highlight, mark_spans, marks_for
@@ -314,5 +316,18 @@ def file(rid: str):
     path = _file_of(rep)
     if path is None:
         abort(404, description="原始文件已不在索引记录的位置；请重新建立索引（fazhi index）。")
-    name = PurePath(rep.get("source") or path.name).name
-    return send_file(path, as_attachment=True, download_name=name)
+    # a name of any bytes, shown (U+FFFD, control characters escaped): it goes in a header
+    name = names.one_line(PurePath(rep.get("source") or path.name).name)
+    # opened here: Werkzeug would encode the path (which may hold any bytes) for its ETag
+    try:
+        f = path.open("rb")
+        st = os.fstat(f.fileno())
+    except OSError:
+        abort(404, description="原始文件已不在索引记录的位置；请重新建立索引（fazhi index）。")
+    return send_file(
+        f,
+        as_attachment=True,
+        download_name=name,
+        last_modified=st.st_mtime,
+        etag=f"{rid}-{st.st_size}-{st.st_mtime_ns}",
+    )
