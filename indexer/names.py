@@ -13,8 +13,9 @@ which opens the file again, but not text that UTF-8 can encode. So:
   CLI prints through them, the web app's JSON responses too, and search
   reads each report's ``source`` through :func:`printable` (its ``path``
   keeps the exact name, to open the file);
-* in a one-line message, control characters (a newline or an escape sequence
-  in a file name) are written as Python escapes too (:func:`one_line`).
+* in a one-line message, control and format characters (a newline, an escape
+  sequence or a right-to-left override in a file name) are written as Python
+  escapes too (:func:`one_line`).
 
 Everything that prints a name goes through one of these.
 """
@@ -23,10 +24,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 _SURROGATES = re.compile("[\ud800-\udfff]+")
-#: C0 and C1 control characters, DEL, and the line and paragraph separators
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: what one_line escapes: control characters (Cc), format characters that
+#: reorder or hide text (Cf: bidirectional overrides, zero-width characters, the
+#: BOM) and the line and paragraph separators; a name holding U+202E shows as
+#: ``x\\u202egpj.exe``, not as a name that reads ``xexe.jpg``
+_ESCAPED = frozenset(("Cc", "Cf", "Zl", "Zp"))
 
 
 def _escape_surrogates(m: re.Match) -> str:
@@ -62,8 +67,9 @@ def printable_json(obj, **kwargs) -> str:
     return printable(json.dumps(obj, ensure_ascii=False, **kwargs))
 
 
-def _control(m: re.Match) -> str:
-    c = m.group()
+def _control(c: str) -> str:
+    if unicodedata.category(c) not in _ESCAPED:
+        return c
     return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c) or (
         f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
     )
@@ -76,4 +82,4 @@ def one_line(text: str) -> str:
     can neither break a message in two nor send a terminal escape sequence.
     """
     text = printable(text)
-    return _CONTROLS.sub(_control, text) if _CONTROLS.search(text) else text
+    return text if text.isprintable() else "".join(map(_control, text))

@@ -4,8 +4,7 @@ Nothing is skipped in silence: :func:`find_files` walks the paths and sorts
 every entry it meets into
 
 * ``files`` — regular files of a supported type, to hash and read;
-* ``failed`` — paths that do not exist, directories that cannot be read and
-  report files whose name is not UTF-8 (the index stores names as UTF-8),
+* ``failed`` — paths that do not exist and directories that cannot be read,
   with the reason (the run exits non-zero for them);
 * ``skipped`` — entries that are not reports, with the reason: Office/WPS
   lock files (``~$x.docx``, ``.~x.docx``, ``.~lock.x.docx#``), hidden files
@@ -19,8 +18,9 @@ so a FIFO cannot block the indexer and a device cannot be read. A path named
 on the command line is taken whatever its extension (reading it says whether
 it can be read); inside a directory only supported extensions are taken.
 
-File names may hold control characters or bytes that are not UTF-8; the
-messages that show them use :func:`~.limits.printable`.
+File names may hold control characters or bytes that are not UTF-8 (a GBK
+name left by unzipping a Chinese archive): such a file is read like any
+other, its name stored exactly and shown through :mod:`indexer.names`.
 """
 
 from __future__ import annotations
@@ -67,17 +67,6 @@ def skip_reason(name: str) -> str | None:
     return None
 
 
-NOT_UTF8 = "file name is not valid UTF-8 (rename the file; the index stores names as UTF-8)"
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # bytes os.fsdecode kept as lone surrogates
-        return False
-    return True
-
-
 def _special(mode: int) -> str | None:
     """The kind of a file that is not a regular file or directory, else None."""
     for test, name in (
@@ -117,8 +106,6 @@ def find_files(paths: Iterable[str | Path]) -> Discovery:
             _walk(p, found)
         elif (kind := _special(st.st_mode)) is not None:
             found.skipped.append((str(p), f"not a regular file ({kind})"))
-        elif not _utf8(str(p)):
-            found.failed.append((str(p), NOT_UTF8))
         else:
             found.files.append(p)
     seen: set[str] = set()
@@ -166,7 +153,5 @@ def _walk(top: Path, found: Discovery) -> None:
         reason = skip_reason(entry.name)
         if reason is not None:
             found.skipped.append((str(path), reason))
-        elif not _utf8(str(path)):
-            found.failed.append((str(path), NOT_UTF8))
         else:
             found.files.append(path)

@@ -57,7 +57,6 @@ call time):
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -228,24 +227,3 @@ def human(size: int) -> str:
 
 def one_line(value: object, limit: int = 160) -> str:
     return " ".join(str(value).split())[:limit]
-
-
-def printable(text: str) -> str:
-    """``text`` fit for a one-line message: control and format characters, line and
-    paragraph separators escaped (``\\n``, ``\\x1b``, ``\\u202e``), bytes that were not
-    UTF-8 in a file name (lone surrogates) shown as ``\\xNN``, and backslashes doubled
-    (so that an escape is never ambiguous)."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0xDC80 <= o <= 0xDCFF:  # a byte os.fsdecode could not decode
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch in "\n\r\t":
-            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)

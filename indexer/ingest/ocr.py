@@ -43,6 +43,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import names
 from ..errors import ExtractionError
 from ..model import PageLayout
 from . import boxlines, limits
@@ -170,7 +171,7 @@ def read_pages(path: Path, pages: list[int], image_pixels: dict[int, int]) -> di
 
 def _progress(path: Path, text: str) -> None:
     if sys.stderr.isatty():
-        print(f"OCR {limits.printable(path.name)[:80]}: {text}", file=sys.stderr, flush=True)
+        print(f"OCR {names.one_line(path.name)[:80]}: {text}", file=sys.stderr, flush=True)
 
 
 def _run_worker(path: Path, todo: list[int], cache: _Cache, total: int) -> None:
