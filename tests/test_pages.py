@@ -253,6 +253,29 @@ def test_a_township_named_alone_is_resolved():
     assert (place.county, place.city, place.province) == ("资阳区", "益阳市", "湖南省")
 
 
+def test_the_county_a_report_names_wins_over_a_namesake_elsewhere():
+    """柳山镇 is in the gazetteer only under 临朐县 (潍坊市); a report signed by 竹溪县
+    keeps 竹溪县; a county named only in the body does not outweigh the namesake."""
+    assert [gazetteer().place(c).county for c in township_counties("柳山镇")] == ["临朐县"]
+    text = (
+        "竹溪县柳山镇人民政府关于2023年度法治政府建设情况的报告\n"
+        "2023年，柳山镇在竹溪县委、县政府的坚强领导下，扎实推进依法行政。\n"
+        "竹溪县柳山镇人民政府\n2024年1月20日"
+    )
+    report = structure(text, "x.txt")
+    assert (report.township, report.county, report.city, report.province) == (
+        "柳山镇", "竹溪县", "十堰市", "湖北省")  # fmt: skip
+    alone = structure(text.replace("竹溪县", ""), "x.txt")
+    assert (alone.township, alone.county) == ("柳山镇", "临朐县")
+    visit = "\n赴潍坊市临朐县学习基层法治建设经验。"
+    assert structure(text + visit, "x.txt").county == "竹溪县"
+    unsigned = (
+        "柳山镇2023年度法治政府建设情况的报告\n"
+        "2023年，柳山镇在竹溪县委、县政府的坚强领导下，扎实推进依法行政。"
+    )
+    assert structure(unsigned, "x.txt").county == "临朐县"
+
+
 def test_the_source_table_matches_if_present():
     """When the source's CSV is at hand (FAZHI_DIVISIONS_SOURCE), every township is in."""
     import os

@@ -81,7 +81,7 @@ def fill(report: Report, framing: Framing, facts: dict[str, str], clean: str) ->
     focus = "\n".join(named)
     place = resolve_place(clean, focus=focus)
     if town:
-        place = _township_place(town, place, clean + "\n" + focus) or place
+        place = _township_place(town, place, clean + "\n" + focus, focus) or place
     if place is not None:
         report.county, report.city, report.province = place.county, place.city, place.province
     if report.level == "city" and report.city and report.city == report.province:
@@ -127,15 +127,22 @@ def _level(subject: str, clean: str, town: str | None) -> str | None:
     return level_from_self(clean[:3000])
 
 
-def _township_place(town: str, place, context: str):
-    """Where the township lies: the text's county if the township is there, else the
-    township's own county when it is the only one of that name or the text points to it."""
+def _township_place(town: str, place, context: str, focus: str):
+    """Where the township lies: the text's county if the township is there, or if the
+    issuer's lines (title, 版头, signature: ``focus``) name it; else the township's own
+    county when it is the only one of that name or the text points to it.
+
+    柳山镇 of a report signed 竹溪县柳山镇人民政府 is not 临朐县's 柳山镇, the only
+    one the gazetteer knows: a gazetteer lags behind mergers and renamings, the
+    issuer's own name does not. A county named only in the body (a neighbour, a
+    visit) does not outweigh the gazetteer's single namesake.
+    """
     codes = township_counties(town)
     if not codes:
         return None
     if place is not None and place.code in codes:
         return place
-    if place is not None and place.county and len(codes) > 1:
+    if place is not None and place.county and (len(codes) > 1 or place.county in focus):
         return None  # the text names another county: keep it
     code = gazetteer().pick_township_code(codes, context)
     return gazetteer().place(code) if code else None
