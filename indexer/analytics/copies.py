@@ -26,6 +26,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection
 
+from .matrix import report_ref
 from .precedents import SentenceIndex
 from .sentences import split_sentences
 
@@ -192,12 +193,7 @@ def _copy_of(index, rep, kids, hidden, families, totals) -> dict:
         share=round(k / n, 4),
         chars_share=round(c / chars, 4) if chars else 0.0,
         source={
-            "id": m["id"],
-            "title": m.get("title"),
-            "township": m.get("township"),
-            "county": m.get("county"),
-            "year": m.get("year"),
-            "date": m.get("date"),
+            **report_ref(m),
             "sentences": k,
             "earlier": earlier,
         },

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..model import SECTION_LABELS
 from ..search.query import Filters
-from .matrix import in_scope, share, to_csv, year_label
+from .matrix import in_scope, report_ref, share, to_csv, year_label
 
 #: the five parts of Art. 25, in report order
 PARTS: tuple[str, ...] = ("measures", "shortcomings", "leadership", "plans", "other_matters")
@@ -186,13 +186,7 @@ def coverage_table(
         ]
         rows.append(
             {
-                "id": m["id"],
-                "title": m.get("title"),
-                "township": m.get("township"),
-                "county": m.get("county"),
-                "province": m.get("province"),
-                "year": m.get("year"),
-                "date": m.get("date"),
+                **report_ref(m),
                 "parts": cells,
                 "present": sum(1 for c in cells if c["present"]),
                 "complete": all(c["present"] for c in cells),

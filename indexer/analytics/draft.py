@@ -22,7 +22,7 @@ from collections.abc import Collection
 
 from ..model import WORDING_KINDS
 from .coverage import report_parts
-from .matrix import share
+from .matrix import report_ref, share
 from .precedents import SentenceIndex
 from .sentences import MAX_LISTED, place_names, sentence_keys, split_sentences
 
@@ -118,13 +118,7 @@ def check_draft(
         m = index.corpus[rep].meta
         sources.append(
             {
-                "id": m["id"],
-                "title": m.get("title"),
-                "township": m.get("township"),
-                "county": m.get("county"),
-                "province": m.get("province"),
-                "year": m.get("year"),
-                "date": m.get("date"),
+                **report_ref(m),
                 "sentences": n,
                 "chars": c,
                 "share": share(c, chars["total"]),

@@ -46,6 +46,19 @@ def share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def report_ref(meta: dict) -> dict:
+    """How analytics results name a report: its id, title, place, year and date."""
+    return {
+        "id": meta["id"],
+        "title": meta.get("title"),
+        "township": meta.get("township"),
+        "county": meta.get("county"),
+        "province": meta.get("province"),
+        "year": meta.get("year"),
+        "date": meta.get("date"),
+    }
+
+
 # ---------------------------------------------------------------- trend
 
 

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from operator import itemgetter
 
-from .matrix import share
+from .matrix import report_ref, share
 from .sentences import (
     BOILERPLATE_MIN_REPORTS,
     BOILERPLATE_SHARE,
@@ -355,13 +355,7 @@ class SentenceIndex:
         ppos, j = _unpack(loc)
         m = r.meta
         return {
-            "id": m["id"],
-            "title": m.get("title"),
-            "township": m.get("township"),
-            "county": m.get("county"),
-            "province": m.get("province"),
-            "year": m.get("year"),
-            "date": m.get("date"),
+            **report_ref(m),
             "passage": r.ids[ppos],
             "text": self._written(rep, ppos)[j],
             "kind": "same" if sim >= 1.0 else "near",
@@ -439,12 +433,8 @@ class SentenceIndex:
         rules = self.rules()
         rules["reports_indexed"] -= len(hide)
         return {
+            **report_ref(m),
             "id": rid,
-            "title": m.get("title"),
-            "township": m.get("township"),
-            "county": m.get("county"),
-            "year": m.get("year"),
-            "date": m.get("date"),
             "rules": rules,
             "total": {
                 "sentences": n_sentences,
