@@ -123,3 +123,38 @@ def test_parts_from_the_wording_need_a_phrase_that_reports_them():
     parts = {p["key"]: p for p in report_parts(rows)}
     assert parts["plans"]["how"] == "content" and parts["plans"]["passages"] == [3]
     assert parts["shortcomings"]["how"] == "content" and parts["shortcomings"]["passages"] == [2]
+
+
+def test_level_and_kind_filters_scope_rows_and_gaps(seed_client):
+    every = seed_client.get("/api/coverage").json
+    annual = seed_client.get("/api/coverage?kind=annual_report&level=township").json
+    assert annual["rows"] == every["rows"] and len(annual["rows"]) == 5
+    # no township has a work plan: no rows, and no township is owed one
+    plans = seed_client.get("/api/coverage?kind=work_plan").json
+    assert plans["rows"] == [] and plans["missing"] == []
+    assert seed_client.get("/api/coverage?level=village").status_code == 400
+    html = seed_client.get("/coverage?kind=annual_report").get_data(as_text=True)
+    assert '<option value="annual_report" selected>' in html
+    assert seed_client.get("/coverage?kind=bogus").status_code == 400
+
+
+def test_a_township_with_only_a_work_plan_in_a_year_misses_that_years_report():
+    from indexer.analytics import coverage_table
+    from indexer.search.query import Filters
+
+    def meta(rid, town, year, kind):
+        return {"id": rid, "township": town, "county": "乙县", "province": "丙省",
+                "year": year, "level": "township", "kind": kind}  # fmt: skip
+
+    metas = [
+        meta("a", "甲镇", 2022, "annual_report"),
+        meta("b", "甲镇", 2023, "work_plan"),
+        meta("c", "丁镇", 2023, "annual_report"),
+    ]
+    table = coverage_table(metas, lambda rid: report_parts(()), Filters(kind=["annual_report"]))
+    assert [r["id"] for r in table["rows"]] == ["c", "a"]
+    assert [(m["year"], m["township"]) for m in table["missing"]] == [
+        (2023, "甲镇"), (2022, "丁镇")]  # fmt: skip
+    # without the kind filter, 甲镇's work plan counts as its 2023 document
+    table = coverage_table(metas, lambda rid: report_parts(()), Filters())
+    assert [(m["year"], m["township"]) for m in table["missing"]] == [(2022, "丁镇")]

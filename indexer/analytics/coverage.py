@@ -161,7 +161,15 @@ def coverage_table(
     per year in scope, the townships (of the same place filters) with a report
     in another year but none that year.
     """
-    places = Filters(township=flt.township, county=flt.county, province=flt.province)
+    # the townships to account for: of the place, level and kind asked (a township
+    # with only a work plan in a year is missing that year's annual report)
+    places = Filters(
+        township=flt.township,
+        county=flt.county,
+        province=flt.province,
+        level=flt.level,
+        kind=flt.kind,
+    )
     rows = []
     towns_any: dict[tuple, dict] = {}
     towns_in_year: dict[int, set] = {}

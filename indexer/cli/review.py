@@ -108,12 +108,16 @@ def _print_check(r: dict) -> None:
 @click.option("--county", multiple=True, help="Only reports of this county (repeatable).")
 @click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023.")
 @click.option("--province", multiple=True, help="Only reports of this province (repeatable).")
+@click.option("--level", multiple=True,
+              help="Only reports of this level: township, county, city, province, department.")
+@click.option("--kind", multiple=True,
+              help="Only documents of this kind, e.g. annual_report (repeatable).")
 @click.option("--csv", "as_csv", is_flag=True,
               help="Print CSV (UTF-8 with BOM, for Excel) instead of a table.")  # fmt: skip
 @json_option
 @index_option
 @handle_errors
-def coverage(township, county, year, province, as_csv, as_json, index_dir) -> None:
+def coverage(township, county, year, province, level, kind, as_csv, as_json, index_dir) -> None:
     """Which of the five parts of Art. 25 each township's report has.
 
     One row per report (year, township, county) with each part found by its
@@ -125,7 +129,8 @@ def coverage(township, county, year, province, as_csv, as_json, index_dir) -> No
     filters = {
         k: list(v)
         for k, v in (
-            ("township", township), ("county", county), ("year", year), ("province", province)
+            ("township", township), ("county", county), ("year", year), ("province", province),
+            ("level", level), ("kind", kind),
         )
         if v
     }  # fmt: skip

@@ -45,6 +45,15 @@ def paths(unavailable: dict) -> dict:
                     filter_param("county", "Only reports of this county.", "德化县"),
                     filter_param("year", "Report year YYYY or range YYYY-YYYY.", "2023"),
                     filter_param("province", "Only reports of this province.", "福建省"),
+                    filter_param(
+                        "level",
+                        "Only reports of this level (township, county, city, province, "
+                        "department).",
+                        "township",
+                    ),
+                    filter_param(
+                        "kind", "Only documents of this kind (e.g. annual_report).", "annual_report"
+                    ),
                     format_param(["json", "csv", "xlsx"]),
                 ],
                 "responses": {

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.analytics import coverage_rows, year_label
 from indexer.errors import QueryError
+from indexer.model import REPORT_KINDS, REPORT_LEVELS
 from indexer.search.query import shown
 
 from .. import exports
@@ -23,7 +24,7 @@ from ..urls import COVERAGE_API, ReportLinks
 bp = Blueprint("coverage", __name__)
 
 #: the filters the table takes (the section filter does not apply)
-COVERAGE_FILTERS = ("township", "county", "year", "province")
+COVERAGE_FILTERS = ("township", "county", "year", "province", "level", "kind")
 #: rows shown on the page (the downloads have them all)
 ROWS_SHOWN = 1000
 
@@ -76,11 +77,18 @@ def page():
 
 
 def _choices(filters: dict) -> dict:
-    """The counties and years to pick from (of every report indexed)."""
+    """The counties, years, levels and kinds to pick from (of every report indexed)."""
     metas = analytics().metas().values()
     counties = sorted({m["county"] for m in metas if m.get("county")})
     years = sorted({m["year"] for m in metas if m.get("year") is not None}, reverse=True)
-    return {"county": counties, "year": years}
+    levels = {m.get("level") for m in metas}
+    kinds = {m.get("kind") for m in metas}
+    return {
+        "county": counties,
+        "year": years,
+        "level": [(k, label) for k, label in REPORT_LEVELS.items() if k in levels],
+        "kind": [(k, label) for k, label in REPORT_KINDS.items() if k in kinds],
+    }
 
 
 @bp.get("/api/coverage")
