@@ -279,6 +279,10 @@ class SentenceIndex:
         for g in prefix:
             candidates.update(self.postings.get(g, ()))
         candidates.discard(kid)
+        return self._verified(a, candidates)
+
+    def _verified(self, a: set, candidates: set[int]) -> list[tuple[int, float]]:
+        """The candidate keys whose shingles overlap ``a`` by at least the threshold."""
         out = []
         t, na, sizes, keys, reps = self.threshold, len(a), self.sizes, self.keys, self.reps
         for c in candidates:
@@ -310,18 +314,8 @@ class SentenceIndex:
         candidates: set[int] = set()
         for g in ordered[: prefix_length(len(a), self.threshold)]:
             candidates.update(self.postings.get(g, ()))
-        out = []
-        t, na, sizes, keys, reps = self.threshold, len(a), self.sizes, self.keys, self.reps
-        for c in candidates:
-            nb = sizes[c]
-            if nb < t * na or na < t * nb or not reps[c]:
-                continue
-            other = keys[c]
-            b = shingle_iter(other) if len(other) > SHINGLE else (other,)
-            sim = len(a.intersection(b)) / max(na, nb)
-            if sim >= t:
-                out.append((c, sim))
-        out.sort(key=lambda x: (-x[1], keys[x[0]]))
+        out = self._verified(a, candidates)
+        out.sort(key=lambda x: (-x[1], self.keys[x[0]]))
         return out
 
     def reports_of(self, family: list[tuple[int, float]]) -> list[int]:

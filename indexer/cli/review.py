@@ -108,10 +108,14 @@ def _print_check(r: dict) -> None:
 @click.option("--county", multiple=True, help="Only reports of this county (repeatable).")
 @click.option("--year", multiple=True, help="Only this report year or range, e.g. 2021-2023.")
 @click.option("--province", multiple=True, help="Only reports of this province (repeatable).")
-@click.option("--level", multiple=True,
-              help="Only reports of this level: township, county, city, province, department.")
-@click.option("--kind", multiple=True,
-              help="Only documents of this kind, e.g. annual_report (repeatable).")
+@click.option(
+    "--level",
+    multiple=True,
+    help="Only reports of this level: township, county, city, province, department.",
+)
+@click.option(
+    "--kind", multiple=True, help="Only documents of this kind, e.g. annual_report (repeatable)."
+)
 @click.option("--csv", "as_csv", is_flag=True,
               help="Print CSV (UTF-8 with BOM, for Excel) instead of a table.")  # fmt: skip
 @json_option

@@ -6,6 +6,7 @@ from indexer.search import MODES
 
 from .common import (
     NULLABLE_STR,
+    REPORT_REF_PROPS,
     csv_ok,
     download_param,
     error_response,
@@ -242,13 +243,7 @@ def schemas() -> dict:
         "PrecedentMatch": {
             "type": "object",
             "properties": {
-                "id": {"type": "string"},
-                "title": NULLABLE_STR,
-                "township": NULLABLE_STR,
-                "county": NULLABLE_STR,
-                "province": NULLABLE_STR,
-                "year": year,
-                "date": NULLABLE_STR,
+                **REPORT_REF_PROPS,
                 "passage": {"type": "integer"},
                 "text": {"type": "string", "description": "The other report's sentence."},
                 "kind": {"type": "string", "enum": ["same", "near"]},
@@ -259,12 +254,7 @@ def schemas() -> dict:
         "Precedents": {
             "type": "object",
             "properties": {
-                "id": {"type": "string"},
-                "title": NULLABLE_STR,
-                "township": NULLABLE_STR,
-                "county": NULLABLE_STR,
-                "year": year,
-                "date": NULLABLE_STR,
+                **REPORT_REF_PROPS,
                 "rules": {"type": "object"},
                 "total": {
                     "type": "object",

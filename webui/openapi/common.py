@@ -31,6 +31,17 @@ def filter_param(name: str, description: str, example: str) -> dict:
     }
 
 
+#: how analytics results name a report (indexer.analytics.matrix.report_ref)
+REPORT_REF_PROPS = {
+    "id": {"type": "string"},
+    "title": NULLABLE_STR,
+    "township": NULLABLE_STR,
+    "county": NULLABLE_STR,
+    "province": NULLABLE_STR,
+    "year": NULLABLE_INT,
+    "date": NULLABLE_STR,
+}
+
 META_PROPS = {
     "id": {"type": "string", "description": "Report id (from the file's content hash)."},
     "source": {"type": "string", "description": "The file the report was read from."},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexer.analytics import PARTS
 
-from .common import NULLABLE_INT, NULLABLE_STR, error_response, filter_param, ref
+from .common import NULLABLE_STR, REPORT_REF_PROPS, error_response, filter_param, ref
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -148,13 +148,7 @@ def schemas() -> dict:
                         "type": "object",
                         "required": ["id", "township", "county", "year", "parts", "complete"],
                         "properties": {
-                            "id": {"type": "string"},
-                            "title": NULLABLE_STR,
-                            "township": NULLABLE_STR,
-                            "county": NULLABLE_STR,
-                            "province": NULLABLE_STR,
-                            "year": NULLABLE_INT,
-                            "date": NULLABLE_STR,
+                            **REPORT_REF_PROPS,
                             "parts": {"type": "array", "items": cell},
                             "present": {"type": "integer"},
                             "complete": {"type": "boolean"},
@@ -199,6 +193,12 @@ def schemas() -> dict:
                             "sentences",
                             "share",
                         ],  # fmt: skip
+                        "properties": {
+                            **REPORT_REF_PROPS,
+                            "sentences": {"type": "integer"},
+                            "chars": {"type": "integer"},
+                            "share": {"type": "number"},
+                        },
                     },
                 },
                 "parts": {"type": "array", "items": part},
