@@ -160,7 +160,13 @@ def test_the_result_page_without_script(client, draft):
     assert r.status_code == 200 and "检查结果" in html and "雷同最多的报告" in html
     assert "缺少这一部分" in html  # 其他需要报告的情况
     assert html.count('class="ds ds-same"') >= 11 and 'class="ds ds-new"' in html
-    assert client.get("/check").status_code == 200
+    # the form to check again holds the draft, folded away
+    again = html[html.index('<details class="check-again">') :]
+    assert 'class="check-form is-collapsed"' in again and 'rows="6"' in again
+    assert draft["text"].splitlines()[0] in again
+    page = client.get("/check")
+    form = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'rows="14"' in form and "is-collapsed" not in form
 
 
 def _upload(client, name: str, data: bytes, fmt: str = "json"):
