@@ -167,3 +167,60 @@ def test_adding_and_pruning_again_and_again_keeps_the_index_whole(tmp_path):
     engine = Engine(ix)
     assert len(engine.reports()) == 20
     assert engine.search("依法行政")["total"]["reports"] >= 1
+
+
+def test_adding_one_report_reads_only_what_it_asks_about(corpus, tmp_path, monkeypatch):
+    """A session looks up the files it is given (by content id and by file name);
+    it walks every report only to prune. Counts, replacements and duplicates are
+    as when it read them all."""
+    from indexer.index.known import KnownReports
+
+    index_dir = tmp_path / "index"
+    assert index_paths([corpus], index_dir).total_reports == 10
+    walked = []
+    real_items = KnownReports.items
+
+    def items(self):
+        walked.append(1)
+        return real_items(self)
+
+    monkeypatch.setattr(KnownReports, "items", items)
+    new = tmp_path / "new"
+    new.mkdir()
+    seed = sorted(CORPUS.glob("*.txt"))[0]
+    (new / "a.txt").write_text(seed.read_text("utf-8") + "\n新的一句。\n", "utf-8")
+    summary = index_paths([new], index_dir)
+    assert (len(summary.indexed), summary.total_reports, walked) == (1, 11, [])
+    # the same content under another name is a duplicate; the same file is unchanged
+    shutil.copy(new / "a.txt", new / "b.txt")
+    summary = index_paths([new], index_dir)
+    assert summary.unchanged == [str(new / "a.txt")]
+    assert summary.duplicates == [(str(new / "b.txt"), str(new / "a.txt"))]
+    (new / "b.txt").unlink()
+    # a changed file replaces its old report
+    (new / "a.txt").write_text(seed.read_text("utf-8") + "\n改过的一句。\n", "utf-8")
+    summary = index_paths([new], index_dir)
+    assert (summary.indexed, summary.total_reports, walked) == ([str(new / "a.txt")], 11, [])
+    engine = Engine(index_dir)
+    assert engine.search("改过的一句")["total"]["reports"] == 1
+    assert engine.search("新的一句")["total"]["reports"] == 0
+    engine.close()
+    # pruning walks them all
+    (new / "a.txt").unlink()
+    summary = index_paths([new], index_dir, prune=True)
+    assert (summary.pruned, summary.total_reports, walked) == ([str(new / "a.txt")], 10, [1])
+
+
+def test_known_reports_bookkeeping_within_a_session(tmp_path):
+    from indexer.index.known import KnownReports, source_key
+
+    known = KnownReports()
+    assert len(known) == 0 and known.get("x") is None and known.rid_of_source("a") is None
+    known.add("r1", {"source": "a", "path": "/a"})
+    known.add("r2", {"source": os.fsdecode(b"\xb7\xa8.txt"), "path": "/b"})
+    assert len(known) == 2 and "r1" in known and known.rid_of_source("a") == "r1"
+    known.pop("r1")
+    assert len(known) == 1 and "r1" not in known and known.rid_of_source("a") is None
+    assert [rid for rid, _ in known.items()] == ["r2"]
+    # any name makes one short key
+    assert {len(source_key(s)) for s in (os.fsdecode(b"\xb7\xa8.txt"), "a" * 5000)} == {32}

@@ -29,7 +29,7 @@ from ..text import ANALYZER_VERSION, segment
 #: 7: every line is a passage, stored with its kind (title, heading, header, signature).
 #: 8: reports store their level, kind, index_number, subject and url; the file format is
 #:    ``format`` (it was ``kind``); section code other_matters comes before other.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 VERSION_FILE = "fazhi.json"
 
 
@@ -70,7 +70,8 @@ class WordField(TEXT):
 def make_schema() -> Schema:
     """Two documents per report, sharing ``rid``.
 
-    ``kind="r"``: the metadata and outline as JSON (small, read by the writer).
+    ``kind="r"``: the metadata and outline as JSON, the source and path stored,
+    and ``source_key`` (:func:`~.known.source_key`) indexed, for the writer.
     ``kind="t"``: the passages (stored) and the jieba words of the whole text
     (BM25 for ranking).
     """
@@ -80,6 +81,7 @@ def make_schema() -> Schema:
         rid=ID(stored=True),
         meta=STORED,
         source=STORED,
+        source_key=ID(),
         path=STORED,
         passages=STORED,
         words=WordField(),

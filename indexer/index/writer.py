@@ -28,6 +28,7 @@ from ..errors import IndexLocked, IndexWriteError
 from ..model import Report
 from ..text import Analyzed, analyze
 from . import segfile
+from .known import KnownReports, source_key
 from .leftovers import remove_leftovers
 from .lock import LOCK_TIMEOUT, WriteLock
 from .schema import VERSION_FILE, check_version, make_schema, versions
@@ -39,6 +40,7 @@ from .storage import (
     corrupt,
     index_exists,
     open_ix,
+    open_reader,
     read_failed,
     swap_in,
     toc_generation,
@@ -65,6 +67,7 @@ def report_documents(report: Report, rid: str, path: str, analyzed: Analyzed | N
             "rid": rid,
             "meta": names.dumps(meta),
             "source": meta["source"],
+            "source_key": source_key(meta["source"]),
             "path": meta["path"],
         },  # fmt: skip
         {"kind": "t", "uid": f"t:{rid}", "rid": rid, "passages": passages, "words": analyzed.words},
@@ -100,11 +103,12 @@ class Writer:
     """Adds and removes reports inside one write session (see :func:`write_session`)."""
 
     def __init__(
-        self, whoosh_writer, existing: dict[str, dict], failed: dict[str, dict], target: Path
+        self, whoosh_writer, existing: KnownReports, failed: dict[str, dict], target: Path
     ) -> None:
         self._w = whoosh_writer
-        #: report id → at least ``{"source", "path"}`` of every report in the index
-        self.reports: dict[str, dict] = existing
+        #: report id → at least ``{"source", "path"}`` of the reports in the index,
+        #: looked up on demand
+        self.reports = existing
         #: absolute path → {"path", "source", "sha256", "reason"} of files that failed
         self.failed: dict[str, dict] = failed
         #: the directory being written (the index, or the sibling of a rebuild)
@@ -135,13 +139,13 @@ class Writer:
         self._w.adopted.append(segment)
 
     def _added(self, rid: str, meta: dict, path: str) -> None:
-        self.reports[rid] = meta
+        self.reports.add(rid, meta)
         self.failed.pop(os.path.abspath(path), None)
 
     def delete_report(self, rid: str) -> None:
         """Delete the report from the segments that existed when the session began."""
         self._w.delete_by_term("rid", rid)
-        self.reports.pop(rid, None)
+        self.reports.pop(rid)
 
     def record_failure(self, path: str, source: str, sha256: str | None, reason: str) -> None:
         """Remember that the file at ``path`` could not be indexed (for ``fazhi check``)."""
@@ -197,20 +201,6 @@ class SegmentBuilder:
             pass
 
 
-def _read_reports(ix) -> dict[str, dict]:
-    """Report id → ``{"source", "path"}`` of every report: what a writer needs to know.
-
-    Read from their own stored fields, not the metadata JSON (decoding ten
-    thousand of those took most of the time of adding one report).
-    """
-    out: dict[str, dict] = {}
-    with ix.searcher() as s:
-        for docnum in s.document_numbers(kind="r"):
-            fields = s.stored_fields(docnum)
-            out[fields["rid"]] = {"source": fields["source"], "path": fields["path"]}
-    return out
-
-
 @contextmanager
 def write_session(
     index_dir: str | Path,
@@ -240,6 +230,7 @@ def write_session(
             hint="wait for the other `fazhi index` to finish, then run again",
         )
     fresh, target, ww = rebuild, None, None
+    existing: KnownReports | None = None
     committed = False
     generation = toc_generation(index_dir)
     try:
@@ -250,7 +241,7 @@ def write_session(
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
             ix = windex.create_in(str(target), make_schema(), indexname=INDEX_NAME)
-            existing: dict[str, dict] = {}
+            existing = KnownReports()
             failed: dict[str, dict] = {}
         else:
             target = index_dir
@@ -259,7 +250,7 @@ def write_session(
                 storage = Storage(str(index_dir), readonly=False)
                 with storage.guard():
                     ix = open_ix(storage)
-                    existing = _read_reports(ix)
+                existing = KnownReports(open_reader(ix))
                 for seg in ix._segments():
                     segfile.check_size(segfile.path_for(index_dir, seg.segment_id()))
             except CORRUPTION_ERRORS + (OSError,) as exc:
@@ -287,6 +278,8 @@ def write_session(
             raise write_error(index_dir, exc, committed=committed) from None
         raise
     finally:
+        if existing is not None:
+            existing.close()
         lock.release()
 
 

@@ -245,7 +245,7 @@ def index_paths(
 def _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on_wait, early):
     session = index.write_session(index_dir, rebuild=rebuild, timeout=lock_timeout, on_wait=on_wait)
     with session as w:
-        rid_of_source = {m["source"]: rid for rid, m in w.reports.items()}
+        held: dict[str, str] = {}  # source → the report id the file held before
         todo: list[tuple[str, str]] = []  # (source, rid)
         shas: dict[str, str] = {}  # source → content hash
         claimed: dict[str, str] = {}  # rid → source, for duplicates within this run
@@ -267,9 +267,12 @@ def _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on
                 summary.duplicates.append((source, claimed[rid]))
                 continue
             claimed[rid] = source
-            if rid_of_source.get(source) == rid:
+            before = w.reports.rid_of_source(source)
+            if before == rid:
                 summary.unchanged.append(source)
                 continue
+            if before is not None:
+                held[source] = before
             other = w.reports.get(rid)
             if other is not None and other["source"] != source and Path(other["path"]).exists():
                 summary.duplicates.append((source, other["source"]))
@@ -282,7 +285,7 @@ def _index(files, index_dir, summary, rebuild, prune, progress, lock_timeout, on
             w.record_failure(source, source, shas[source], reason)
 
         def replaced(source: str) -> None:
-            old = rid_of_source.get(source)
+            old = held.get(source)
             if old is not None and old != rids[source]:
                 w.delete_report(old)
             summary.indexed.append(source)
