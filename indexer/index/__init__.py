@@ -8,7 +8,8 @@ Everything it hands upward is plain data: report metadata as dicts,
 * :mod:`.storage` — files, generations, corruption, atomic swaps
 * :mod:`.lock` — the one-writer ``flock``
 * :mod:`.leftovers` — what an interrupted indexer left, found and removed
-* :mod:`.writer` — write sessions, the writer, segment builders
+* :mod:`.writer` — write sessions, the writer, segment builders; :mod:`.known` —
+  the reports already indexed, looked up by the files a session is given
 * :mod:`.segfile`, :mod:`.grams` — each segment's search data file and its gram index
 * :mod:`.snapshot` — one generation, read-only, for search
 * :mod:`.verify` — read everything, list what is wrong (``fazhi check``)
