@@ -61,6 +61,15 @@ def test_recent_terms_are_kept_read_only_within_a_byte_budget(monkeypatch):
     assert index.passages("法").tolist() == list(range(16))
 
 
+def test_forgetting_drops_the_kept_terms_only():
+    index = build(["依法行政"] * 3 + ["乡镇执法"], block_chars=9)
+    first = index.passages("依法")
+    index.forget()
+    again = index.passages("依法")
+    assert again is not first and again.tolist() == first.tolist() == [0, 1, 2]
+    assert index.passages("依法") is again  # kept again from then on
+
+
 def test_every_occurrence_is_a_position():
     texts = ["法法法法", "", "依法法"]
     points, lens = fold_points(texts)

@@ -90,6 +90,20 @@ def test_terms_must_share_a_passage(synthetic_index):
     assert e.search("(依法行政 OR 一支队伍) 能力")["total"]["passages"] == 1
 
 
+def test_dropped_caches_give_the_same_answers_from_scratch(synthetic_index):
+    e = Engine(synthetic_index)
+    first = e.search("执法")
+    del first["took_ms"]
+    segs = e.view().segs
+    assert any(data.grams._found for data in segs) and e.view()._texts
+    e.drop_caches()
+    assert not any(data.grams._found for data in segs) and not e.view()._texts
+    again = e.search("执法")
+    del again["took_ms"]
+    assert again == first
+    Engine(synthetic_index).drop_caches()  # nothing opened yet: nothing to drop
+
+
 def test_one_character_query(synthetic_index):
     res = Engine(synthetic_index).search("乡")
     assert res["total"] == {"reports": 2, "passages": 2}

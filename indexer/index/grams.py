@@ -283,5 +283,11 @@ class SegmentGrams:
                     self._found_bytes -= self._found.popitem(last=False)[1].nbytes
         return found
 
+    def forget(self) -> None:
+        """Drop the kept results of recent terms (the next lookups read the blocks)."""
+        with self._lock:
+            self._found.clear()
+            self._found_bytes = 0
+
     def nbytes(self) -> int:
         return sum(block.nbytes() for _, block in self.blocks)

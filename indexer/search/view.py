@@ -197,6 +197,12 @@ class View:
     def close(self) -> None:
         self.snapshot.close()
 
+    def forget(self) -> None:
+        """Drop what earlier queries left: recent term lookups and passage texts read."""
+        self._texts.clear()
+        for data in self.segs:
+            data.grams.forget()
+
     # -- reports and passages
 
     def _seg_of(self, r: int) -> tuple[int, int]:
