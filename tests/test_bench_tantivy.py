@@ -203,3 +203,42 @@ def test_reports_are_counted_a_range_at_a_time_beyond_the_bucket_limit(
     assert [(peer.search(q)[0], peer.report_files(q)) for q in queries] == whole
     for q in queries:
         assert_agrees(peer, engine, q, files_of)
+
+
+def test_the_cross_check_counts_each_peer_and_names_its_disagreements(
+    corpus, engine, indexed, tmp_path
+):
+    corpus_dir, manifest = corpus
+    queries = bench.build_query_mix(corpus_dir, manifest, 20, seed=7)
+    whole = Tantivy(tmp_path / "whole", "chars")
+    whole.build(indexed)
+    short = Tantivy(tmp_path / "short", "bigrams")
+    short.build(indexed[1:])
+    fts = bench.NoFts5()
+    checks = bench.cross_check(engine, fts, corpus_dir, manifest, indexed, queries, [whole, short])
+    whole.close()
+    short.close()
+    summary = bench.summarize_checks(checks)
+    assert summary["peers"]["tantivy"] == {"answered": len(queries), "agreed": len(queries)}
+    answered = [c for c in checks if c.peers["tantivy-bigrams"] is not None]
+    assert summary["peers"]["tantivy-bigrams"]["answered"] == len(answered) < len(queries)
+    missed = {d.file for c in checks for d in c.disagreements if d.peer == "tantivy-bigrams"}
+    assert missed == {indexed[0].file}
+    assert {d["peer"] for d in summary["unexplained"]} == {"tantivy-bigrams"}
+
+
+def test_cold_timing_empties_the_caches_before_each_timed_query_and_warm_asks_first():
+    calls: list[str] = []
+    queries = [bench.Query("依法行政", "frequent"), bench.Query("法", "1 char")]
+
+    def run(q):
+        calls.append(q.text)
+
+    def cold():
+        calls.append("drop")
+
+    timed = bench.time_queries(run, queries, 2, lambda q: len(q.text) > 1, before=cold)
+    assert calls == ["drop", "依法行政"] * 2 and timed[1] is None and len(timed[0]) == 2
+    calls.clear()
+    timed = bench.time_queries(run, queries, 2, warm=True)
+    assert calls == ["依法行政", "法"] * 3 and [len(t) for t in timed] == [2, 2]

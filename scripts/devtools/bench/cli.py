@@ -15,9 +15,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bench.py",
         description="Generate (or reuse) a synthetic corpus, index it with `fazhi index`, and "
-        "time a seeded query mix in-process, over HTTP, against SQLite FTS5 (trigram) and "
-        "grep; cross-check their answers; time adding one report while searching. Exits 1 "
-        "when an engine disagrees with fazhi for a reason the cross-check cannot explain.",
+        "time a seeded query mix in-process (cold: caches emptied before each query; warm), "
+        "over HTTP, against tantivy (one token per character, and character bigrams), "
+        "SQLite FTS5 (trigram) and grep; cross-check their answers; time adding one report "
+        "while searching. Exits 1 when an engine disagrees with fazhi for a reason the "
+        "cross-check cannot explain.",
     )
     add = p.add_argument
     add("--reports", type=int, default=1000, help="corpus size (default: 1000)")
@@ -43,13 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds",
         type=int,
         default=3,
-        help="timed passes over the mix, in-process and on FTS5 (default: 3)",
+        help="timed passes over the mix, in-process (cold and warm), on tantivy and on FTS5 "
+        "(default: 3)",
     )
     add("--skip-http", action="store_true", help="do not start `fazhi serve`")
     add(
         "--skip-fts5",
         action="store_true",
         help="do not build or query the FTS5 table (it takes long on a large corpus)",
+    )
+    add(
+        "--skip-tantivy",
+        action="store_true",
+        help="do not build or query the tantivy indexes (needs the `tantivy` package)",
     )
     add(
         "--http-requests",

@@ -1,4 +1,4 @@
-"""The cross-check: which reports fazhi, FTS5 and grep find for each query, and why they differ.
+"""The cross-check: which reports fazhi, its peers and grep find for each query, and why they differ.
 
 Known limits of the peers (see :mod:`devtools.bench`) explain a difference;
 any other difference is reported as unexplained.
@@ -7,6 +7,7 @@ any other difference is reported as unexplained.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,9 @@ PAGE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*[—–-]+[ \t]*\d+[ \t]*[—–-]+
 
 @dataclass
 class Disagreement:
-    peer: str  # "fts5", "grep", or "source" (the report a phrase was taken from)
+    peer: (
+        str  # "fts5", another peer's name, "grep", or "source" (the report a phrase was taken from)
+    )
     file: str  # corpus file, or "*" when only the counts could be compared
     found_by: str  # "fazhi", "peer" or "neither"
     reason: str
@@ -37,6 +40,8 @@ class QueryCheck:
     fazhi: int
     fts5: int | None = None  # None: cannot answer
     grep: int | None = None
+    #: reports found by each further peer (tantivy, …), None: cannot answer
+    peers: dict[str, int | None] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
 
     def agrees_with(self, peer: str) -> bool:
@@ -69,7 +74,12 @@ class Explainer:
 
 
 class CrossChecker:
-    """Compares fazhi with FTS5 and grep query by query and explains every difference."""
+    """Compares fazhi with FTS5, further peers and grep query by query; explains every difference.
+
+    A peer is anything with ``name``, ``can_answer(q)`` and ``report_files(q)``
+    that reads the same passages as fazhi: any difference from it is
+    unexplained.
+    """
 
     def __init__(
         self,
@@ -78,9 +88,11 @@ class CrossChecker:
         corpus_dir: Path,
         manifest: dict,
         reports: list[IndexedReport],
+        peers: Sequence = (),
     ) -> None:
         self.engine = engine
         self.fts = fts
+        self.peers = list(peers)
         self.corpus_dir = corpus_dir
         self.files_of = {r.rid: r.file for r in reports}
         self.explain = Explainer(corpus_dir, manifest, reports)
@@ -88,7 +100,13 @@ class CrossChecker:
     def check(self, q: Query) -> QueryCheck:
         total, fazhi = fazhi_report_set(self.engine, q, self.files_of)
         check = QueryCheck(q.label(), q.kind, total)
-        fts_files = self._fts5(q, check, fazhi) if self.fts.can_answer(q) else None
+        fts_files = None
+        if self.fts.can_answer(q):
+            fts_files = self._peer("fts5", self.fts, q, check, fazhi)
+            check.fts5 = len(fts_files)
+        for peer in self.peers:
+            found = self._peer(peer.name, peer, q, check, fazhi) if peer.can_answer(q) else None
+            check.peers[peer.name] = None if found is None else len(found)
         if q.source is not None and fazhi is not None and q.source not in fazhi:
             reason = (
                 "unexplained: fazhi misses the phrase in the report it was taken from "
@@ -99,18 +117,18 @@ class CrossChecker:
             self._grep(q, check, fazhi if fazhi is not None else fts_files)
         return check
 
-    def _fts5(self, q: Query, check: QueryCheck, fazhi: set[str] | None) -> set[str]:
-        found = self.fts.report_files(q)
-        check.fts5 = len(found)
+    @staticmethod
+    def _peer(name: str, peer, q: Query, check: QueryCheck, fazhi: set[str] | None) -> set[str]:
+        found = peer.report_files(q)
         if fazhi is None:  # too many matches to enumerate: compare counts
             if check.fazhi != len(found):
                 reason = f"unexplained: counts differ ({check.fazhi} vs {len(found)})"
-                check.disagreements.append(Disagreement("fts5", "*", "neither", reason, False))
+                check.disagreements.append(Disagreement(name, "*", "neither", reason, False))
             return found
         for f in sorted(fazhi ^ found):
             by = "fazhi" if f in fazhi else "peer"
             reason = "unexplained: both read the same passages"
-            check.disagreements.append(Disagreement("fts5", f, by, reason, False))
+            check.disagreements.append(Disagreement(name, f, by, reason, False))
         return found
 
     def _grep(self, q: Query, check: QueryCheck, ours: set[str] | None) -> None:
@@ -136,9 +154,10 @@ def cross_check(
     manifest: dict,
     reports: list[IndexedReport],
     queries: list[Query],
+    peers: Sequence = (),
 ) -> list[QueryCheck]:
-    """Compare fazhi, FTS5 and grep on every query; see :class:`CrossChecker`."""
-    checker = CrossChecker(engine, fts, corpus_dir, manifest, reports)
+    """Compare fazhi, FTS5, ``peers`` and grep on every query; see :class:`CrossChecker`."""
+    checker = CrossChecker(engine, fts, corpus_dir, manifest, reports, peers)
     return [checker.check(q) for q in queries]
 
 
@@ -158,6 +177,13 @@ def summarize_checks(checks: list[QueryCheck]) -> dict:
         "fts5_agreed": sum(c.fts5 is not None and c.agrees_with("fts5") for c in checks),
         "grep_answered": sum(c.grep is not None for c in checks),
         "grep_identical": sum(c.grep is not None and c.agrees_with("grep") for c in checks),
+        "peers": {
+            name: {
+                "answered": sum(c.peers[name] is not None for c in checks),
+                "agreed": sum(c.peers[name] is not None and c.agrees_with(name) for c in checks),
+            }
+            for name in (checks[0].peers if checks else {})
+        },
         "explained": explained,
         "unexplained": unexplained,
     }

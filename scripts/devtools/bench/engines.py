@@ -56,12 +56,26 @@ def time_queries(
     queries: list[Query],
     rounds: int,
     can_answer: Callable[[Query], bool] = lambda q: True,
+    *,
+    before: Callable[[], None] | None = None,
+    warm: bool = False,
 ) -> list[list[float] | None]:
-    """Milliseconds of each round, per query (None for a query the engine cannot answer)."""
+    """Milliseconds of each round, per query (None for a query the engine cannot answer).
+
+    ``before`` is called, untimed, before each timed query: the cold figures
+    empty the engine's caches with it. ``warm``: one untimed pass over the
+    mix first, so that every timed query has been asked before.
+    """
     per_query: list[list[float] | None] = [[] if can_answer(q) else None for q in queries]
+    if warm:
+        for q, times in zip(queries, per_query, strict=True):
+            if times is not None:
+                run(q)
     for _ in range(rounds):
         for q, times in zip(queries, per_query, strict=True):
             if times is not None:
+                if before is not None:
+                    before()
                 times.append(timed(lambda q=q: run(q))[1])
     return per_query
 

@@ -31,9 +31,13 @@ def format_results(r: dict) -> str:
         f"corpus       {c['reports']:,} reports {c['kinds']}, {c['chars']:,} chars, "
         f"{c['mb_on_disk']} MB{made}",
         *_index_lines(ix, r["fts5"]),
-        f"fazhi        {_lat(lat['fazhi_in_process'])}  in-process: matches, facets, 20 snippets",
+        *_peer_build_lines(r.get("peers", {})),
+        f"fazhi cold   {_lat(lat['fazhi_in_process_cold'])}  in-process: matches, facets, "
+        "20 snippets; caches emptied before each query",
+        f"fazhi warm   {_lat(lat['fazhi_in_process'])}  every query asked once before",
         f"fazhi http   {_lat(lat['fazhi_http'])}{_ready(lat['fazhi_http'])}",
         *_server_memory_line(lat["fazhi_http"]),
+        *_peer_latency_lines(r.get("peers", {}), lat),
         f"fts5         {_lat(lat['fts5'])}  count of reports, 20 snippets",
         f"grep -rlF    {_lat(lat['grep'])}",
         *_check_lines(r["cross_check"]),
@@ -74,6 +78,31 @@ def _index_lines(ix: dict, fts: dict) -> list[str]:
     ]
 
 
+def _peer_build_lines(peers: dict) -> list[str]:
+    if "skipped" in peers:
+        return [f"tantivy      skipped ({peers['skipped']})"]
+    return [
+        f"{name:<12} built in {p['build_s']} s from the extracted passages "
+        f"({_fmt(p['chars_per_s'])} chars/s), {p['index_mb']} MB"
+        for name, p in peers.items()
+    ]
+
+
+def _peer_latency_lines(peers: dict, lat: dict) -> list[str]:
+    if "skipped" in peers:
+        return []
+    lines = []
+    for name in peers:
+        lines.append(f"{name:<12} cold {_lat(lat[name])}  count of reports, 20 snippets")
+        lines.append(f"{'':<12} warm {_lat(lat[name + '_warm'])}")
+    cold = lat["fazhi_in_process_cold"].get("p95_ms")
+    for name in peers:
+        theirs = lat[name].get("p95_ms")
+        if cold and theirs:
+            lines.append(f"{'':<12} fazhi cold p95 / {name} cold p95 = {cold / theirs:.2f}")
+    return lines
+
+
 def _server_memory_line(http: dict) -> list[str]:
     mem = http.get("server_memory_mb")
     if not mem:
@@ -90,6 +119,8 @@ def _check_lines(x: dict) -> list[str]:
         f"{x['fts5_agreed']}; grep answered {x['grep_answered']}, identical on "
         f"{x['grep_identical']}; unexplained disagreements: {len(x['unexplained'])}"
     ]
+    for name, p in x.get("peers", {}).items():
+        lines.append(f"             {name} answered {p['answered']}, agreed on {p['agreed']}")
     for reason, n in sorted(x["explained"].items()):
         lines.append(f"             explained: {reason} ({n})")
     for d in x["unexplained"][:20]:
@@ -109,14 +140,22 @@ def _add_one_line(a: dict) -> str:
 
 
 def _query_table(rows: list[dict]) -> str:
-    cols = ("fazhi", "fts5", "grep", "fazhi_ms", "fts5_ms", "grep_ms")
-    head = f"{'query':<32} {'kind':<17}" + "".join(f"{c:>9}" for c in cols)
+    peers = [k[: -len("_cold_ms")] for k in rows[0] if k.endswith("_cold_ms")] if rows else []
+    peers = [p for p in peers if p != "fazhi"]
+    cols = ("fazhi", "fts5", *peers, "grep", "fazhi_cold_ms", "fazhi_ms", "fts5_ms")
+    cols += (*(f"{p}_cold_ms" for p in peers), "grep_ms")
+    head = f"{'query':<32} {'kind':<17}" + "".join(f"{_short(c):>11}" for c in cols)
     out = [head, "-" * len(head)]
     for row in rows:
         q = row["query"] if len(row["query"]) <= 22 else row["query"][:21] + "…"
-        cells = "".join(f"{_fmt(row[c]):>9}" for c in cols)
+        cells = "".join(f"{_fmt(row[c]):>11}" for c in cols)
         out.append(f"{q:<{32 - _wide(q)}} {row['kind']:<17}{cells}")
     return "\n".join(out)
+
+
+def _short(column: str) -> str:
+    """A column's head in at most 8 characters."""
+    return column.replace("tantivy", "tv").replace("-bigrams", "-bi").replace("_cold_ms", "_cold")
 
 
 def _wide(s: str) -> int:

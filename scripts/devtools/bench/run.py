@@ -36,6 +36,7 @@ class Options:
     rounds: int = 3
     skip_http: bool = False
     skip_fts5: bool = False
+    skip_tantivy: bool = False
     http_requests: int = 200
     reuse_index: bool = False
     profile: bool = False
@@ -76,12 +77,13 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
         _, build_ms = timed(lambda: fts.build(reports))
         results["fts5"] = {"build_s": round(build_ms / 1000, 2), "db_mb": fts.size_mb()}
 
-    log(f"timing {len(queries)} queries × {opts.rounds} rounds …")
-    timings = {
-        "fazhi_in_process": time_queries(lambda q: fazhi_search(engine, q), queries, opts.rounds),
-        "fts5": time_queries(fts.search, queries, opts.rounds, fts.can_answer),
-        "grep": time_queries(lambda q: grep_files(corpus_dir, q), queries, 1, grep_can_answer),
-    }
+    peers = [] if opts.skip_tantivy else build_peers(work, reports, results, log)
+    if opts.skip_tantivy:
+        results["peers"] = {"skipped": "--skip-tantivy"}
+
+    log(f"timing {len(queries)} queries × {opts.rounds} rounds, cold then warm …")
+    timings = time_engines(engine, fts, peers, queries, opts.rounds)
+    timings["grep"] = time_queries(lambda q: grep_files(corpus_dir, q), queries, 1, grep_can_answer)
     results["latency"] = {name: latency(_flat(t)) for name, t in timings.items()}
     if opts.skip_http:
         results["latency"]["fazhi_http"] = {"skipped": "--skip-http"}
@@ -90,7 +92,7 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
         results["latency"]["fazhi_http"] = http_results(index_dir, queries, opts.http_requests)
 
     log("cross-check …")
-    checks = cross_check(engine, fts, corpus_dir, manifest, reports, queries)
+    checks = cross_check(engine, fts, corpus_dir, manifest, reports, queries, peers)
     results["cross_check"] = summarize_checks(checks)
     results["queries"] = query_rows(queries, checks, timings)
 
@@ -104,9 +106,56 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
     if opts.profile:
         results["profile"] = profile_queries(engine, queries)
     fts.db.close()
+    for peer in peers:
+        peer.close()
     engine.close()
     results["load_average"]["end"] = load_average()
     return results
+
+
+def build_peers(work: Path, reports: list, results: dict, log: Callable[[str], None]) -> list:
+    """tantivy in both variants, built from the very same passages; their build figures."""
+    from .tantivy_peer import VARIANTS, Tantivy
+
+    chars = sum(len(text) for r in reports for _, text in r.passages)
+    peers, results["peers"] = [], {}
+    for variant in VARIANTS:
+        peer = Tantivy(work / f"tantivy-{variant}", variant)
+        log(f"{peer.name}: building …")
+        _, build_ms = timed(lambda peer=peer: peer.build(reports))
+        results["peers"][peer.name] = {
+            "variant": variant,
+            "build_s": round(build_ms / 1000, 2),
+            "chars_per_s": round(chars / (build_ms / 1000)) if build_ms else None,
+            "index_mb": peer.size_mb(),
+        }
+        peers.append(peer)
+    return peers
+
+
+def time_engines(engine, fts, peers: list, queries: list[Query], rounds: int) -> dict:
+    """Per-query timings of fazhi and its peers, cold (caches emptied before each query)
+    and warm (every query asked once before the timed rounds).
+
+    FTS5 is timed once, as it comes: SQLite keeps its page cache.
+    """
+
+    def fazhi(q: Query) -> dict:
+        return fazhi_search(engine, q)
+
+    timings = {
+        "fazhi_in_process_cold": time_queries(fazhi, queries, rounds, before=engine.drop_caches),
+        "fazhi_in_process": time_queries(fazhi, queries, rounds, warm=True),
+        "fts5": time_queries(fts.search, queries, rounds, fts.can_answer),
+    }
+    for peer in peers:
+        timings[peer.name] = time_queries(
+            peer.search, queries, rounds, peer.can_answer, before=peer.drop_caches
+        )
+        timings[f"{peer.name}_warm"] = time_queries(
+            peer.search, queries, rounds, peer.can_answer, warm=True
+        )
+    return timings
 
 
 def _flat(timings: list[list[float] | None]) -> list[float]:
@@ -120,17 +169,22 @@ def query_rows(queries: list[Query], checks: list[QueryCheck], timings: dict) ->
         per_query = timings[name][i]
         return round(percentile(per_query, 50), 2) if per_query else None
 
-    return [
-        {
+    rows = []
+    for i, (q, c) in enumerate(zip(queries, checks, strict=True)):
+        row = {
             "query": q.label(),
             "kind": q.kind,
             "fazhi": c.fazhi,
             "fts5": c.fts5,
             "grep": c.grep,
             "fazhi_ms": median("fazhi_in_process", i),
+            "fazhi_cold_ms": median("fazhi_in_process_cold", i),
             "fts5_ms": median("fts5", i),
             "grep_ms": median("grep", i),
             "unexplained": sum(not d.explained for d in c.disagreements),
         }
-        for i, (q, c) in enumerate(zip(queries, checks, strict=True))
-    ]
+        for name, found in c.peers.items():
+            row[name] = found
+            row[f"{name}_cold_ms"] = median(name, i)
+        rows.append(row)
+    return rows
