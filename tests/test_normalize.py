@@ -280,6 +280,35 @@ def test_detect_wrap_finds_the_line_width():
     assert wrap is not None and wrap.width == 28 and wrap.share > 0.5
 
 
+def test_text_wrapped_at_a_width_that_more_than_a_few_lines_exceed():
+    """A text file cut every 24 characters, with over-long lines (a title, lines
+    pasted unwrapped) as many as one in ten: the wrap is still found, so no line
+    cut in mid-sentence is taken for a heading and no phrase is lost at a cut."""
+    body = [
+        "领导小组定期召开会议，研究解决法治政府建设工作中的重大问题，贯彻落实区委关于法治政府"
+        "建设各项决策部署，推进重点任务落实。",
+        "我镇共设立信访评理室十四个，实现全镇每个村都有一间信访评理室，推动信访矛盾纠纷及时"
+        "有效化解，严格执行政府规范性文件报备审查制度。",
+    ] * 4
+    long_lines = [
+        "某某镇人民政府关于2023年度法治政府建设情况的报告（此行未按版心折行，长于其余各行）",
+        "附：某某镇2023年度法治政府建设重点任务分工清单（共十五项，逐项列明责任单位与完成时限）",
+    ] * 2
+    lines = []
+    for i, paragraph in enumerate(body):
+        if i % 2 == 0:
+            lines.append(long_lines[i // 2])
+        lines += [paragraph[k : k + 24] for k in range(0, len(paragraph), 24)]
+    assert sum(len(line) > 24 for line in lines) > len(lines) // 50 + 1
+    text = "\n".join(lines)
+    wrap = detect_wrap(lines)
+    assert wrap is not None and wrap.width == 24
+    out = normalize(Extracted(text, "txt", (text,))).split("\n")
+    assert out == [
+        x for i, p in enumerate(body) for x in ([long_lines[i // 2]] if i % 2 == 0 else []) + [p]
+    ]
+
+
 def test_words_cut_by_a_fixed_character_count_are_rejoined():
     paragraphs = [
         "举办法律知识讲座十余场次，悬挂宣传横幅两百多条，利用LED显示屏播放法律知识。",

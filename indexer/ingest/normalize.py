@@ -169,6 +169,11 @@ def detect_wrap(lines: Sequence[str]) -> Wrap | None:
     Tries both metrics (ems for real PDFs, characters for naive renderers) and keeps
     the one under which most lines share the same full width; ``share`` tells how
     many lines are full, which is small for text that was not wrapped at all.
+
+    The full width is the widest but a few (a title or table row may be wider)
+    or, where more than a few lines are wider than the wrap (a title, a table,
+    lines pasted unwrapped), the commonest width among the longer half of the
+    lines, whichever more lines share.
     """
     texts = [line.rstrip() for line in lines if len(line.strip()) >= 2]
     if len(texts) < 3:
@@ -176,11 +181,12 @@ def detect_wrap(lines: Sequence[str]) -> Wrap | None:
     best: Wrap | None = None
     for metric in (em_width, char_width):
         values = sorted((metric(t) for t in texts), reverse=True)
-        width = values[len(values) // 50]  # allow a few over-long lines (tables, headers)
-        near = sum(width - 1.0 <= v <= width + 0.5 for v in values)
-        share = near / len(values)
-        if best is None or share > best.share:
-            best = Wrap(width, metric, share, near)
+        commonest = Counter(values[: (len(values) + 1) // 2]).most_common(1)[0][0]
+        for width in (values[len(values) // 50], commonest):
+            near = sum(width - 1.0 <= v <= width + 0.5 for v in values)
+            share = near / len(values)
+            if best is None or share > best.share:
+                best = Wrap(width, metric, share, near)
     return best
 
 
@@ -226,7 +232,10 @@ def _wrapped(a: _Line, b: _Line, wrap: Wrap, *, indented_doc: bool) -> bool:
         unit = first_unit(b.text)
         if unit[:1].isascii() and unit[:1].isalnum():
             unit = " " + unit  # a word wrapped at a space
-    full = wrap.metric(a.raw) + wrap.metric(unit) > wrap.width + 0.25
+    width = wrap.metric(a.raw)
+    if width > wrap.width + 2.0:
+        return False  # far wider than the wrap: a line that was never cut at it
+    full = width + wrap.metric(unit) > wrap.width + 0.25
     if ends_sentence(a.text):
         # a sentence ended at the margin: the paragraph goes on only where paragraphs
         # are marked by indentation and the next line is not a heading of its own
