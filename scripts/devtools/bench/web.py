@@ -25,6 +25,9 @@ from .queries import Query
 
 HTTP_TIMEOUT = 60.0
 SERVER_START_TIMEOUT = 120.0
+#: how long the first requests may wait for the server's start-up builds (at
+#: 100,000 reports they take minutes on two cores)
+READY_TIMEOUT = 1800.0
 
 
 def free_port() -> int:
@@ -33,9 +36,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_get(url: str) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -102,11 +105,12 @@ def wait_for_analytics(base: str) -> float:
     """Milliseconds until the server's start-up builds (practice catalogue, sentence
     index) are done: the requests that need them wait for them."""
     t0 = time.perf_counter()
-    http_get(f"{base}/practices")
-    status, body = http_get(f"{base}/api/reports")
+    http_get(f"{base}/practices", READY_TIMEOUT)
+    status, body = http_get(f"{base}/api/reports", READY_TIMEOUT)
     reports = json.loads(body) if status == 200 else []
     if reports:
-        http_get(f"{base}/api/reports/{urllib.parse.quote(reports[0]['id'])}/precedents")
+        rid = urllib.parse.quote(reports[0]["id"])
+        http_get(f"{base}/api/reports/{rid}/precedents", READY_TIMEOUT)
     return (time.perf_counter() - t0) * 1000
 
 
