@@ -183,9 +183,15 @@ def test_print_media_shows_the_text_its_metadata_source_and_date(page):
 
     page.goto("/?q=一支队伍管执法")
     page.locator(".result-title a").first.click()
+    # the report page with its stylesheet (the print rules are in it), not a
+    # document still loading
+    page.wait_for_url("**/report/**")
+    page.wait_for_load_state("load")
     page.emulate_media(media="print")
     for hidden in (".site-header", ".site-footer", ".report-side", ".btn-cite", ".query-banner"):
-        assert all(not el.is_visible() for el in page.locator(hidden).all()), hidden
+        found = page.locator(hidden)
+        for i in range(found.count()):
+            expect(found.nth(i)).to_be_hidden()
     expect(page.locator(".report-title").first).to_be_visible()
     expect(page.locator(".meta-line")).to_be_visible()
     expect(page.locator(".passage-text").first).to_be_visible()
