@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, CORPUS, build_index, live_server, make_report
+from helpers import (
+    BENCH_CORPUS_ARGS,
+    BENCH_REPORTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CORPUS,
+    build_index,
+    live_server,
+    make_report,
+)
 
 # CI runs the property tests on fixed examples, so that a run is reproducible;
 # developers' runs keep exploring new ones.
@@ -126,3 +135,36 @@ def page(browser, base_url):
     context.close()
     # no CSP violations, no script errors, no failed resource loads
     assert problems == []
+
+
+# ---------------------------------------------------------------- the benchmark's corpus
+
+
+@pytest.fixture(scope="session")
+def bench_corpus(tmp_path_factory) -> tuple[Path, dict]:
+    """A generated corpus of :data:`helpers.BENCH_REPORTS` reports and its manifest."""
+    from devtools import corpus as make_corpus
+
+    out = tmp_path_factory.mktemp("bench") / "corpus"
+    return out, make_corpus.generate(BENCH_REPORTS, out, **BENCH_CORPUS_ARGS)
+
+
+@pytest.fixture(scope="session")
+def bench_engine(bench_corpus, tmp_path_factory):
+    """That corpus indexed by fazhi."""
+    from indexer import Engine, index_paths
+
+    index_dir = tmp_path_factory.mktemp("bench-index") / "index"
+    summary = index_paths([bench_corpus[0]], index_dir)
+    assert not summary.failed, summary.failed
+    engine = Engine(index_dir)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def bench_indexed(bench_corpus, bench_engine) -> list:
+    """Its reports as the benchmark's peers are built from them."""
+    from devtools import bench
+
+    return bench.indexed_reports(bench_engine, bench_corpus[0])

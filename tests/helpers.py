@@ -22,6 +22,10 @@ CORPUS = ROOT / "corpus"
 ARTIFACTS = ROOT / "test-artifacts"
 #: the bundled seed reports (text files)
 SEEDS = sorted(CORPUS.glob("*.txt"))
+#: the benchmark tools' small corpus (tests/test_bench*.py): 29 text files and one
+#: Word document, no PDFs (they are slow to extract)
+BENCH_REPORTS = 30
+BENCH_CORPUS_ARGS = {"seed": 7, "pdf_share": 0.0, "docx_share": 1 / BENCH_REPORTS}
 #: `fazhi` in a child process (the package need not be installed)
 FAZHI = [
     sys.executable,

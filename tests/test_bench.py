@@ -7,49 +7,24 @@ that what it measures is right.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from indexer import Engine, index_paths
-
 from devtools import bench
 from devtools import corpus as make_corpus
+from helpers import BENCH_CORPUS_ARGS, BENCH_REPORTS
 
-N = 30
-#: 29 text files and one Word document, no PDFs (they are slow to extract)
-CORPUS_ARGS = {"seed": 7, "pdf_share": 0.0, "docx_share": 1 / N}
+N = BENCH_REPORTS
+CORPUS_ARGS = BENCH_CORPUS_ARGS
 META_FIELDS = ("township", "county", "province", "year")
 MIN_MATCH = 0.9
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("bench") / "corpus"
-    return out, make_corpus.generate(N, out, **CORPUS_ARGS)
-
-
-@pytest.fixture(scope="module")
-def engine(corpus, tmp_path_factory):
-    corpus_dir, _ = corpus
-    index_dir = tmp_path_factory.mktemp("bench-index") / "index"
-    summary = index_paths([corpus_dir], index_dir)
-    assert not summary.failed, summary.failed
-    engine = Engine(index_dir)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
-def indexed(corpus, engine) -> list:
-    return bench.indexed_reports(engine, corpus[0])
 
 
 # ---------------------------------------------------------------- the generator
 
 
-def test_make_corpus_is_deterministic(corpus, tmp_path):
-    corpus_dir, _ = corpus
+def test_make_corpus_is_deterministic(bench_corpus, tmp_path):
+    corpus_dir, _ = bench_corpus
     again = tmp_path / "again"
     make_corpus.generate(N, again, **CORPUS_ARGS)
     names = sorted(p.name for p in corpus_dir.iterdir())
@@ -58,8 +33,8 @@ def test_make_corpus_is_deterministic(corpus, tmp_path):
         assert (again / name).read_bytes() == (corpus_dir / name).read_bytes(), name
 
 
-def test_corpus_has_the_requested_shape(corpus):
-    corpus_dir, manifest = corpus
+def test_corpus_has_the_requested_shape(bench_corpus):
+    corpus_dir, manifest = bench_corpus
     files = manifest["files"]
     assert len(files) == N
     assert sorted(f["kind"] for f in files).count("docx") == 1
@@ -73,8 +48,8 @@ def test_corpus_has_the_requested_shape(corpus):
         assert int(f["date"][:4]) in (f["year"], f["year"] + 1)
 
 
-def test_text_files_name_their_township_and_county(corpus):
-    corpus_dir, manifest = corpus
+def test_text_files_name_their_township_and_county(bench_corpus):
+    corpus_dir, manifest = bench_corpus
     for f in manifest["files"]:
         if f["kind"] == "txt":
             text = (corpus_dir / f["file"]).read_bytes().decode("utf-8-sig")
@@ -99,13 +74,13 @@ def test_seed_names_do_not_leak_into_the_pool():
 # ---------------------------------------------------------------- ingestion vs ground truth
 
 
-def test_generated_reports_ingest_with_their_metadata(corpus, indexed, engine):
-    _, manifest = corpus
-    by_file = {r.file: r.rid for r in indexed}
+def test_generated_reports_ingest_with_their_metadata(bench_corpus, bench_indexed, bench_engine):
+    _, manifest = bench_corpus
+    by_file = {r.file: r.rid for r in bench_indexed}
     assert set(by_file) == {f["file"] for f in manifest["files"]}
     misses: dict[str, list] = {name: [] for name in META_FIELDS}
     for f in manifest["files"]:
-        meta = engine.report(by_file[f["file"]])
+        meta = bench_engine.report(by_file[f["file"]])
         for name in META_FIELDS:
             if meta.get(name) != f[name]:
                 misses[name].append((f["file"], f[name], meta.get(name)))
@@ -128,8 +103,8 @@ def test_peers_refuse_what_they_cannot_answer():
     assert bench.grep_can_answer(Query("法", ""))
 
 
-def test_query_mix_is_seeded_and_complete(corpus):
-    corpus_dir, manifest = corpus
+def test_query_mix_is_seeded_and_complete(bench_corpus):
+    corpus_dir, manifest = bench_corpus
     mix = bench.build_query_mix(corpus_dir, manifest, 40, seed=7)
     again = bench.build_query_mix(corpus_dir, manifest, 40, seed=7)
     assert [q.label() for q in mix] == [q.label() for q in again]
@@ -144,12 +119,12 @@ def test_query_mix_is_seeded_and_complete(corpus):
 
 
 @pytest.fixture(scope="module")
-def checks(corpus, engine, indexed):
-    corpus_dir, manifest = corpus
+def checks(bench_corpus, bench_engine, bench_indexed):
+    corpus_dir, manifest = bench_corpus
     queries = bench.build_query_mix(corpus_dir, manifest, 40, seed=7)
     fts = bench.Fts5()
-    fts.build(indexed)
-    yield bench.cross_check(engine, fts, corpus_dir, manifest, indexed, queries)
+    fts.build(bench_indexed)
+    yield bench.cross_check(bench_engine, fts, corpus_dir, manifest, bench_indexed, queries)
     fts.db.close()
 
 
@@ -170,14 +145,14 @@ def test_grep_misses_are_the_documented_ones(checks):
     assert broken and all(c.fazhi >= 1 for c in broken)
 
 
-def test_cross_check_catches_a_peer_that_disagrees(corpus, engine, indexed):
-    corpus_dir, manifest = corpus
+def test_cross_check_catches_a_peer_that_disagrees(bench_corpus, bench_engine, bench_indexed):
+    corpus_dir, manifest = bench_corpus
     q = bench.Query("依法行政", "frequent")
     fts = bench.Fts5()
-    fts.build(indexed[1:])  # one report missing from the peer
-    [check] = bench.cross_check(engine, fts, corpus_dir, manifest, indexed, [q])
+    fts.build(bench_indexed[1:])  # one report missing from the peer
+    [check] = bench.cross_check(bench_engine, fts, corpus_dir, manifest, bench_indexed, [q])
     fts.db.close()
-    assert [d.file for d in check.disagreements if d.peer == "fts5"] == [indexed[0].file]
+    assert [d.file for d in check.disagreements if d.peer == "fts5"] == [bench_indexed[0].file]
     assert not any(d.explained for d in check.disagreements if d.peer == "fts5")
 
 

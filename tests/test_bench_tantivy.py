@@ -9,53 +9,24 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
-from indexer import Engine, index_paths
-
 from devtools import bench
-from devtools import corpus as make_corpus
 from devtools.bench import tantivy_peer
 from devtools.bench.engines import fazhi_report_set
 from devtools.bench.tantivy_peer import VARIANTS, Tantivy
 
-N = 30
-#: as in test_bench.py: 29 text files and one Word document
-CORPUS_ARGS = {"seed": 7, "pdf_share": 0.0, "docx_share": 1 / N}
-
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("bench-tantivy") / "corpus"
-    return out, make_corpus.generate(N, out, **CORPUS_ARGS)
-
-
-@pytest.fixture(scope="module")
-def engine(corpus, tmp_path_factory):
-    index_dir = tmp_path_factory.mktemp("bench-tantivy-index") / "index"
-    summary = index_paths([corpus[0]], index_dir)
-    assert not summary.failed, summary.failed
-    engine = Engine(index_dir)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
-def indexed(corpus, engine) -> list:
-    return bench.indexed_reports(engine, corpus[0])
-
-
-@pytest.fixture(scope="module")
-def files_of(indexed) -> dict[str, str]:
-    return {r.rid: r.file for r in indexed}
+def files_of(bench_indexed) -> dict[str, str]:
+    return {r.rid: r.file for r in bench_indexed}
 
 
 @pytest.fixture(scope="module", params=VARIANTS)
-def peer(request, indexed, tmp_path_factory):
+def peer(request, bench_indexed, tmp_path_factory):
     peer = Tantivy(tmp_path_factory.mktemp("tantivy") / request.param, request.param)
-    peer.build(indexed)
+    peer.build(bench_indexed)
     yield peer
     peer.close()
 
@@ -76,49 +47,54 @@ def assert_agrees(peer, engine, q, files_of) -> set[str]:
 # ---------------------------------------------------------------- agreement
 
 
-def test_every_query_it_can_answer_finds_fazhis_reports(peer, corpus, engine, files_of):
-    queries = bench.build_query_mix(*corpus, 40, seed=7)
+def test_every_query_it_can_answer_finds_fazhis_reports(peer, bench_corpus, bench_engine, files_of):
+    queries = bench.build_query_mix(*bench_corpus, 40, seed=7)
     answered = [q for q in queries if peer.can_answer(q)]
     for q in answered:
-        assert_agrees(peer, engine, q, files_of)
+        assert_agrees(peer, bench_engine, q, files_of)
     one_char = [q for q in queries if q.kind.startswith("1 char")]
     assert one_char and len(answered) == len(queries) - (peer.variant == "bigrams") * len(one_char)
 
 
-def test_filters_are_applied(peer, engine, indexed, files_of):
+def test_filters_are_applied(peer, bench_engine, bench_indexed, files_of):
     def found(**filters) -> set[str]:
         values = {key: [str(v) for v in vs] for key, vs in filters.items()}
-        return assert_agrees(peer, engine, bench.Query("依法行政", "", values), files_of)
+        return assert_agrees(peer, bench_engine, bench.Query("依法行政", "", values), files_of)
 
-    years = sorted({r.year for r in indexed if r.year is not None})
+    years = sorted({r.year for r in bench_indexed if r.year is not None})
     assert len(years) >= 2
     unfiltered = found()
     one = found(year=years[:1])
     assert one and one < unfiltered
     assert one < found(year=years[:2]) <= unfiltered  # values of one filter: either
-    province = next(r.province for r in indexed if r.year == years[0] and r.province)
+    province = next(r.province for r in bench_indexed if r.year == years[0] and r.province)
     assert found(year=years[:1], province=[province]) <= one  # filters: all
     assert found(section=["plans"]) < unfiltered
 
 
-def test_punctuation_is_a_character_like_any_other(peer, engine, files_of):
-    with_mark = assert_agrees(peer, engine, bench.Query("谁执法、谁普法", "rare"), files_of)
-    without = assert_agrees(peer, engine, bench.Query("谁执法谁普法", "rare"), files_of)
+def test_punctuation_is_a_character_like_any_other(peer, bench_engine, files_of):
+    with_mark = assert_agrees(peer, bench_engine, bench.Query("谁执法、谁普法", "rare"), files_of)
+    without = assert_agrees(peer, bench_engine, bench.Query("谁执法谁普法", "rare"), files_of)
     assert with_mark and without
     assert with_mark - without  # reports that only write it with 、
 
 
-def test_a_phrase_matches_across_a_space_of_the_passage(peer, engine, indexed, files_of):
+def test_a_phrase_matches_across_a_space_of_the_passage(
+    peer, bench_engine, bench_indexed, files_of
+):
     """fold() removes whitespace: "LED 显示屏" in a passage is found by led显示屏."""
-    spaced = {r.file for r in indexed for _, text in r.passages if "LED 显示屏" in text}
+    spaced = {r.file for r in bench_indexed for _, text in r.passages if "LED 显示屏" in text}
     assert spaced
-    assert assert_agrees(peer, engine, bench.Query("LED显示屏", "spaced"), files_of) >= spaced
-    assert assert_agrees(peer, engine, bench.Query("LED 显示屏", "two terms"), files_of) >= spaced
+    assert assert_agrees(peer, bench_engine, bench.Query("LED显示屏", "spaced"), files_of) >= spaced
+    assert (
+        assert_agrees(peer, bench_engine, bench.Query("LED 显示屏", "two terms"), files_of)
+        >= spaced
+    )
 
 
-def test_repeated_characters_in_a_phrase(peer, engine, files_of):
-    assert assert_agrees(peer, engine, bench.Query("谁执法谁普法", "rare"), files_of)
-    assert not assert_agrees(peer, engine, bench.Query("法法法", "absent"), files_of)
+def test_repeated_characters_in_a_phrase(peer, bench_engine, files_of):
+    assert assert_agrees(peer, bench_engine, bench.Query("谁执法谁普法", "rare"), files_of)
+    assert not assert_agrees(peer, bench_engine, bench.Query("法法法", "absent"), files_of)
 
 
 # ---------------------------------------------------------------- what each variant can answer
@@ -154,12 +130,12 @@ def test_without_tantivy_the_module_imports_and_says_how_to_install(monkeypatch)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_a_peer_missing_a_report_disagrees(variant, engine, indexed, files_of):
+def test_a_peer_missing_a_report_disagrees(variant, bench_engine, bench_indexed, files_of):
     q = bench.Query("依法行政", "frequent")
-    total, found = fazhi_files(engine, q, files_of)
-    missing = next(r for r in indexed if r.file in found)
+    total, found = fazhi_files(bench_engine, q, files_of)
+    missing = next(r for r in bench_indexed if r.file in found)
     partial = Tantivy(None, variant)  # in RAM
-    partial.build([r for r in indexed if r is not missing])
+    partial.build([r for r in bench_indexed if r is not missing])
     assert found - partial.report_files(q) == {missing.file}
     assert partial.search(q)[0] == total - 1
     assert partial.size_mb() == 0.0
@@ -194,7 +170,7 @@ def test_snippets_mark_the_query_in_the_best_passages(peer, text):
 
 
 def test_reports_are_counted_a_range_at_a_time_beyond_the_bucket_limit(
-    peer, engine, files_of, monkeypatch
+    peer, bench_engine, files_of, monkeypatch
 ):
     queries = [bench.Query(t, "") for t in ("执法", "依法行政 枫桥经验")]
     queries.append(bench.Query("法治政府建设", "", {"year": ["2023"]}))
@@ -202,20 +178,22 @@ def test_reports_are_counted_a_range_at_a_time_beyond_the_bucket_limit(
     monkeypatch.setattr(tantivy_peer, "AGG_REPORTS", 7)  # 30 reports: 5 ranges
     assert [(peer.search(q)[0], peer.report_files(q)) for q in queries] == whole
     for q in queries:
-        assert_agrees(peer, engine, q, files_of)
+        assert_agrees(peer, bench_engine, q, files_of)
 
 
 def test_the_cross_check_counts_each_peer_and_names_its_disagreements(
-    corpus, engine, indexed, tmp_path
+    bench_corpus, bench_engine, bench_indexed, tmp_path
 ):
-    corpus_dir, manifest = corpus
+    corpus_dir, manifest = bench_corpus
     queries = bench.build_query_mix(corpus_dir, manifest, 20, seed=7)
     whole = Tantivy(tmp_path / "whole", "chars")
-    whole.build(indexed)
+    whole.build(bench_indexed)
     short = Tantivy(tmp_path / "short", "bigrams")
-    short.build(indexed[1:])
+    short.build(bench_indexed[1:])
     fts = bench.NoFts5()
-    checks = bench.cross_check(engine, fts, corpus_dir, manifest, indexed, queries, [whole, short])
+    checks = bench.cross_check(
+        bench_engine, fts, corpus_dir, manifest, bench_indexed, queries, [whole, short]
+    )
     whole.close()
     short.close()
     summary = bench.summarize_checks(checks)
@@ -223,7 +201,7 @@ def test_the_cross_check_counts_each_peer_and_names_its_disagreements(
     answered = [c for c in checks if c.peers["tantivy-bigrams"] is not None]
     assert summary["peers"]["tantivy-bigrams"]["answered"] == len(answered) < len(queries)
     missed = {d.file for c in checks for d in c.disagreements if d.peer == "tantivy-bigrams"}
-    assert missed == {indexed[0].file}
+    assert missed == {bench_indexed[0].file}
     assert {d["peer"] for d in summary["unexplained"]} == {"tantivy-bigrams"}
 
 
