@@ -24,9 +24,8 @@ PAGE_NUMBER_LINE = re.compile(r"^[ \t\u3000]*[—–-]+[ \t]*\d+[ \t]*[—–-]+
 
 @dataclass
 class Disagreement:
-    peer: (
-        str  # "fts5", another peer's name, "grep", or "source" (the report a phrase was taken from)
-    )
+    #: "fts5", another peer's name, "grep", or "source" (the report a phrase was taken from)
+    peer: str
     file: str  # corpus file, or "*" when only the counts could be compared
     found_by: str  # "fazhi", "peer" or "neither"
     reason: str

@@ -43,7 +43,7 @@ def format_results(r: dict) -> str:
         *_check_lines(r["cross_check"]),
         _add_one_line(r["add_one"]),
         "",
-        _query_table(r["queries"]),
+        _query_table(r["queries"], _peer_names(r.get("peers", {}))),
     ]
     if "profile" in r:
         lines += ["", r["profile"]]
@@ -78,6 +78,11 @@ def _index_lines(ix: dict, fts: dict) -> list[str]:
     ]
 
 
+def _peer_names(peers: dict) -> list[str]:
+    """The names of the peers that ran (``peers``: the results' ``peers``)."""
+    return [] if "skipped" in peers else list(peers)
+
+
 def _peer_build_lines(peers: dict) -> list[str]:
     if "skipped" in peers:
         return [f"tantivy      skipped ({peers['skipped']})"]
@@ -89,14 +94,13 @@ def _peer_build_lines(peers: dict) -> list[str]:
 
 
 def _peer_latency_lines(peers: dict, lat: dict) -> list[str]:
-    if "skipped" in peers:
-        return []
+    names = _peer_names(peers)
     lines = []
-    for name in peers:
+    for name in names:
         lines.append(f"{name:<12} cold {_lat(lat[name])}  count of reports, 20 snippets")
         lines.append(f"{'':<12} warm {_lat(lat[name + '_warm'])}")
     cold = lat["fazhi_in_process_cold"].get("p95_ms")
-    for name in peers:
+    for name in names:
         theirs = lat[name].get("p95_ms")
         if cold and theirs:
             lines.append(f"{'':<12} fazhi cold p95 / {name} cold p95 = {cold / theirs:.2f}")
@@ -139,9 +143,7 @@ def _add_one_line(a: dict) -> str:
     )
 
 
-def _query_table(rows: list[dict]) -> str:
-    peers = [k[: -len("_cold_ms")] for k in rows[0] if k.endswith("_cold_ms")] if rows else []
-    peers = [p for p in peers if p != "fazhi"]
+def _query_table(rows: list[dict], peers: list[str]) -> str:
     cols = ("fazhi", "fts5", *peers, "grep", "fazhi_cold_ms", "fazhi_ms", "fts5_ms")
     cols += (*(f"{p}_cold_ms" for p in peers), "grep_ms")
     head = f"{'query':<32} {'kind':<17}" + "".join(f"{_short(c):>11}" for c in cols)
@@ -154,7 +156,7 @@ def _query_table(rows: list[dict]) -> str:
 
 
 def _short(column: str) -> str:
-    """A column's head in at most 8 characters."""
+    """A column's head short enough for its column (``tantivy-bigrams_cold_ms`` → ``tv-bi_cold``)."""
     return column.replace("tantivy", "tv").replace("-bigrams", "-bi").replace("_cold_ms", "_cold")
 
 

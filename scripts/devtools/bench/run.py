@@ -77,9 +77,10 @@ def run(opts: Options, log: Callable[[str], None]) -> dict:
         _, build_ms = timed(lambda: fts.build(reports))
         results["fts5"] = {"build_s": round(build_ms / 1000, 2), "db_mb": fts.size_mb()}
 
-    peers = [] if opts.skip_tantivy else build_peers(work, reports, results, log)
     if opts.skip_tantivy:
-        results["peers"] = {"skipped": "--skip-tantivy"}
+        peers, results["peers"] = [], {"skipped": "--skip-tantivy"}
+    else:
+        peers = build_peers(work, reports, results, log)
 
     log(f"timing {len(queries)} queries × {opts.rounds} rounds, cold then warm …")
     timings = time_engines(engine, fts, peers, queries, opts.rounds)
@@ -117,7 +118,7 @@ def build_peers(work: Path, reports: list, results: dict, log: Callable[[str], N
     """tantivy in both variants, built from the very same passages; their build figures."""
     from .tantivy_peer import VARIANTS, Tantivy
 
-    chars = sum(len(text) for r in reports for _, text in r.passages)
+    chars = results["index"]["text_chars"]  # the passages fazhi indexed, which both read
     peers, results["peers"] = [], {}
     for variant in VARIANTS:
         peer = Tantivy(work / f"tantivy-{variant}", variant)

@@ -53,7 +53,7 @@ class Tantivy:
     """A tantivy index with one document per passage of the reports fazhi indexed.
 
     A document holds the folded passage text (``text``, stored, for the
-    snippets) and, as untokenized strings, the report's ``rid``, ``file``,
+    snippets) and, as untokenized strings, the report's ``file`` and
     ``province`` and the passage's ``section``; ``year`` is an integer. The
     matching reports are counted exactly by a terms aggregation over
     ``report``, a number per report (a fast field; faster than aggregating
@@ -100,7 +100,7 @@ class Tantivy:
         builder = tantivy.SchemaBuilder()
         builder.add_text_field("text", stored=True, tokenizer_name=_TOKENIZER[variant])
         builder.add_text_field("file", fast=True, tokenizer_name="raw")
-        for name in ("rid", "province", "section"):
+        for name in ("province", "section"):
             builder.add_text_field(name, tokenizer_name="raw")
         builder.add_integer_field("year", indexed=True, fast=True)
         builder.add_integer_field("report", fast=True)
@@ -143,7 +143,6 @@ class Tantivy:
             token = tantivy.Token
             tokens = [token(gram, i, i, i + 2) for i, gram in enumerate(bigrams(folded))]
             doc.add_pre_tokenized_text("text", tantivy.PreTokenizedString(folded, tokens))
-        doc.add_text("rid", r.rid)
         doc.add_text("file", r.file)
         doc.add_text("section", section)
         doc.add_integer("report", number)
