@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from indexer import Engine, index_paths
+
+from devtools import bench
+from devtools import corpus as make_corpus
 from helpers import (
     BENCH_CORPUS_ARGS,
     BENCH_REPORTS,
@@ -143,8 +147,6 @@ def page(browser, base_url):
 @pytest.fixture(scope="session")
 def bench_corpus(tmp_path_factory) -> tuple[Path, dict]:
     """A generated corpus of :data:`helpers.BENCH_REPORTS` reports and its manifest."""
-    from devtools import corpus as make_corpus
-
     out = tmp_path_factory.mktemp("bench") / "corpus"
     return out, make_corpus.generate(BENCH_REPORTS, out, **BENCH_CORPUS_ARGS)
 
@@ -152,8 +154,6 @@ def bench_corpus(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def bench_engine(bench_corpus, tmp_path_factory):
     """That corpus indexed by fazhi."""
-    from indexer import Engine, index_paths
-
     index_dir = tmp_path_factory.mktemp("bench-index") / "index"
     summary = index_paths([bench_corpus[0]], index_dir)
     assert not summary.failed, summary.failed
@@ -165,6 +165,4 @@ def bench_engine(bench_corpus, tmp_path_factory):
 @pytest.fixture(scope="session")
 def bench_indexed(bench_corpus, bench_engine) -> list:
     """Its reports as the benchmark's peers are built from them."""
-    from devtools import bench
-
     return bench.indexed_reports(bench_engine, bench_corpus[0])

@@ -294,19 +294,19 @@ def test_text_wrapped_at_a_width_that_more_than_a_few_lines_exceed():
         "某某镇人民政府关于2023年度法治政府建设情况的报告（此行未按版心折行，长于其余各行）",
         "附：某某镇2023年度法治政府建设重点任务分工清单（共十五项，逐项列明责任单位与完成时限）",
     ] * 2
-    lines = []
+    lines, paragraphs = [], []  # as written, and as they should read back
     for i, paragraph in enumerate(body):
         if i % 2 == 0:
             lines.append(long_lines[i // 2])
+            paragraphs.append(long_lines[i // 2])
         lines += [paragraph[k : k + 24] for k in range(0, len(paragraph), 24)]
+        paragraphs.append(paragraph)
     assert sum(len(line) > 24 for line in lines) > len(lines) // 50 + 1
     text = "\n".join(lines)
     wrap = detect_wrap(lines)
     assert wrap is not None and wrap.width == 24
     out = normalize(Extracted(text, "txt", (text,))).split("\n")
-    assert out == [
-        x for i, p in enumerate(body) for x in ([long_lines[i // 2]] if i % 2 == 0 else []) + [p]
-    ]
+    assert out == paragraphs
 
 
 def test_words_cut_by_a_fixed_character_count_are_rejoined():
