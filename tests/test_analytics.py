@@ -14,6 +14,7 @@ import logging
 import random
 import re
 import threading
+from collections import Counter, defaultdict
 from html import unescape
 
 import flask
@@ -30,6 +31,7 @@ from indexer.analytics import (
     build_matrix,
     collect_practices,
     csv_cell,
+    in_scope,
     is_generic,
     load_lexicon,
     matrix_csv,
@@ -213,6 +215,107 @@ def test_matrix_scope_follows_the_place_and_year_filters():
     m = build_matrix({"a": [1]}, reports, flt)
     assert m["coverage"] == [{"year": 2022, "townships": 1, "indexed": 1, "share": 1.0}]
     assert m["trend"] == [{"year": 2022, "reports": 1, "matching": 1, "share": 1.0}]
+
+
+def plain_matrix(matches: dict, reports: list[dict], flt: Filters) -> dict:
+    """The matrix computed the plain way, one report at a time (what the arrays must give)."""
+    cells: dict = {}
+    scope_reports, scope_towns = Counter(), defaultdict(set)
+    for m in reports:
+        place = (m.get("township"), m.get("county"), m.get("province"))
+        if m.get("year") is not None and in_scope(m, flt):
+            scope_reports[m["year"]] += 1
+            if m.get("township"):
+                scope_towns[m["year"]].add(place)
+        if matches.get(m["id"]):
+            cell = cells.setdefault((place, m.get("year")), [0, 0])
+            cell[0] += len(matches[m["id"]])
+            cell[1] += 1
+    years = sorted(set(scope_reports) | {y for _, y in cells if y is not None})
+    years += [None] if any(y is None for _, y in cells) else []
+    rows = []
+    for place in {p for p, _ in cells}:
+        mine = {y: c for (p, y), c in cells.items() if p == place}
+        dated = [y for y in mine if y is not None]
+        rows.append(
+            {
+                "township": place[0],
+                "county": place[1],
+                "province": place[2],
+                "counts": [mine[y][0] if y in mine else 0 for y in years],
+                "passages": sum(c[0] for c in mine.values()),
+                "reports": sum(c[1] for c in mine.values()),
+                "first_year": min(dated) if dated else None,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            9999 if r["first_year"] is None else r["first_year"],
+            -r["passages"],
+            r["province"] or "",
+            r["county"] or "",
+            r["township"] or "",
+        )
+    )
+    towns = Counter(y for p, y in cells if y is not None and p[0])
+    matching = Counter()
+    for (_, y), c in cells.items():
+        if y is not None:
+            matching[y] += c[1]
+    indexed = {y: len(t) for y, t in scope_towns.items()}
+    return {
+        "years": years,
+        "rows": rows,
+        "coverage": [
+            {
+                "year": y,
+                "townships": towns[y],
+                "indexed": indexed.get(y, 0),
+                "share": round(towns[y] / indexed[y], 4) if indexed.get(y) else 0.0,
+            }
+            for y in years
+            if y is not None
+        ],
+        "total": {
+            "townships": sum(1 for r in rows if r["township"]),
+            "reports": sum(r["reports"] for r in rows),
+            "passages": sum(r["passages"] for r in rows),
+        },
+        "trend": trend(dict(matching), dict(scope_reports)),
+    }
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_matrix_from_arrays_is_the_plain_per_report_count(seed):
+    rnd = random.Random(seed)
+    towns = [("甲镇", "东县"), ("乙镇", "东县"), ("甲镇", "西县"), (None, "北县"), ("丙乡", None)]
+    reports = []
+    for i in range(rnd.randint(0, 40)):
+        town, county = rnd.choice(towns)
+        year = rnd.choice([2019, 2021, 2022, 2023, None])
+        reports.append(meta(f"r{i}", town, county, year, rnd.choice(["福建省", "广东省", None])))
+    matches = {
+        m["id"]: sorted(rnd.sample(range(30), rnd.randint(1, 4)))
+        for m in reports
+        if rnd.random() < 0.5
+    }
+    flt = Filters()
+    if seed % 3 == 1:
+        flt.add("province", "福建省")
+    if seed % 4 == 2:
+        flt.add("year", "2021-2022")
+    assert build_matrix(matches, reports, flt) == plain_matrix(matches, reports, flt)
+
+
+def test_matrix_scope_is_kept_apart_for_each_level_and_kind(seed_analytics):
+    everything = seed_analytics.trend("法治")["trend"]
+    assert sum(t["reports"] for t in everything) == 5
+    none = seed_analytics.trend("法治", {"kind": ["work_plan"]})["trend"]
+    assert sum(t["reports"] for t in none) == 0
+    assert seed_analytics.trend("法治")["trend"] == everything
+    county = seed_analytics.matrix("法治", {"level": ["county"]})
+    assert county["coverage"] == [] and county["rows"] == []
+    assert seed_analytics.matrix("法治")["total"]["reports"] == 5
 
 
 def test_trend_is_matching_over_indexed_reports():

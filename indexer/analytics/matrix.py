@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..search.query import Filters
 
@@ -108,21 +109,69 @@ class Scope:
     townships: dict[int, int]
 
 
+class MatrixColumns:
+    """What the matrix groups by, over report numbers: place and year as integer codes.
+
+    ``place``: code of (township, county, province) in ``places``; ``year``:
+    code in ``years`` (-1: no year). Built once per index generation, so that
+    a matrix is a few array operations over the matching reports instead of
+    a dictionary lookup per report.
+    """
+
+    __slots__ = ("place", "places", "year", "years", "_year_code", "town", "_text_rank")
+
+    def __init__(self, metas: list[dict]) -> None:
+        place_code: dict[tuple, int] = {}
+        year_code: dict[int, int] = {}
+        place = np.empty(len(metas), dtype=np.int64)
+        year = np.full(len(metas), -1, dtype=np.int64)
+        for r, m in enumerate(metas):
+            place[r] = place_code.setdefault(_place(m), len(place_code))
+            y = m.get("year")
+            if y is not None:
+                year[r] = year_code.setdefault(y, len(year_code))
+        self.place, self.year = place, year
+        self.places: list[tuple] = list(place_code)
+        self.years: list[int] = list(year_code)
+        self._year_code = year_code
+        #: by place code: whether the place names a township
+        self.town = np.array([bool(p[0]) for p in self.places], dtype=bool)
+        self._text_rank: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.place)
+
+    def text_rank(self) -> np.ndarray:
+        """By place code: its rank by province, county, then township name."""
+        if self._text_rank is None:
+            key = [(p[2] or "", p[1] or "", p[0] or "") for p in self.places]
+            rank = np.empty(len(key), dtype=np.int64)
+            rank[sorted(range(len(key)), key=key.__getitem__)] = np.arange(len(key))
+            self._text_rank = rank
+        return self._text_rank
+
+    def scope(self, selected: np.ndarray) -> Scope:
+        """Reports and distinct townships per year among the ``selected`` reports (a mask)."""
+        sel = selected & (self.year >= 0)
+        years = self.year[sel]
+        ny = len(self.years)
+        reports = np.bincount(years, minlength=ny)
+        places = self.place[sel]
+        towns = self.town[places]
+        cells = np.unique(places[towns] * ny + years[towns])
+        townships = np.bincount(cells % ny, minlength=ny) if ny else reports
+        label = self.years
+        return Scope(
+            {label[c]: int(reports[c]) for c in np.flatnonzero(reports).tolist()},
+            {label[c]: int(townships[c]) for c in np.flatnonzero(townships).tolist()},
+        )
+
+
 def scope_of(reports: Iterable[dict], flt: Filters) -> Scope:
     """Reports and distinct townships per report year among the reports in scope."""
-    towns: dict[int, set] = defaultdict(set)
-    counts: Counter = Counter()
-    for m in reports:
-        if m.get("year") is not None and in_scope(m, flt):
-            counts[m["year"]] += 1
-            if m.get("township"):
-                towns[m["year"]].add(_place(m))
-    return Scope(dict(counts), {y: len(t) for y, t in towns.items()})
-
-
-def report_columns(reports: Iterable[dict]) -> dict[str, tuple]:
-    """Report id → (place, year), the columns the matrix groups by."""
-    return {m["id"]: (_place(m), m.get("year")) for m in reports}
+    metas = list(reports)
+    cols = MatrixColumns(metas)
+    return cols.scope(np.array([in_scope(m, flt) for m in metas], dtype=bool))
 
 
 def build_matrix(
@@ -130,81 +179,93 @@ def build_matrix(
     reports: dict[str, dict] | Iterable[dict],
     flt: Filters,
     scope: Scope | None = None,
-    columns: dict[str, tuple] | None = None,
 ) -> dict:
     """Township × year counts of matching passages, with coverage and trend.
 
-    ``reports``: the metadata of every report (by id, or a list); ``scope``
-    and ``columns``: :func:`scope_of` and :func:`report_columns` of them, if
-    already known. Returns ``years`` (ascending; ``None`` last when a
-    matching report has no year), ``rows`` (``township``, ``county``,
-    ``province``, ``counts`` aligned with ``years``, ``passages``,
-    ``reports``, ``first_year``), ``coverage`` (per year: townships reporting
-    it / townships indexed), ``total`` and ``trend``. Rows are ordered by the
-    first year with a match, then by number of passages, then by place.
+    ``matches``: report id → its matching passages; ``reports``: the metadata
+    of every report (by id, or a list); ``scope``: :func:`scope_of` them, if
+    already known. See :func:`matrix_of` for what is returned.
     """
-    metas = reports if isinstance(reports, dict) else {m["id"]: m for m in reports}
+    metas = list(reports.values() if isinstance(reports, dict) else reports)
+    cols = MatrixColumns(metas)
+    passages = np.array([len(matches.get(m["id"]) or ()) for m in metas], dtype=np.int64)
     if scope is None:
-        scope = scope_of(metas.values(), flt)
-    if columns is None:
-        columns = report_columns(metas.values())
+        scope = cols.scope(np.array([in_scope(m, flt) for m in metas], dtype=bool))
+    return matrix_of(passages, cols, scope)
 
-    # (place, year) → [passages, reports]: one dict operation per matching report
-    acc: dict[tuple, list[int]] = {}
-    for rid, passages in matches.items():
-        col = columns.get(rid)
-        if col is None or not passages:
-            continue
-        cell = acc.get(col)
-        if cell is None:
-            acc[col] = [len(passages), 1]
-        else:
-            cell[0] += len(passages)
-            cell[1] += 1
 
-    by_place: dict[tuple, dict] = defaultdict(dict)
-    matching_reports: Counter = Counter()
-    matching_towns: Counter = Counter()
-    for (place, year), (n, k) in acc.items():
-        by_place[place][year] = (n, k)
-        if year is not None:
-            matching_reports[year] += k
-            if place[0]:
-                matching_towns[year] += 1
+#: where a township without a dated match sorts among the first years
+_UNDATED = 9999
 
-    years: list = sorted(set(scope.reports) | {y for p, y in acc if y is not None})
-    if any(y is None for _, y in acc):
+
+def matrix_of(passages: np.ndarray, cols: MatrixColumns, scope: Scope) -> dict:
+    """Township × year counts of matching passages, with coverage and trend.
+
+    ``passages``: by report number, how many of its passages match (after
+    every filter); ``cols``: the places and years of the same reports;
+    ``scope``: what is indexed within the place and year filters. Returns
+    ``years`` (ascending; ``None`` last when a matching report has no year),
+    ``rows`` (``township``, ``county``, ``province``, ``counts`` aligned with
+    ``years``, ``passages``, ``reports``, ``first_year``), ``coverage`` (per
+    year: townships reporting it / townships indexed), ``total`` and
+    ``trend``. Rows are ordered by the first year with a match, then by
+    number of passages, then by place.
+    """
+    reps = np.flatnonzero(passages)
+    ny = len(cols.years) + 1  # year codes shifted by one: 0 is "no year"
+    cells, inv = np.unique(cols.place[reps] * ny + cols.year[reps] + 1, return_inverse=True)
+    cell_passages = np.bincount(inv, weights=passages[reps]).astype(np.int64)
+    cell_reports = np.bincount(inv, minlength=len(cells))
+    cell_place, cell_year = cells // ny, cells % ny - 1
+    dated = cell_year >= 0
+
+    matched_years = [cols.years[c] for c in np.unique(cell_year[dated]).tolist()]
+    years: list = sorted(set(scope.reports) | set(matched_years))
+    where = {y: i for i, y in enumerate(years)}
+    column = np.zeros(ny, dtype=np.int64)  # shifted year code → column of ``years``
+    for c, y in enumerate(cols.years):
+        column[c + 1] = where.get(y, 0)  # a year not in ``years`` has no matching cell
+    if not dated.all():
+        column[0] = len(years)
         years.append(None)
 
-    rows = []
-    for place, cells in by_place.items():
-        dated = [y for y in cells if y is not None]
-        rows.append(
-            {
-                "township": place[0],
-                "county": place[1],
-                "province": place[2],
-                "counts": [cells[y][0] if y in cells else 0 for y in years],
-                "passages": sum(n for n, _ in cells.values()),
-                "reports": sum(k for _, k in cells.values()),
-                "first_year": min(dated) if dated else None,
-            }
-        )
-    rows.sort(
-        key=lambda r: (
-            r["first_year"] if r["first_year"] is not None else 9999,
-            -r["passages"],
-            r["province"] or "",
-            r["county"] or "",
-            r["township"] or "",
-        )
-    )
+    places, row = np.unique(cell_place, return_inverse=True)
+    counts = np.zeros((len(places), len(years)), dtype=np.int64)
+    counts[row, column[cell_year + 1]] = cell_passages
+    row_passages = counts.sum(axis=1)
+    row_reports = np.bincount(row, weights=cell_reports, minlength=len(places)).astype(np.int64)
+    year_value = np.array([*cols.years, _UNDATED], dtype=np.int64)  # code -1: the last one
+    first = np.full(len(places), _UNDATED, dtype=np.int64)
+    np.minimum.at(first, row, year_value[cell_year])
+    order = np.lexsort((cols.text_rank()[places], -row_passages, first)).tolist()
+
+    label = cols.places
+    place_list = places.tolist()
+    first_list, pass_list, rep_list = first.tolist(), row_passages.tolist(), row_reports.tolist()
+    rows = [
+        {
+            "township": label[place_list[i]][0],
+            "county": label[place_list[i]][1],
+            "province": label[place_list[i]][2],
+            "counts": counts[i].tolist(),
+            "passages": pass_list[i],
+            "reports": rep_list[i],
+            "first_year": first_list[i] if first_list[i] != _UNDATED else None,
+        }
+        for i in order
+    ]
+
+    by_year = cell_year[dated]
+    matching_reports = np.bincount(by_year, weights=cell_reports[dated], minlength=ny - 1)
+    matching_towns = np.bincount(by_year[cols.town[cell_place[dated]]], minlength=ny - 1)
+    matching = {cols.years[c]: int(matching_reports[c]) for c in np.flatnonzero(matching_reports)}
+    towns = {cols.years[c]: int(matching_towns[c]) for c in np.flatnonzero(matching_towns)}
     coverage = [
         {
             "year": y,
-            "townships": matching_towns.get(y, 0),
+            "townships": towns.get(y, 0),
             "indexed": scope.townships.get(y, 0),
-            "share": share(matching_towns.get(y, 0), scope.townships.get(y, 0)),
+            "share": share(towns.get(y, 0), scope.townships.get(y, 0)),
         }
         for y in years
         if y is not None
@@ -214,11 +275,11 @@ def build_matrix(
         "rows": rows,
         "coverage": coverage,
         "total": {
-            "townships": sum(1 for p in by_place if p[0]),
-            "reports": sum(r["reports"] for r in rows),
-            "passages": sum(r["passages"] for r in rows),
+            "townships": int(cols.town[places].sum()),
+            "reports": int(row_reports.sum()),
+            "passages": int(row_passages.sum()),
         },
-        "trend": trend(dict(matching_reports), scope.reports),
+        "trend": trend(matching, scope.reports),
     }
 
 

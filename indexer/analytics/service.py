@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import FazhiError
 from ..search.query import Filters
-from .matrix import Scope, build_matrix, report_columns, scope_of
+from .matrix import MatrixColumns, Scope, matrix_of
 from .practices import (
     Practice,
     catalogue_entry,
@@ -24,6 +24,9 @@ from .practices import (
 from .precedents import SentenceIndex
 from .review import ReviewMixin
 from .sentences import MAX_LISTED, CorpusReport, StoredTexts
+
+#: the filters that decide which reports are in scope of a matrix or trend
+SCOPE_FIELDS = ("township", "county", "province", "level", "kind", "year")
 
 #: one logger for the package, named as operators configure it
 log = logging.getLogger(__package__)
@@ -133,6 +136,7 @@ class Analytics(ReviewMixin):
         self._matched_reports: OrderedDict = OrderedDict()
         self._precedents: OrderedDict = OrderedDict()
         self._scopes: OrderedDict = OrderedDict()
+        self._counts: OrderedDict = OrderedDict()
         #: the quoted phrases of each report (by id: its content), kept across commits
         self._quotes: dict[str, tuple[str, ...]] = {}
         #: the Art. 25 parts of each report (by id: its content), kept across commits
@@ -156,6 +160,7 @@ class Analytics(ReviewMixin):
                 self._matched_reports.clear()
                 self._precedents.clear()
                 self._scopes.clear()
+                self._counts.clear()
         return gen
 
     def _cached(self, name: str, build: Callable[[], object]):
@@ -381,20 +386,35 @@ class Analytics(ReviewMixin):
     # -- matrix and trend
 
     def matrix(self, q: str, filters: dict | None = None, mode: str = "exact") -> dict:
-        """The township × year matrix of a query (see :func:`build_matrix`), JSON-ready."""
+        """The township × year matrix of a query (see :func:`matrix_of`), JSON-ready."""
         query = self.engine.parse(q, filters, mode)
-        matches = self.match(q, filters, mode)
+        view, passages = self._query_lru(
+            self._counts, self.engine.passage_counts, q, filters, mode, None
+        )
         out = {"query": query.text, "mode": mode, "filters": query.filters.to_json()}
         flt = query.filters
-        columns = self._cached("columns", lambda: report_columns(self.metas().values()))
-        out.update(build_matrix(matches, self.metas(), flt, self.scope(flt), columns))
+        out.update(matrix_of(passages, self._columns(view), self.scope(flt, view)))
         return out
 
-    def scope(self, flt: Filters) -> Scope:
-        """:func:`scope_of` the indexed reports for the place and year filters (cached)."""
-        key = (tuple(flt.township), tuple(flt.county), tuple(flt.province), tuple(flt.year))
+    def _columns(self, view) -> MatrixColumns:
+        """The matrix columns of ``view``'s reports (kept for the current generation)."""
+        cols = self._cache.get("columns")
+        if cols is None or cols[0] is not view:
+            cols = (view, MatrixColumns([view.reports.get(rid, {}) for rid in view.rep_rid]))
+            with self._lock:
+                if self._generation == view.generation:
+                    self._cache["columns"] = cols
+        return cols[1]
+
+    def scope(self, flt: Filters, view=None) -> Scope:
+        """What is indexed within the place, level, kind and year filters (cached)."""
+        view = view or self.engine.view()
+        key = (view.generation, *(tuple(getattr(flt, f)) for f in SCOPE_FIELDS))
         return self._lru(
-            self._scopes, key, self.SCOPE_CACHE, lambda: scope_of(self.metas().values(), flt)
+            self._scopes,
+            key,
+            self.SCOPE_CACHE,
+            lambda: self._columns(view).scope(view.report_mask(flt)),
         )
 
     def trend(self, q: str, filters: dict | None = None, mode: str = "exact") -> dict:

@@ -247,6 +247,18 @@ class Engine:
         rid = v.rep_rid
         return [rid[r] for r in np.unique(v.p_rep[pids]).tolist()]
 
+    def passage_counts(
+        self,
+        q: str,
+        *,
+        filters: dict[str, list[str]] | None = None,
+        mode: str = "exact",
+        deadline: float | None = None,
+    ) -> tuple[View, np.ndarray]:
+        """The view searched and, by its report numbers, how many passages :meth:`match` finds."""
+        v, pids = self._passages(q, filters, mode, deadline)
+        return v, np.bincount(v.p_rep[pids], minlength=v.n_reports)
+
     def _passages(self, q, filters, mode, deadline) -> tuple[View, np.ndarray]:
         """The view searched and the matching passages after filters (ascending numbers)."""
         query = self.parse(q, filters, mode)
