@@ -8,6 +8,7 @@ the web pages and API (Flask test client). The browser tests are in
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from indexer import analytics as an
 from indexer import index as idx
+from indexer import wording
 from indexer.analytics import (
     Analytics,
     CorpusReport,
@@ -45,8 +47,8 @@ from indexer.analytics import (
     to_csv,
     trend,
 )
-from indexer.analytics import sentences as an_sentences
 from indexer.analytics import service as an_service
+from indexer.analytics.copies import all_copies
 from indexer.cli import cli
 from indexer.errors import SearchTimeout
 from indexer.search import Engine
@@ -556,6 +558,55 @@ def test_an_update_reads_only_the_added_reports():
     updated = SentenceIndex(corpus, previous=index)
     assert updated.updated and sorted(read) == ["r026", "r027"]
     assert _answers(updated) == _answers(SentenceIndex(pool[1:25] + pool[26:28]))
+
+
+def _tables(index: SentenceIndex) -> tuple:
+    return index.keys, [list(r) for r in index.reps], [list(x) for x in index.locs]
+
+
+def test_the_sentences_stored_with_the_segments_give_the_index_the_texts_give(tmp_path):
+    pool = _pool(random.Random(11), 40)
+
+    def report(r: CorpusReport, texts: tuple[str, ...] | None = None):
+        m = r.meta
+        return make_report(m["source"], list(texts or r.texts), township=m["township"],
+                           year=m["year"], date=m["date"])  # fmt: skip
+
+    first = [report(r) for r in pool[:25]]
+    ix = build_index(tmp_path / "ix", first)
+    gone, replaced = first[0].sha256[:16], first[1].sha256[:16]
+    with idx.write_session(ix) as w:  # a second segment: one report gone, one replaced
+        w.delete_report(gone)
+        changed = report(pool[1], (*pool[1].texts, pool[30].texts[0]))
+        w.add_report(changed, replaced, str(ix / changed.source))  # same id, new wording
+        for r in pool[25:]:
+            rep = report(r)
+            w.add_report(rep, rep.sha256[:16], str(ix / rep.source))
+    engine = Engine(ix)
+    try:
+        analytics = Analytics(engine)
+        corpus, view = analytics._corpus_view()
+        assert len(view.segs) == 2 and gone not in view.loc
+        assert [rids.count(replaced) for _, rids, _ in view.wording()] == [1, 1]
+        stored = SentenceIndex(corpus, stored=view.wording())
+        plain = SentenceIndex(corpus)
+        assert stored.from_stored and not plain.from_stored
+        assert len(plain.keys) > 20
+        assert _tables(stored) == _tables(plain)
+        assert _answers(stored) == _answers(plain)
+        assert all_copies(stored) == all_copies(plain)
+        # what the stored sentences cannot serve is read from the texts
+        old_files = [(None, rids, alive) for _, rids, alive in view.wording()]
+        assert not SentenceIndex(corpus, stored=old_files).from_stored
+        assert not SentenceIndex(corpus, stored=view.wording()[1:]).from_stored
+        assert not SentenceIndex(corpus, stored=view.wording(), min_chars=8).from_stored
+        w0, *rest = view.wording()[0]
+        other_form = [(dataclasses.replace(w0, form=w0.form + 1), *rest), *view.wording()[1:]]
+        assert not SentenceIndex(corpus, stored=other_form).from_stored
+        # and the server builds from them
+        assert analytics.sentence_index().from_stored
+    finally:
+        engine.close()
 
 
 # ---------------------------------------------------------------- precedents (index)
@@ -1268,7 +1319,7 @@ def test_analytics_pages_escape_hostile_metadata(tmp_path):
 def test_sentence_key_is_fold_without_punctuation(text):
     sentences = split_sentences(text)
     for s in sentences:
-        assert sentence_key(s) == an_sentences._DIGITS_RE.sub("#", re.sub(r"[\W_]+", "", fold(s)))
+        assert sentence_key(s) == wording._DIGITS_RE.sub("#", re.sub(r"[\W_]+", "", fold(s)))
     assert sentence_keys(text) == [sentence_key(s) for s in sentences]
 
 

@@ -44,6 +44,7 @@ Precedents
     count but without a precedent.
 """
 
+from ..wording import MIN_SENTENCE_CHARS, place_names, sentence_key, sentence_keys, split_sentences
 from .coverage import (
     PART_SHORT,
     PARTS,
@@ -86,16 +87,11 @@ from .sentences import (
     BOILERPLATE_MIN_REPORTS,
     BOILERPLATE_SHARE,
     MAX_LISTED,
-    MIN_SENTENCE_CHARS,
     NEAR_SIMILARITY,
     CorpusReport,
     StoredTexts,
-    place_names,
-    sentence_key,
-    sentence_keys,
     shingles,
     similarity,
-    split_sentences,
 )
 from .service import Analytics, Catalogue, report_mask
 

@@ -26,9 +26,9 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection
 
+from ..wording import split_sentences
 from .matrix import report_ref
 from .precedents import SentenceIndex
-from .sentences import split_sentences
 
 #: the share of a report's sentences an earlier report must hold to call it a copy
 COPY_SHARE = 0.5

@@ -21,10 +21,11 @@ from collections import defaultdict
 from collections.abc import Collection
 
 from ..model import WORDING_KINDS
+from ..wording import place_names, sentence_keys, split_sentences
 from .coverage import report_parts
 from .matrix import report_ref, share
 from .precedents import SentenceIndex
-from .sentences import MAX_LISTED, place_names, sentence_keys, split_sentences
+from .sentences import MAX_LISTED
 
 #: sources listed (the ones sharing the most first)
 MAX_SOURCES = 20

@@ -18,26 +18,32 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from operator import itemgetter
 
+import numpy as np
+
+from ..wording import (
+    MIN_SENTENCE_CHARS,
+    SPAN,
+    place_names,
+    report_sentences,
+    sentence_keys,
+    split_sentences,
+)
 from .matrix import report_ref, share
 from .sentences import (
     BOILERPLATE_MIN_REPORTS,
     BOILERPLATE_SHARE,
     MAX_LISTED,
-    MIN_SENTENCE_CHARS,
     NEAR_SIMILARITY,
     SHINGLE,
     CorpusReport,
     date_key,
-    place_names,
     prefix_length,
-    sentence_keys,
     shingle_iter,
     shingles,
-    split_sentences,
 )
 
 # where a sentence is in its report: (passage position, sentence number) packed in one int
-_S = 1 << 16
+_S = SPAN
 
 
 def _pack(ppos: int, j: int) -> int:
@@ -84,9 +90,14 @@ class SentenceIndex:
         boilerplate_share: float = BOILERPLATE_SHARE,
         boilerplate_min: int = BOILERPLATE_MIN_REPORTS,
         previous: SentenceIndex | None = None,
+        stored: list[tuple] | None = None,
     ) -> None:
         """``previous``: an index of an earlier state of the corpus, to update
-        instead of reading every report again (see :meth:`_update`)."""
+        instead of reading every report again (see :meth:`_update`).
+        ``stored``: the sentences the indexer kept, per segment
+        (:class:`~indexer.index.SegmentWording`, the segment's report ids,
+        whether each is live), read instead of the texts when they cover
+        every report of the corpus in the normal form compared here."""
         self.corpus = sorted(corpus, key=lambda r: date_key(r.meta))
         self.threshold = threshold
         self.min_chars = min_chars
@@ -107,9 +118,52 @@ class SentenceIndex:
         self.reps: list[array] = []
         self.locs: list[array] = []
         self.dead_keys = 0
-        for rep in range(len(self.corpus)):
-            self._add_report(rep)
+        #: whether the sentences were read from what the indexer stored (else from the texts)
+        self.from_stored = stored is not None and self._from_stored(stored)
+        if not self.from_stored:
+            for rep in range(len(self.corpus)):
+                self._add_report(rep)
         self._build_prefix_index()
+
+    def _from_stored(self, stored: list[tuple]) -> bool:
+        """Fill the entries from the indexer's sentences, as :meth:`_add_report` would
+        from the texts (keys numbered in order of first appearance, each key's entries
+        by report, then place); False (nothing done) when they do not serve."""
+        if self.min_chars != MIN_SENTENCE_CHARS or not all(w and w.current() for w, *_ in stored):
+            return False
+        forms: dict[str, int] = {}  # provisional numbers, segment by segment
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        covered = 0
+        for w, rids, alive in stored:
+            where = self.position.get
+            live = zip(rids, alive, strict=True)
+            pos = np.array([where(rid, -1) if ok else -1 for rid, ok in live], dtype=np.int64)
+            covered += int((pos >= 0).sum())
+            rep = np.repeat(pos, np.diff(w.first))
+            keep = rep >= 0
+            if keep.any():
+                local = np.array(
+                    [forms.setdefault(k, len(forms)) for k in w.keys()], dtype=np.int64
+                )
+                parts.append((local[w.key[keep]], rep[keep], w.loc[keep].astype(np.int64)))
+        if covered != len(self.corpus):
+            return False  # a report the stored sentences do not hold
+        if not parts:
+            return True
+        kid, rep, loc = (np.concatenate(x) for x in zip(*parts, strict=True))
+        order = np.lexsort((loc, rep, kid))
+        kid, rep, loc = kid[order], rep[order].astype(np.uint32), loc[order].astype(np.uint32)
+        starts = np.flatnonzero(np.r_[True, kid[1:] != kid[:-1]])
+        ends = np.r_[starts[1:], len(kid)].tolist()
+        firsts = np.lexsort((loc[starts], rep[starts])).tolist()  # keys by first appearance
+        text = list(forms)
+        present = kid[starts].tolist()
+        starts = starts.tolist()
+        self.keys = [text[present[g]] for g in firsts]
+        self.key_id = {key: i for i, key in enumerate(self.keys)}
+        self.reps = [array("I", rep[starts[g] : ends[g]].tobytes()) for g in firsts]
+        self.locs = [array("I", loc[starts[g] : ends[g]].tobytes()) for g in firsts]
+        return True
 
     def _add_report(
         self, rep: int, fresh: set[int] | None = None, touched: set[int] | None = None
@@ -121,26 +175,23 @@ class SentenceIndex:
         copied before the first change. ``touched`` collects the keys added to.
         """
         key_id, keys, reps, locs = self.key_id, self.keys, self.reps, self.locs
-        names = self.names[rep]
-        for ppos, text in enumerate(self.corpus[rep].texts):
-            if ppos >= _S:
-                break
-            for key, j in self._sentences(text, names):
-                kid = key_id.get(key)
-                if kid is None:
-                    kid = key_id[key] = len(keys)
-                    keys.append(key)
-                    reps.append(array("I"))
-                    locs.append(array("I"))
-                    if fresh is not None:
-                        fresh.add(kid)
-                elif fresh is not None and kid not in fresh:
-                    reps[kid], locs[kid] = array("I", reps[kid]), array("I", locs[kid])
+        texts = self.corpus[rep].texts
+        for ppos, j, key in report_sentences(texts, self.names[rep], self.min_chars):
+            kid = key_id.get(key)
+            if kid is None:
+                kid = key_id[key] = len(keys)
+                keys.append(key)
+                reps.append(array("I"))
+                locs.append(array("I"))
+                if fresh is not None:
                     fresh.add(kid)
-                reps[kid].append(rep)
-                locs[kid].append(_pack(ppos, j))
-                if touched is not None:
-                    touched.add(kid)
+            elif fresh is not None and kid not in fresh:
+                reps[kid], locs[kid] = array("I", reps[kid]), array("I", locs[kid])
+                fresh.add(kid)
+            reps[kid].append(rep)
+            locs[kid].append(_pack(ppos, j))
+            if touched is not None:
+                touched.add(kid)
 
     #: an update reads the added reports only; past this share of the corpus
     #: added or removed, or of keys left without sentences, it builds anew

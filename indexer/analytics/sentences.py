@@ -1,92 +1,29 @@
 """Sentences as precedents compare them: splitting, normal form, shingles, similarity.
 
-Sentences (split on 。！？； and line breaks) are compared in a normal
-form: folded, punctuation removed, the report's own township/county/city
-names and digit runs masked (copied reports swap the name and the year),
-ignored when shorter than :data:`MIN_SENTENCE_CHARS`. Same normal form =
-same wording; otherwise two sentences are near-identical when their sets
-of character 3-gram shingles overlap by at least :data:`NEAR_SIMILARITY`
-of the larger set.
+Sentences are compared in their normal form (:mod:`indexer.wording`: split
+on 。！？； and line breaks, folded, punctuation removed, the report's own
+place names and digit runs masked, ignored when shorter than
+:data:`~indexer.wording.MIN_SENTENCE_CHARS`). Same normal form = same wording; otherwise
+two sentences are near-identical when their sets of character 3-gram
+shingles overlap by at least :data:`NEAR_SIMILARITY` of the larger set.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..model import WORDING_KINDS
-from ..text import fold, fold_chars
 
 # ---------------------------------------------------------------- precedents
 
-MIN_SENTENCE_CHARS = 12
 NEAR_SIMILARITY = 0.8
 SHINGLE = 3
 BOILERPLATE_SHARE = 0.3
 BOILERPLATE_MIN_REPORTS = 3
 #: reports listed per sentence by default (the count covers all)
 MAX_LISTED = 5
-
-#: a sentence ends at one of these (kept in the normal form's text so both split alike)
-_ENDS = "。！？；!?;\n"
-_END_RE = re.compile(f"[{_ENDS}]")
-_END_KEEP_RE = re.compile(f"([{_ENDS}])")
-#: what the normal form drops: all but letters, digits and CJK (sentence ends kept to split
-#: on; Kangxi and CJK radicals kept for folding, which makes them ideographs)
-_KEY_DROP_RE = re.compile(f"[^\\w{_ENDS}\u2e80-\u2fdf]+|_+")
-_DIGITS_RE = re.compile(r"\d+")
-_TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
-#: what replaces a report's own place name and digit runs in the normal form
-_NAME_MASK = "〇"
-_DIGIT_MASK = "#"
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` as written, end punctuation included, spaces trimmed.
-
-    One entry per piece between two sentence ends, empty ones included, so
-    that the list lines up with :func:`sentence_keys`.
-    """
-    parts = _END_KEEP_RE.split(text)
-    ends = parts[1::2] + [""]
-    return [(body + end).strip() for body, end in zip(parts[::2], ends, strict=True)]
-
-
-def place_names(meta: dict) -> tuple[str, ...]:
-    """The report's own place names, folded, longest first (masked in the normal form)."""
-    names = set()
-    for field_name in ("township", "county", "city"):
-        value = meta.get(field_name)
-        if value:
-            names.add(fold(value))
-    town = meta.get("township") or ""
-    for suffix in _TOWN_SUFFIXES:
-        if town.endswith(suffix) and len(town) - len(suffix) >= 2:
-            names.add(fold(town[: -len(suffix)]))
-            break
-    return tuple(sorted(names, key=lambda s: (-len(s), s)))
-
-
-def sentence_keys(text: str, names: tuple[str, ...] = ()) -> list[str]:
-    """The normal form of each sentence of ``text``, lined up with :func:`split_sentences`.
-
-    The same as ``fold`` then dropping punctuation and spaces, then masking
-    ``names`` and digit runs — computed once for the whole passage: what is
-    dropped goes first (folding would turn ``｡`` into a sentence end), then
-    the rest is folded without removing the line breaks that end sentences.
-    """
-    key = fold_chars(_KEY_DROP_RE.sub("", text))
-    for name in names:
-        if name in key:
-            key = key.replace(name, _NAME_MASK)
-    return _END_RE.split(_DIGITS_RE.sub(_DIGIT_MASK, key))
-
-
-def sentence_key(sentence: str, names: tuple[str, ...] = ()) -> str:
-    """The normal form compared across reports (see the module doc)."""
-    return "".join(sentence_keys(sentence, names))
 
 
 _SLICES: list[slice] = []

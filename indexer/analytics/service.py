@@ -369,6 +369,11 @@ class Analytics(ReviewMixin):
         )
 
     def corpus(self) -> list[CorpusReport]:
+        return self._corpus_view()[0]
+
+    def _corpus_view(self) -> tuple[list[CorpusReport], object]:
+        """The corpus and the view of the index generation its texts are read from."""
+
         def build():
             out = []
             view = self.engine.view()  # texts are read from this generation when needed
@@ -379,7 +384,7 @@ class Analytics(ReviewMixin):
                 r = view.loc[rid]  # passage numbers from the view's columns, not stored fields
                 ids = tuple(view.p_n[view.rep_first[r] : view.rep_first[r + 1]].tolist())
                 out.append(CorpusReport(meta, ids, StoredTexts(view, rid, len(ids))))
-            return out
+            return out, view
 
         return self._cached("corpus", build)
 
@@ -497,8 +502,11 @@ class Analytics(ReviewMixin):
     # -- precedents
 
     def _build_sentences(self) -> SentenceIndex:
-        # from the last one built, if any: only the reports added since are read
-        return SentenceIndex(self.corpus(), previous=self._slots["sentences"].value)
+        # from the last one built, if any: only the reports added since are read; else
+        # from the sentences the indexer stored with each segment, if it did
+        corpus, view = self._corpus_view()
+        previous = self._slots["sentences"].value
+        return SentenceIndex(corpus, previous=previous, stored=view.wording())
 
     def sentence_index(self) -> SentenceIndex:
         """The sentence index for precedents (maybe of an earlier generation)."""

@@ -27,7 +27,7 @@ segment, and never changed: readers map them safely.
 from .leftovers import leftovers
 from .lock import LOCK_NAME, LOCK_TIMEOUT, is_locked
 from .schema import SCHEMA_VERSION, VERSION_FILE, versions
-from .segfile import SegmentData, with_outline
+from .segfile import SegmentData, SegmentWording, with_outline
 from .snapshot import Snapshot, SnapshotSegment, check_readable, list_reports
 from .storage import (
     FAILED_FILE,
@@ -47,6 +47,7 @@ __all__ = [
     "VERSION_FILE",
     "SegmentBuilder",
     "SegmentData",
+    "SegmentWording",
     "Snapshot",
     "SnapshotSegment",
     "Verification",

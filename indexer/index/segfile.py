@@ -4,7 +4,9 @@ The indexer writes ``<segment id>.fzs`` next to each segment it writes
 (:func:`write`), before the commit that makes the segment part of the index;
 Whoosh removes it with the segment's other files once a later commit drops
 the segment. Opening an index then costs reading a small header per segment:
-the gram index and the per-passage columns are arrays mapped from the file,
+the gram index, the per-passage columns and the sentences of every report
+in the normal form analytics compare (:mod:`indexer.wording`) are arrays
+mapped from the file,
 so they take no memory of their own until searches touch them, and several
 server processes share the same pages.
 
@@ -24,13 +26,14 @@ import json
 import mmap
 import struct
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .. import names
-from ..model import SECTION_KEYS
+from .. import names, wording
+from ..model import SECTION_KEYS, WORDING_KINDS
 from ..text import fold_points
 from . import grams
 from .grams import GramIndex, SegmentGrams
@@ -40,6 +43,70 @@ FORMAT = 1
 SUFFIX = ".fzs"
 _ALIGN = 64
 _PREFIX = struct.Struct("<8sQQ")  # magic, file size, header length
+
+
+@dataclass
+class SegmentWording:
+    """The sentences of a segment's reports in normal form (:mod:`indexer.wording`).
+
+    Report ``r`` (in the order of ``SegmentData.rids``) has the sentences
+    ``first[r]:first[r + 1]``: each the number of its normal form in the
+    segment's table of distinct ones (``key``) and where it is (``loc``:
+    passage position × :data:`~indexer.wording.SPAN` + sentence number). The
+    table is ``text`` (UTF-8) cut at the character offsets ``off``.
+    """
+
+    first: np.ndarray
+    key: np.ndarray
+    loc: np.ndarray
+    text: np.ndarray
+    off: np.ndarray
+    #: the normal form's version and shortest sentence compared, when written
+    form: int = wording.FORM
+    min_chars: int = wording.MIN_SENTENCE_CHARS
+
+    ARRAYS = ("first", "key", "loc", "text", "off")
+
+    def keys(self) -> list[str]:
+        """The segment's distinct normal forms, by number."""
+        text = self.text.tobytes().decode("utf-8")
+        off = self.off.tolist()
+        return [text[a:b] for a, b in zip(off, off[1:], strict=False)]
+
+    def current(self) -> bool:
+        """Whether these sentences are in the normal form this version compares."""
+        return (self.form, self.min_chars) == (wording.FORM, wording.MIN_SENTENCE_CHARS)
+
+
+class _WordingBuilder:
+    """Collects a segment's sentences report by report (compact arrays, one table of forms)."""
+
+    def __init__(self) -> None:
+        self.first = [0]
+        self.key = array("i")
+        self.loc = array("I")
+        self.ids: dict[str, int] = {}
+
+    def add(self, meta: dict | None, passages: list) -> None:
+        names = wording.place_names(meta or {})
+        texts = [p[4] if p[5] in WORDING_KINDS else "" for p in passages]
+        ids, key, loc, span = self.ids, self.key, self.loc, wording.SPAN
+        for ppos, j, form in wording.report_sentences(texts, names):
+            key.append(ids.setdefault(form, len(ids)))
+            loc.append(ppos * span + j)
+        self.first.append(len(key))
+
+    def done(self) -> SegmentWording:
+        forms = list(self.ids)
+        off = np.zeros(len(forms) + 1, dtype=np.int64)
+        np.cumsum([len(f) for f in forms], out=off[1:])
+        return SegmentWording(
+            first=np.array(self.first, dtype=np.int64),
+            key=np.frombuffer(self.key, dtype=np.int32),
+            loc=np.frombuffer(self.loc, dtype=np.uint32),
+            text=np.frombuffer("".join(forms).encode("utf-8"), dtype=np.uint8),
+            off=off,
+        )
 
 
 @dataclass
@@ -66,6 +133,8 @@ class SegmentData:
     grams: SegmentGrams | None = None
     #: each document's word count as BM25 scores it (read from Whoosh when first needed)
     word_lengths: np.ndarray | None = None
+    #: the reports' sentences in normal form (None: a file written before they were kept)
+    wording: SegmentWording | None = None
 
 
 def path_for(folder: str | Path, segment_id: str) -> Path:
@@ -89,6 +158,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     code = {key: i for i, key in enumerate(SECTION_KEYS)}
     other = code["other"]
     outlines: dict[str, str] = {}  # equal outlines stored once
+    sentences = _WordingBuilder()
 
     def flush() -> None:
         nonlocal pending_chars
@@ -106,6 +176,8 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
             continue
         data.rids.append(rid)
         data.text_local.append(docnum)
+        known = data.metas.get(rid)  # a report's metadata document precedes its text
+        sentences.add(known[1] if known else None, f["passages"])
         for n, section, _heading, _path, text, _kind in f["passages"]:
             if pending and pending_chars + len(text) > block_chars:
                 flush()
@@ -118,6 +190,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     data.p_n = np.array(numbers, dtype=np.int32)
     data.p_section = np.array(sections, dtype=np.uint8)
     data.grams = SegmentGrams.from_blocks(len(numbers), blocks)
+    data.wording = sentences.done()
     return data
 
 
@@ -155,6 +228,9 @@ def save(data: SegmentData, path: Path) -> None:
     ]
     for i, (_lo, block) in enumerate(gram_index.blocks):
         arrays += [(f"{i}.{name}", np.ascontiguousarray(a)) for name, a in block.arrays().items()]
+    w = data.wording
+    if w is not None:
+        arrays += [(f"w.{name}", np.ascontiguousarray(getattr(w, name))) for name in w.ARRAYS]
     table, offset, crc = [], 0, 0
     for name, a in arrays:
         table.append([name, a.dtype.str, offset, len(a)])
@@ -170,6 +246,7 @@ def save(data: SegmentData, path: Path) -> None:
         },
         "passages": gram_index.n,
         "blocks": [[lo, block.n] for lo, block in gram_index.blocks],
+        "wording": None if w is None else {"form": w.form, "min_chars": w.min_chars},
         "arrays": table,
         "size": offset,
         "crc32": crc,
@@ -233,6 +310,13 @@ def load(path: Path) -> SegmentData:
         p_section=arrays["p_section"],
         grams=SegmentGrams.from_blocks(header["passages"], blocks),
     )
+    if header.get("wording"):  # files written before sentences were kept have none
+        w = SegmentWording(
+            **{name: arrays[f"w.{name}"] for name in SegmentWording.ARRAYS}, **header["wording"]
+        )
+        if len(w.first) != len(data.rids) + 1 or w.first[-1] != len(w.key) != len(w.loc):
+            raise ValueError(f"{path.name}: sentence lists of different lengths")
+        data.wording = w
     seen: dict[str, str] = {}
     for rid, (docnum, meta) in header.pop("metas").items():
         # what search shows of the file's name (``path`` keeps the exact name, to open it)

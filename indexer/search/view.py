@@ -197,6 +197,14 @@ class View:
     def close(self) -> None:
         self.snapshot.close()
 
+    def wording(self) -> list[tuple]:
+        """Per segment: the sentences its file keeps (None: none kept), its report ids
+        and whether each is live (see :class:`~indexer.analytics.SentenceIndex`)."""
+        return [
+            (data.wording, data.rids, self.rep_alive[lo : lo + len(data.rids)].tolist())
+            for data, lo in zip(self.segs, self.rep_bases, strict=True)
+        ]
+
     def forget(self) -> None:
         """Drop what earlier queries left: recent term lookups and passage texts read."""
         self._texts.clear()
