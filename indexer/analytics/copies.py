@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from ..wording import split_sentences
 from .matrix import report_ref
@@ -106,16 +106,18 @@ def report_copy(index: SentenceIndex, rid: str, hidden: Collection[str] = ()) ->
     rep = index.position.get(rid)
     if rep is None:
         return None
-    return copy_of(index, rep, _report_keys(index, rep), _hidden(index, hidden))
+    hide = _hidden(index, hidden)
+    return copy_of(index, rep, _report_keys(index, rep), hide, lambda o: _report_keys(index, o))
 
 
 def all_copies(index: SentenceIndex, hidden: Collection[str] = ()) -> dict[str, dict]:
     """:func:`report_copy` of every report, by id (the same figures, computed in one pass)."""
     hide = _hidden(index, hidden)
     out = {}
-    for rep, kids in enumerate(keys_by_report(index)):
+    every = keys_by_report(index)
+    for rep, kids in enumerate(every):
         if rep not in hide:
-            out[index.corpus[rep].meta["id"]] = copy_of(index, rep, kids, hide)
+            out[index.corpus[rep].meta["id"]] = copy_of(index, rep, kids, hide, every.__getitem__)
     return out
 
 
@@ -123,23 +125,30 @@ def _hidden(index: SentenceIndex, hidden: Collection[str]) -> set[int]:
     return {index.position[h] for h in hidden if h in index.position}
 
 
-def copy_of(index: SentenceIndex, rep: int, kids: list[int], hidden: set[int]) -> dict:
+def copy_of(
+    index: SentenceIndex,
+    rep: int,
+    kids: list[int],
+    hidden: set[int],
+    keys_of: Callable[[int], Collection[int]],
+) -> dict:
     """The copy figures of report number ``rep`` whose distinct keys are ``kids``.
 
     First by the same wording only (cheap: the index's arrays); when the closest
     report then holds at least :data:`NEAR_FROM` of the sentences, again with
     near-identical wording counted too (finding near-identical keys is most of
     the cost, and only a report that shares that much can be a copy).
+    ``keys_of``: the distinct keys of a report, by number.
     """
-    exact = _copy_of(index, rep, kids, hidden, [[(kid, 1.0)] for kid in kids], None)
+    exact = _copy_of(index, rep, kids, hidden, [[(kid, 1.0)] for kid in kids], None, keys_of)
     if exact["share"] < NEAR_FROM:
         return exact
     found = [index._family(kid, 0) for kid in kids]
     families = [f for f, _, _ in found]
-    return _copy_of(index, rep, kids, hidden, families, [t for _, t, _ in found])
+    return _copy_of(index, rep, kids, hidden, families, [t for _, t, _ in found], keys_of)
 
 
-def _copy_of(index, rep, kids, hidden, families, totals) -> dict:
+def _copy_of(index, rep, kids, hidden, families, totals, keys_of) -> dict:
     """Figures with ``families`` of keys; ``totals``: their report counts (None: the
     families are the keys alone, counted from the index's arrays)."""
     keys = index.keys
@@ -171,8 +180,12 @@ def _copy_of(index, rep, kids, hidden, families, totals) -> dict:
     n = len(kids)
     chars = sum(len(keys[k]) for k in kids)
     best = None
+    members = None
     for other, _ in nominated.most_common(CANDIDATES):
-        held = [k for k, f in zip(kids, families, strict=True) if _holds(index, f, other)]
+        if members is None:  # each family's keys, to look up among the candidate's
+            members = [[c for c, _ in f] for f in families]
+        theirs = set(keys_of(other))
+        held = [k for k, m in zip(kids, members, strict=True) if not theirs.isdisjoint(m)]
         score = (len(held), sum(len(keys[k]) for k in held), -other)
         if best is None or score > best[0]:
             best = (score, other)

@@ -34,13 +34,12 @@ from .sentences import (
     BOILERPLATE_SHARE,
     MAX_LISTED,
     NEAR_SIMILARITY,
-    SHINGLE,
     CorpusReport,
     date_key,
     prefix_length,
-    shingle_iter,
     shingles,
 )
+from .stored import entries
 
 # where a sentence is in its report: (passage position, sentence number) packed in one int
 _S = SPAN
@@ -126,43 +125,15 @@ class SentenceIndex:
         self._build_prefix_index()
 
     def _from_stored(self, stored: list[tuple]) -> bool:
-        """Fill the entries from the indexer's sentences, as :meth:`_add_report` would
-        from the texts (keys numbered in order of first appearance, each key's entries
-        by report, then place); False (nothing done) when they do not serve."""
-        if self.min_chars != MIN_SENTENCE_CHARS or not all(w and w.current() for w, *_ in stored):
+        """Fill the entries from the indexer's sentences (see :func:`.stored.entries`);
+        False (nothing done) when they do not serve."""
+        if self.min_chars != MIN_SENTENCE_CHARS:
             return False
-        forms: dict[str, int] = {}  # provisional numbers, segment by segment
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        covered = 0
-        for w, rids, alive in stored:
-            where = self.position.get
-            live = zip(rids, alive, strict=True)
-            pos = np.array([where(rid, -1) if ok else -1 for rid, ok in live], dtype=np.int64)
-            covered += int((pos >= 0).sum())
-            rep = np.repeat(pos, np.diff(w.first))
-            keep = rep >= 0
-            if keep.any():
-                local = np.array(
-                    [forms.setdefault(k, len(forms)) for k in w.keys()], dtype=np.int64
-                )
-                parts.append((local[w.key[keep]], rep[keep], w.loc[keep].astype(np.int64)))
-        if covered != len(self.corpus):
-            return False  # a report the stored sentences do not hold
-        if not parts:
-            return True
-        kid, rep, loc = (np.concatenate(x) for x in zip(*parts, strict=True))
-        order = np.lexsort((loc, rep, kid))
-        kid, rep, loc = kid[order], rep[order].astype(np.uint32), loc[order].astype(np.uint32)
-        starts = np.flatnonzero(np.r_[True, kid[1:] != kid[:-1]])
-        ends = np.r_[starts[1:], len(kid)].tolist()
-        firsts = np.lexsort((loc[starts], rep[starts])).tolist()  # keys by first appearance
-        text = list(forms)
-        present = kid[starts].tolist()
-        starts = starts.tolist()
-        self.keys = [text[present[g]] for g in firsts]
+        found = entries(stored, self.position, len(self.corpus))
+        if found is None:
+            return False
+        self.keys, self.reps, self.locs = found
         self.key_id = {key: i for i, key in enumerate(self.keys)}
-        self.reps = [array("I", rep[starts[g] : ends[g]].tobytes()) for g in firsts]
-        self.locs = [array("I", loc[starts[g] : ends[g]].tobytes()) for g in firsts]
         return True
 
     def _add_report(
@@ -262,6 +233,7 @@ class SentenceIndex:
     def _extend_prefix_index(self, old: SentenceIndex, n_old_keys: int) -> None:
         """``old``'s prefix index, with the keys from number ``n_old_keys`` on added."""
         self.sizes = array("I", old.sizes)
+        self.sh_first, self.sh_rank = array("q", old.sh_first), array("i", old.sh_rank)
         rank = old.rank
         postings = dict(old.postings)  # lists shared until changed
         owned: set[str] = set()
@@ -274,6 +246,8 @@ class SentenceIndex:
                         rank = dict(rank)
                     rank[g] = len(rank)
             ordered = sorted(sh, key=rank.__getitem__)
+            self.sh_rank.extend(rank[g] for g in ordered)
+            self.sh_first.append(len(self.sh_rank))
             for g in ordered[: prefix_length(len(ordered), self.threshold)]:
                 if g not in owned:
                     postings[g] = list(postings.get(g, ()))
@@ -297,8 +271,13 @@ class SentenceIndex:
         rank = self.rank.__getitem__
         postings: dict[str, list[int]] = defaultdict(list)
         threshold = self.threshold
+        #: each key's shingles by rank (ascending): key ``c``'s are
+        #: ``sh_rank[sh_first[c]:sh_first[c + 1]]`` (near-identical keys are verified with them)
+        self.sh_first, self.sh_rank = array("q", [0]), array("i")
         for kid, key in enumerate(self.keys):
             sh = sorted(shingles(key), key=rank)
+            self.sh_rank.extend(map(rank, sh))
+            self.sh_first.append(len(self.sh_rank))
             for g in sh[: prefix_length(len(sh), threshold)]:
                 postings[g].append(kid)
         self.postings = dict(postings)
@@ -333,21 +312,34 @@ class SentenceIndex:
         return self._verified(a, candidates)
 
     def _verified(self, a: set, candidates: set[int]) -> list[tuple[int, float]]:
-        """The candidate keys whose shingles overlap ``a`` by at least the threshold."""
-        out = []
-        t, na, sizes, keys, reps = self.threshold, len(a), self.sizes, self.keys, self.reps
-        for c in candidates:
-            nb = sizes[c]
-            if nb < t * na or na < t * nb:  # sizes too far apart to overlap enough
-                continue
-            if not reps[c]:  # left by removed reports (see _update)
-                continue
-            other = keys[c]
-            b = shingle_iter(other) if len(other) > SHINGLE else (other,)
-            sim = len(a.intersection(b)) / max(na, nb)
-            if sim >= t:
-                out.append((c, sim))
-        return out
+        """The candidate keys whose shingles overlap ``a`` by at least the threshold.
+
+        All candidates at once: their shingles (by rank) gathered from the
+        shingle table and looked up among ``a``'s.
+        """
+        if not candidates:
+            return []
+        t, na = self.threshold, len(a)
+        cands = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+        nb = np.frombuffer(self.sizes, dtype=np.uint32)[cands].astype(np.int64)
+        ok = (nb >= t * na) & (na >= t * nb)  # else sizes too far apart to overlap enough
+        if self.dead_keys:  # keys left by removed reports (see _update)
+            ok &= np.array([len(self.reps[c]) > 0 for c in cands.tolist()], dtype=bool)
+        cands, nb = cands[ok], nb[ok]
+        if not len(cands):
+            return []
+        first = np.frombuffer(self.sh_first, dtype=np.int64)
+        lo, n = first[cands], first[cands + 1] - first[cands]
+        ends = np.cumsum(n)
+        at = np.arange(int(ends[-1])) + np.repeat(lo - (ends - n), n)
+        rank = self.rank
+        mine = np.array([rank[g] for g in a if g in rank], dtype=np.int32)
+        held = np.isin(np.frombuffer(self.sh_rank, dtype=np.int32)[at], mine)
+        sim = np.bincount(np.repeat(np.arange(len(cands)), n), held, len(cands)) / np.maximum(
+            na, nb
+        )
+        found = sim >= t
+        return list(zip(cands[found].tolist(), sim[found].tolist(), strict=True))
 
     def lookup(self, key: str) -> list[tuple[int, float]]:
         """The keys holding the normal form ``key`` or one near-identical to it, closest

@@ -1,0 +1,60 @@
+"""The sentence index's entries, read from the sentences the indexer kept per segment.
+
+When the indexer writes a segment it keeps every report's sentences in
+normal form (:class:`~indexer.index.SegmentWording`); the sentence index
+of a server is then made from those arrays with a few sorts instead of
+reading and normalizing every report's text again.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+
+def entries(
+    stored: list[tuple], position: dict[str, int], n_reports: int
+) -> tuple[list[str], list[array], list[array]] | None:
+    """(keys, reps, locs) of :class:`~indexer.analytics.SentenceIndex` from ``stored``.
+
+    ``stored``: per segment, (its sentences, its report ids, whether each is
+    live); ``position``: report id → number in the index (order of issue).
+    The same entries as reading the texts report by report: keys numbered in
+    order of first appearance, each key's entries by report, then place.
+    None when the stored sentences do not serve: a segment without them (a
+    file written before they were kept), another normal form, or a report of
+    ``position`` that no segment holds live.
+    """
+    if not all(w is not None and w.current() for w, *_ in stored):
+        return None
+    forms: dict[str, int] = {}  # provisional numbers, segment by segment
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    covered = 0
+    where = position.get
+    for w, rids, alive in stored:
+        live = zip(rids, alive, strict=True)
+        pos = np.array([where(rid, -1) if ok else -1 for rid, ok in live], dtype=np.int64)
+        covered += int((pos >= 0).sum())
+        rep = np.repeat(pos, np.diff(w.first))
+        keep = rep >= 0
+        if keep.any():
+            local = np.array([forms.setdefault(k, len(forms)) for k in w.keys()], dtype=np.int64)
+            parts.append((local[w.key[keep]], rep[keep], w.loc[keep].astype(np.int64)))
+    if covered != n_reports:
+        return None
+    if not parts:
+        return [], [], []
+    kid, rep, loc = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = np.lexsort((loc, rep, kid))
+    kid, rep, loc = kid[order], rep[order].astype(np.uint32), loc[order].astype(np.uint32)
+    starts = np.flatnonzero(np.r_[True, kid[1:] != kid[:-1]])
+    ends = np.r_[starts[1:], len(kid)].tolist()
+    firsts = np.lexsort((loc[starts], rep[starts])).tolist()  # keys by first appearance
+    text = list(forms)
+    present = kid[starts].tolist()
+    starts = starts.tolist()
+    keys = [text[present[g]] for g in firsts]
+    reps = [array("I", rep[starts[g] : ends[g]].tobytes()) for g in firsts]
+    locs = [array("I", loc[starts[g] : ends[g]].tobytes()) for g in firsts]
+    return keys, reps, locs
