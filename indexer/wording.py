@@ -1,13 +1,15 @@
-"""A report's sentences in the normal form that precedents and copy figures compare.
+"""A report's wording as analytics read it: sentences in normal form, quoted phrases.
 
 Sentences (split on 。！？； and line breaks) are compared folded, with
 punctuation removed and the report's own township/county/city names and
 digit runs masked (copied reports swap the name and the year); those
-shorter than :data:`MIN_SENTENCE_CHARS` are not compared. The indexer
-computes them once, when it writes a segment (:mod:`indexer.index.segfile`
-keeps them with the segment's other search data), so that the analytics
-of a server need not read every report's text again; :data:`FORM` names
-this normal form, and data written under another one is recomputed.
+shorter than :data:`MIN_SENTENCE_CHARS` are not compared. The practice
+catalogue reads the phrases quoted “…” that could name a practice
+(:func:`quoted_phrases`). The indexer computes both once, when it writes
+a segment (:mod:`indexer.index.segfile` keeps them with the segment's
+other search data), so that the analytics of a server need not read
+every report's text again; :data:`FORM` names these rules, and data
+written under other ones is recomputed from the texts.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from .text import fold, fold_chars
 
-#: the version of the normal form: stored sentence keys of another version are not used
+#: the version of these rules: sentences and quotes stored under another one are not used
 FORM = 1
 MIN_SENTENCE_CHARS = 12
 
@@ -98,3 +100,34 @@ def report_sentences(
         for j, key in enumerate(sentence_keys(text, names)):
             if len(key) >= min_chars and j < SPAN:
                 yield ppos, j, key
+
+
+# ---------------------------------------------------------------- quoted phrases
+
+MIN_PRACTICE_CHARS = 3
+MAX_PRACTICE_CHARS = 12
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_QUOTE_RE = re.compile(r"“([^“”\n]{1,40})”")
+_BOOK_TITLE_RE = re.compile(r"《[^《》]*》")
+#: inside a practice name: CJK characters and the separators of a list (“双随机、一公开”)
+_PRACTICE_RE = re.compile(rf"^[{_CJK}][{_CJK}、，,·]*[{_CJK}]$")
+
+
+def quoted_phrases(text: str) -> list[str]:
+    """Phrases quoted “…” in ``text`` that could name a practice: 3–12 CJK
+    characters (list separators allowed), not inside a 《document title》."""
+    text = _BOOK_TITLE_RE.sub("", text)
+    out = []
+    for m in _QUOTE_RE.finditer(text):
+        phrase = re.sub(r"\s+", "", m.group(1))
+        if not _PRACTICE_RE.match(phrase):
+            continue
+        n = len(re.findall(f"[{_CJK}]", phrase))
+        if MIN_PRACTICE_CHARS <= n <= MAX_PRACTICE_CHARS:
+            out.append(phrase)
+    return out
+
+
+def report_quotes(texts: Iterable[str]) -> tuple[str, ...]:
+    """The :func:`quoted_phrases` of a report's passages, in order."""
+    return tuple(p for text in texts if "“" in text for p in quoted_phrases(text))

@@ -15,6 +15,7 @@ import logging
 import random
 import re
 import threading
+import types
 from collections import Counter, defaultdict
 from html import unescape
 
@@ -39,6 +40,7 @@ from indexer.analytics import (
     matrix_csv,
     parse_lexicon,
     quoted_phrases,
+    report_quotes,
     sentence_key,
     sentence_keys,
     shingles,
@@ -567,9 +569,13 @@ def _tables(index: SentenceIndex) -> tuple:
 def test_the_sentences_stored_with_the_segments_give_the_index_the_texts_give(tmp_path):
     pool = _pool(random.Random(11), 40)
 
+    practices = ["一支队伍管执法", "院坝说法", "双随机、一公开", "四个意识"]
+
     def report(r: CorpusReport, texts: tuple[str, ...] | None = None):
         m = r.meta
-        return make_report(m["source"], list(texts or r.texts), township=m["township"],
+        i = int(m["id"][1:])
+        quoted = f"推行“{practices[i % 4]}”，学习《“{practices[(i + 1) % 4]}”通知》。"
+        return make_report(m["source"], [*(texts or r.texts), quoted], township=m["township"],
                            year=m["year"], date=m["date"])  # fmt: skip
 
     first = [report(r) for r in pool[:25]]
@@ -603,8 +609,14 @@ def test_the_sentences_stored_with_the_segments_give_the_index_the_texts_give(tm
         w0, *rest = view.wording()[0]
         other_form = [(dataclasses.replace(w0, form=w0.form + 1), *rest), *view.wording()[1:]]
         assert not SentenceIndex(corpus, stored=other_form).from_stored
-        # and the server builds from them
+        # and the server builds from them, and takes the quoted phrases from them too
         assert analytics.sentence_index().from_stored
+        quotes = analytics._report_quotes(corpus, view)
+        assert quotes == [(r.meta["id"], report_quotes(r.texts)) for r in corpus]
+        assert sum(len(q) for _, q in quotes) > 10
+        older = Analytics(engine)  # an index whose files kept none: read from the texts
+        older_view = types.SimpleNamespace(wording=lambda: old_files)
+        assert older._report_quotes(corpus, older_view) == quotes
     finally:
         engine.close()
 
@@ -812,7 +824,7 @@ def test_after_a_commit_the_rebuilds_read_only_the_added_reports(copied, copied_
     copied.practices()  # the earlier catalogue, while the new one is built
     copied.precedents(jia)
     assert copied.wait_idle(60)
-    assert len(read) == 1  # the new report's quotes; the others' were kept
+    assert read == []  # the others' quotes were kept, the new one's stored with its segment
     assert copied.sentence_index().updated
     fresh = Analytics(Engine(copied_index))
     assert copied.practices() == fresh.practices()

@@ -44,7 +44,15 @@ Precedents
     count but without a precedent.
 """
 
-from ..wording import MIN_SENTENCE_CHARS, place_names, sentence_key, sentence_keys, split_sentences
+from ..wording import (
+    MIN_SENTENCE_CHARS,
+    place_names,
+    quoted_phrases,
+    report_quotes,
+    sentence_key,
+    sentence_keys,
+    split_sentences,
+)
 from .coverage import (
     PART_SHORT,
     PARTS,
@@ -78,8 +86,6 @@ from .practices import (
     parse_lexicon,
     practice_key,
     practice_query,
-    quoted_phrases,
-    report_quotes,
     sort_catalogue,
 )
 from .precedents import SentenceIndex

@@ -17,21 +17,15 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..text import fold
+from ..wording import report_quotes
 
 # ---------------------------------------------------------------- practices
 
 LEXICON = "practices.txt"
-MIN_PRACTICE_CHARS = 3
-MAX_PRACTICE_CHARS = 12
 #: a quoted phrase outside the lexicon must be quoted in at least this many reports
 MIN_QUOTED_REPORTS = 2
 SORT_KEYS = ("townships", "reports", "first_year", "name")
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
-_QUOTE_RE = re.compile(r"“([^“”\n]{1,40})”")
-_BOOK_TITLE_RE = re.compile(r"《[^《》]*》")
-#: inside a practice name: CJK characters and the separators of a list (“双随机、一公开”)
-_PRACTICE_RE = re.compile(rf"^[{_CJK}][{_CJK}、，,·]*[{_CJK}]$")
 _NUMERALS = "一二三四五六七八九十百两〇零"
 _NUMBERED_SLOGAN_RE = re.compile(rf"^[{_NUMERALS}]+个")
 _ALL_NUMERALS_RE = re.compile(rf"^[{_NUMERALS}]+$")
@@ -97,25 +91,6 @@ def is_generic(phrase: str) -> bool:
     """
     core = practice_key(phrase)
     return bool(_NUMBERED_SLOGAN_RE.match(core) or _ALL_NUMERALS_RE.match(core))
-
-
-def quoted_phrases(text: str) -> list[str]:
-    """Phrases quoted “…” in ``text`` that could name a practice (see the module doc)."""
-    text = _BOOK_TITLE_RE.sub("", text)
-    out = []
-    for m in _QUOTE_RE.finditer(text):
-        phrase = re.sub(r"\s+", "", m.group(1))
-        if not _PRACTICE_RE.match(phrase):
-            continue
-        n = len(re.findall(f"[{_CJK}]", phrase))
-        if MIN_PRACTICE_CHARS <= n <= MAX_PRACTICE_CHARS:
-            out.append(phrase)
-    return out
-
-
-def report_quotes(texts: Iterable[str]) -> tuple[str, ...]:
-    """The :func:`quoted_phrases` of a report's passages, in order."""
-    return tuple(p for text in texts if "“" in text for p in quoted_phrases(text))
 
 
 def collect_practices(

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from ..errors import FazhiError
 from ..search.query import Filters
+from ..wording import report_quotes
 from .matrix import MatrixColumns, Scope, matrix_of
 from .practices import (
     Practice,
     catalogue_entry,
     collect_practices,
     load_lexicon,
-    report_quotes,
     sort_catalogue,
 )
 from .precedents import SentenceIndex
@@ -438,10 +438,16 @@ class Analytics(ReviewMixin):
             self._lexicon = load_lexicon()
         return self._lexicon
 
-    def _report_quotes(self, corpus: list[CorpusReport]) -> list[tuple[str, tuple[str, ...]]]:
-        """(id, :func:`report_quotes`) of each report, read from the texts only for the
-        reports added since the last catalogue build (one build runs at a time)."""
+    def _report_quotes(self, corpus: list[CorpusReport], view) -> list[tuple[str, tuple[str, ...]]]:
+        """(id, :func:`report_quotes`) of each report: kept from the last catalogue build
+        (one build runs at a time), else as the indexer stored them with the segment,
+        else read from the texts."""
         known, out = self._quotes, []
+        missing = {r.meta["id"] for r in corpus} - known.keys()
+        for w, rids, alive in view.wording() if missing else ():
+            if w is not None and w.current():
+                for rid, quotes in w.quotes(rids, alive, missing):
+                    known[rid] = tuple(sys.intern(p) for p in quotes)
         for r in corpus:
             rid = r.meta["id"]
             found = known.get(rid)
@@ -455,7 +461,8 @@ class Analytics(ReviewMixin):
     def _build_catalogue(self) -> Catalogue:
         metas = self.metas()
         bits = {rid: i for i, rid in enumerate(metas)}
-        practices = collect_practices(self.lexicon(), quotes=self._report_quotes(self.corpus()))
+        quotes = self._report_quotes(*self._corpus_view())
+        practices = collect_practices(self.lexicon(), quotes=quotes)
         entries = []
         for p in practices:
             rids = self.engine.matching_reports(p.query)

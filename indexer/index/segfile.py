@@ -47,13 +47,15 @@ _PREFIX = struct.Struct("<8sQQ")  # magic, file size, header length
 
 @dataclass
 class SegmentWording:
-    """The sentences of a segment's reports in normal form (:mod:`indexer.wording`).
+    """What analytics read of a segment's reports' wording (:mod:`indexer.wording`).
 
     Report ``r`` (in the order of ``SegmentData.rids``) has the sentences
     ``first[r]:first[r + 1]``: each the number of its normal form in the
     segment's table of distinct ones (``key``) and where it is (``loc``:
-    passage position × :data:`~indexer.wording.SPAN` + sentence number). The
-    table is ``text`` (UTF-8) cut at the character offsets ``off``.
+    passage position × :data:`~indexer.wording.SPAN` + sentence number); and
+    the quoted phrases ``q_first[r]:q_first[r + 1]`` of ``q_id``, numbers in
+    the table of distinct quotes. A table is UTF-8 ``text`` cut at the
+    character offsets ``off`` (``q_text``, ``q_off``).
     """
 
     first: np.ndarray
@@ -61,51 +63,91 @@ class SegmentWording:
     loc: np.ndarray
     text: np.ndarray
     off: np.ndarray
-    #: the normal form's version and shortest sentence compared, when written
+    q_first: np.ndarray
+    q_id: np.ndarray
+    q_text: np.ndarray
+    q_off: np.ndarray
+    #: the version of the rules and the shortest sentence compared, when written
     form: int = wording.FORM
     min_chars: int = wording.MIN_SENTENCE_CHARS
 
-    ARRAYS = ("first", "key", "loc", "text", "off")
+    ARRAYS = ("first", "key", "loc", "text", "off", "q_first", "q_id", "q_text", "q_off")
 
     def keys(self) -> list[str]:
         """The segment's distinct normal forms, by number."""
-        text = self.text.tobytes().decode("utf-8")
-        off = self.off.tolist()
-        return [text[a:b] for a, b in zip(off, off[1:], strict=False)]
+        return _strings(self.text, self.off)
+
+    def quotes(self, rids: list[str], alive: list[bool], wanted: set[str]):
+        """(report id, its quoted phrases) of the live reports among ``wanted``."""
+        table = None
+        first = self.q_first.tolist()
+        for r, (rid, live) in enumerate(zip(rids, alive, strict=True)):
+            if live and rid in wanted:
+                if table is None:
+                    table = _strings(self.q_text, self.q_off)
+                yield rid, [table[i] for i in self.q_id[first[r] : first[r + 1]].tolist()]
 
     def current(self) -> bool:
-        """Whether these sentences are in the normal form this version compares."""
+        """Whether these were written under the rules this version applies."""
         return (self.form, self.min_chars) == (wording.FORM, wording.MIN_SENTENCE_CHARS)
 
 
-class _WordingBuilder:
-    """Collects a segment's sentences report by report (compact arrays, one table of forms)."""
+def _strings(text: np.ndarray, off: np.ndarray) -> list[str]:
+    """A table of strings: UTF-8 ``text`` cut at the character offsets ``off``."""
+    whole = text.tobytes().decode("utf-8")
+    cut = off.tolist()
+    return [whole[a:b] for a, b in zip(cut, cut[1:], strict=False)]
+
+
+class _Table:
+    """Distinct strings numbered as they come, written as one UTF-8 text and offsets."""
 
     def __init__(self) -> None:
-        self.first = [0]
-        self.key = array("i")
-        self.loc = array("I")
         self.ids: dict[str, int] = {}
+
+    def id(self, s: str) -> int:
+        return self.ids.setdefault(s, len(self.ids))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        strings = list(self.ids)
+        off = np.zeros(len(strings) + 1, dtype=np.int64)
+        np.cumsum([len(s) for s in strings], out=off[1:])
+        return np.frombuffer("".join(strings).encode("utf-8"), dtype=np.uint8), off
+
+
+class _WordingBuilder:
+    """Collects a segment's sentences and quotes report by report (compact arrays)."""
+
+    def __init__(self) -> None:
+        self.first, self.q_first = [0], [0]
+        self.key, self.q_id = array("i"), array("i")
+        self.loc = array("I")
+        self.keys, self.quotes = _Table(), _Table()
 
     def add(self, meta: dict | None, passages: list) -> None:
         names = wording.place_names(meta or {})
         texts = [p[4] if p[5] in WORDING_KINDS else "" for p in passages]
-        ids, key, loc, span = self.ids, self.key, self.loc, wording.SPAN
+        key, loc, span, number = self.key, self.loc, wording.SPAN, self.keys.id
         for ppos, j, form in wording.report_sentences(texts, names):
-            key.append(ids.setdefault(form, len(ids)))
+            key.append(number(form))
             loc.append(ppos * span + j)
         self.first.append(len(key))
+        self.q_id.extend(map(self.quotes.id, wording.report_quotes(texts)))
+        self.q_first.append(len(self.q_id))
 
     def done(self) -> SegmentWording:
-        forms = list(self.ids)
-        off = np.zeros(len(forms) + 1, dtype=np.int64)
-        np.cumsum([len(f) for f in forms], out=off[1:])
+        text, off = self.keys.arrays()
+        q_text, q_off = self.quotes.arrays()
         return SegmentWording(
             first=np.array(self.first, dtype=np.int64),
             key=np.frombuffer(self.key, dtype=np.int32),
             loc=np.frombuffer(self.loc, dtype=np.uint32),
-            text=np.frombuffer("".join(forms).encode("utf-8"), dtype=np.uint8),
+            text=text,
             off=off,
+            q_first=np.array(self.q_first, dtype=np.int64),
+            q_id=np.frombuffer(self.q_id, dtype=np.int32),
+            q_text=q_text,
+            q_off=q_off,
         )
 
 
@@ -310,12 +352,16 @@ def load(path: Path) -> SegmentData:
         p_section=arrays["p_section"],
         grams=SegmentGrams.from_blocks(header["passages"], blocks),
     )
-    if header.get("wording"):  # files written before sentences were kept have none
+    kept = [f"w.{name}" for name in SegmentWording.ARRAYS]
+    if header.get("wording") and all(k in arrays for k in kept):  # older files: none
         w = SegmentWording(
             **{name: arrays[f"w.{name}"] for name in SegmentWording.ARRAYS}, **header["wording"]
         )
-        if len(w.first) != len(data.rids) + 1 or w.first[-1] != len(w.key) != len(w.loc):
+        n = len(data.rids) + 1
+        if len(w.first) != n or w.first[-1] != len(w.key) or len(w.key) != len(w.loc):
             raise ValueError(f"{path.name}: sentence lists of different lengths")
+        if len(w.q_first) != n or w.q_first[-1] != len(w.q_id):
+            raise ValueError(f"{path.name}: quote lists of different lengths")
         data.wording = w
     seen: dict[str, str] = {}
     for rid, (docnum, meta) in header.pop("metas").items():
