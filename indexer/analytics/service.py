@@ -446,7 +446,7 @@ class Analytics(ReviewMixin):
         missing = {r.meta["id"] for r in corpus} - known.keys()
         for w, rids, alive in view.wording() if missing else ():
             if w is not None and w.current():
-                for rid, quotes in w.quotes(rids, alive, missing):
+                for rid, quotes in w.unpack().quotes(rids, alive, missing):
                     known[rid] = tuple(sys.intern(p) for p in quotes)
         for r in corpus:
             rid = r.meta["id"]

@@ -24,7 +24,8 @@ def entries(
     order of first appearance, each key's entries by report, then place.
     None when the stored sentences do not serve: a segment without them (a
     file written before they were kept), another normal form, or a report of
-    ``position`` that no segment holds live.
+    ``position`` that no segment holds live. (``fazhi check`` verifies the
+    files' checksums; stored arrays that do not fit together raise ValueError.)
     """
     if not all(w is not None and w.current() for w, *_ in stored):
         return None
@@ -32,7 +33,8 @@ def entries(
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     covered = 0
     where = position.get
-    for w, rids, alive in stored:
+    for packed, rids, alive in stored:
+        w = packed.unpack()
         live = zip(rids, alive, strict=True)
         pos = np.array([where(rid, -1) if ok else -1 for rid, ok in live], dtype=np.int64)
         covered += int((pos >= 0).sum())

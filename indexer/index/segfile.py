@@ -46,7 +46,7 @@ _PREFIX = struct.Struct("<8sQQ")  # magic, file size, header length
 
 
 @dataclass
-class SegmentWording:
+class WordingArrays:
     """What analytics read of a segment's reports' wording (:mod:`indexer.wording`).
 
     Report ``r`` (in the order of ``SegmentData.rids``) has the sentences
@@ -67,11 +67,8 @@ class SegmentWording:
     q_id: np.ndarray
     q_text: np.ndarray
     q_off: np.ndarray
-    #: the version of the rules and the shortest sentence compared, when written
-    form: int = wording.FORM
-    min_chars: int = wording.MIN_SENTENCE_CHARS
 
-    ARRAYS = ("first", "key", "loc", "text", "off", "q_first", "q_id", "q_text", "q_off")
+    NAMES = ("first", "key", "loc", "text", "off", "q_first", "q_id", "q_text", "q_off")
 
     def keys(self) -> list[str]:
         """The segment's distinct normal forms, by number."""
@@ -86,6 +83,49 @@ class SegmentWording:
                 if table is None:
                     table = _strings(self.q_text, self.q_off)
                 yield rid, [table[i] for i in self.q_id[first[r] : first[r + 1]].tolist()]
+
+
+@dataclass
+class SegmentWording:
+    """A segment's :class:`WordingArrays`, kept zlib-compressed in its file.
+
+    A server reads them once, to build its analytics (a third of their size
+    on disk); ``layout`` lists each array's name, type and length in the
+    order they are packed.
+    """
+
+    packed: np.ndarray
+    layout: list
+    #: the version of the rules and the shortest sentence compared, when written
+    form: int = wording.FORM
+    min_chars: int = wording.MIN_SENTENCE_CHARS
+
+    @classmethod
+    def pack(cls, arrays: WordingArrays) -> SegmentWording:
+        parts = [np.ascontiguousarray(getattr(arrays, name)) for name in WordingArrays.NAMES]
+        layout = [[n, a.dtype.str, len(a)] for n, a in zip(WordingArrays.NAMES, parts, strict=True)]
+        blob = zlib.compress(b"".join(a.tobytes() for a in parts), 1)
+        return cls(np.frombuffer(blob, dtype=np.uint8), layout)
+
+    def counts(self) -> dict[str, int]:
+        return {name: count for name, _, count in self.layout}
+
+    def unpack(self) -> WordingArrays:
+        """The arrays (ValueError if they do not fit together)."""
+        raw = zlib.decompress(self.packed.tobytes())
+        out, at = {}, 0
+        for name, dtype, count in self.layout:
+            a = np.frombuffer(raw, dtype=np.dtype(dtype), count=count, offset=at)
+            out[name] = a
+            at += a.nbytes
+        arrays = WordingArrays(**out)
+        if (
+            at != len(raw)
+            or arrays.first[-1] != len(arrays.key)
+            or (arrays.q_first[-1] != len(arrays.q_id))
+        ):
+            raise ValueError("the stored sentences do not fit together")
+        return arrays
 
     def current(self) -> bool:
         """Whether these were written under the rules this version applies."""
@@ -138,7 +178,7 @@ class _WordingBuilder:
     def done(self) -> SegmentWording:
         text, off = self.keys.arrays()
         q_text, q_off = self.quotes.arrays()
-        return SegmentWording(
+        arrays = WordingArrays(
             first=np.array(self.first, dtype=np.int64),
             key=np.frombuffer(self.key, dtype=np.int32),
             loc=np.frombuffer(self.loc, dtype=np.uint32),
@@ -149,6 +189,7 @@ class _WordingBuilder:
             q_text=q_text,
             q_off=q_off,
         )
+        return SegmentWording.pack(arrays)
 
 
 @dataclass
@@ -272,7 +313,7 @@ def save(data: SegmentData, path: Path) -> None:
         arrays += [(f"{i}.{name}", np.ascontiguousarray(a)) for name, a in block.arrays().items()]
     w = data.wording
     if w is not None:
-        arrays += [(f"w.{name}", np.ascontiguousarray(getattr(w, name))) for name in w.ARRAYS]
+        arrays.append(("w.packed", w.packed))
     table, offset, crc = [], 0, 0
     for name, a in arrays:
         table.append([name, a.dtype.str, offset, len(a)])
@@ -288,7 +329,9 @@ def save(data: SegmentData, path: Path) -> None:
         },
         "passages": gram_index.n,
         "blocks": [[lo, block.n] for lo, block in gram_index.blocks],
-        "wording": None if w is None else {"form": w.form, "min_chars": w.min_chars},
+        "wording": None
+        if w is None
+        else {"form": w.form, "min_chars": w.min_chars, "layout": w.layout},
         "arrays": table,
         "size": offset,
         "crc32": crc,
@@ -352,16 +395,16 @@ def load(path: Path) -> SegmentData:
         p_section=arrays["p_section"],
         grams=SegmentGrams.from_blocks(header["passages"], blocks),
     )
-    kept = [f"w.{name}" for name in SegmentWording.ARRAYS]
-    if header.get("wording") and all(k in arrays for k in kept):  # older files: none
-        w = SegmentWording(
-            **{name: arrays[f"w.{name}"] for name in SegmentWording.ARRAYS}, **header["wording"]
-        )
-        n = len(data.rids) + 1
-        if len(w.first) != n or w.first[-1] != len(w.key) or len(w.key) != len(w.loc):
+    kept = header.get("wording")
+    if kept and "layout" in kept and "w.packed" in arrays:  # older files: none
+        w = SegmentWording(arrays["w.packed"], **kept)
+        n, count = len(data.rids) + 1, w.counts()
+        if (
+            count.get("first") != n
+            or count.get("q_first") != n
+            or count.get("key") != count.get("loc")
+        ):
             raise ValueError(f"{path.name}: sentence lists of different lengths")
-        if len(w.q_first) != n or w.q_first[-1] != len(w.q_id):
-            raise ValueError(f"{path.name}: quote lists of different lengths")
         data.wording = w
     seen: dict[str, str] = {}
     for rid, (docnum, meta) in header.pop("metas").items():
