@@ -50,7 +50,7 @@ from indexer.analytics import (
     trend,
 )
 from indexer.analytics import service as an_service
-from indexer.analytics.copies import all_copies
+from indexer.analytics.copies import all_copies, report_copy
 from indexer.cli import cli
 from indexer.errors import SearchTimeout
 from indexer.search import Engine
@@ -539,6 +539,18 @@ def test_an_updated_sentence_index_answers_as_one_built_anew(seed):
         assert _answers(updated) == _answers(SentenceIndex(corpus))
         assert _answers(index) == before  # the earlier index still answers as it did
         index = updated
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
+    index = SentenceIndex(_pool(random.Random(seed), 60))
+    every = all_copies(index)
+    assert every == {rid: report_copy(index, rid) for rid in index.position}
+    assert any(c["source"] for c in every.values())
+    hidden = sorted(index.position)[:5]
+    assert all_copies(index, hidden) == {
+        rid: report_copy(index, rid, hidden) for rid in index.position if rid not in hidden
+    }
 
 
 def test_an_update_reads_only_the_added_reports():

@@ -22,9 +22,12 @@ its own.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+
+import numpy as np
 
 from ..wording import split_sentences
 from .matrix import report_ref
@@ -83,16 +86,35 @@ def _report_keys(index: SentenceIndex, rep: int) -> list[int]:
     return out
 
 
-def keys_by_report(index: SentenceIndex) -> list[list[int]]:
+class ReportKeys(Sequence):
+    """The distinct keys of every report, ascending: report ``r``'s are
+    ``kids[first[r]:first[r + 1]]`` (two arrays, not a list per report)."""
+
+    def __init__(self, first: np.ndarray, kids: np.ndarray) -> None:
+        self.first, self.kids = first, kids
+
+    def __len__(self) -> int:
+        return len(self.first) - 1
+
+    def __getitem__(self, rep):
+        if isinstance(rep, slice):
+            return [self[r] for r in range(*rep.indices(len(self)))]
+        return self.kids[self.first[rep] : self.first[rep + 1]].tolist()
+
+
+def keys_by_report(index: SentenceIndex) -> ReportKeys:
     """The distinct keys of every report, from the index's own arrays (no text is read)."""
-    out: list[list[int]] = [[] for _ in index.corpus]
-    for kid, reps in enumerate(index.reps):
-        prev = -1
-        for r in reps:  # ascending, one entry per occurrence
-            if r != prev:
-                out[r].append(kid)
-                prev = r
-    return out
+    sizes = np.fromiter((len(r) for r in index.reps), dtype=np.int64, count=len(index.reps))
+    reps = np.concatenate(
+        [np.frombuffer(r, dtype=np.uint32) for r in index.reps] or [np.zeros(0, np.uint32)]
+    )
+    kids = np.repeat(np.arange(len(index.reps), dtype=np.int32), sizes)
+    order = np.lexsort((kids, reps))  # by report, then key
+    reps, kids = reps[order], kids[order]
+    distinct = np.r_[True, (reps[1:] != reps[:-1]) | (kids[1:] != kids[:-1])]
+    reps, kids = reps[distinct], kids[distinct]
+    first = np.searchsorted(reps, np.arange(len(index.corpus) + 1))
+    return ReportKeys(first, kids)
 
 
 def report_copy(index: SentenceIndex, rid: str, hidden: Collection[str] = ()) -> dict | None:
@@ -181,7 +203,8 @@ def _copy_of(index, rep, kids, hidden, families, totals, keys_of) -> dict:
     chars = sum(len(keys[k]) for k in kids)
     best = None
     members = None
-    for other, _ in nominated.most_common(CANDIDATES):
+    # ties go to the earlier report, whatever order the keys came in
+    for other, _ in heapq.nsmallest(CANDIDATES, nominated.items(), key=lambda kv: (-kv[1], kv[0])):
         if members is None:  # each family's keys, to look up among the candidate's
             members = [[c for c, _ in f] for f in families]
         theirs = set(keys_of(other))
