@@ -553,6 +553,16 @@ def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
     }
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_frequent_wording_counts_its_reports_on_a_mask_as_in_a_set(seed):
+    pool = _pool(random.Random(seed), 60)
+    masked = SentenceIndex(pool)
+    masked.MARK_FROM = 0  # every family of more than one key counted on a mask
+    plain = SentenceIndex(pool)
+    assert _answers(masked, 5) == _answers(plain, 5)
+    assert all_copies(masked) == all_copies(plain)
+
+
 def test_an_update_reads_only_the_added_reports():
     pool = _pool(random.Random(7), 30)
     index = SentenceIndex(pool[:25])

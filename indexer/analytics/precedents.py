@@ -289,6 +289,8 @@ class SentenceIndex:
 
     #: near() results kept (reports share most of their sentences)
     NEAR_CACHE = 200_000
+    #: a family with more entries than this counts its reports on a mask, not in a set
+    MARK_FROM = 2_000
 
     def near(self, kid: int) -> list[tuple[int, float]]:
         """Other normal forms near-identical to key ``kid``, with their similarity."""
@@ -502,6 +504,12 @@ class SentenceIndex:
         if len(family) == 1:
             total = len(set(self.reps[kid]))
             head = _first_distinct(self.reps[kid], limit + 1)
+        elif sum(len(self.reps[c]) for c, _ in family) > self.MARK_FROM:
+            mark = np.zeros(len(self.corpus), dtype=bool)  # a frequent wording: mark its reports
+            for c, _ in family:
+                mark[np.frombuffer(self.reps[c], dtype=np.uint32)] = True
+            found = np.flatnonzero(mark)
+            total, head = len(found), found[: limit + 1].tolist()
         else:
             reports: set[int] = set()
             heads: set[int] = set()
