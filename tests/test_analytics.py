@@ -33,6 +33,7 @@ from indexer.analytics import (
     SentenceIndex,
     build_matrix,
     collect_practices,
+    copystore,
     csv_cell,
     in_scope,
     is_generic,
@@ -855,6 +856,45 @@ def test_after_a_commit_the_rebuilds_read_only_the_added_reports(copied, copied_
     assert sentence_of(copied.precedents(jia), "周排查月研判")["count"] == 2
     assert copied.precedents(wu) == fresh.precedents(wu)
     fresh.engine.close()
+
+
+def test_copy_figures_are_kept_for_their_generation_and_read_back(copied_index, monkeypatch):
+    with Engine(copied_index) as engine:
+        figures = Analytics(engine).copies()
+    assert (copied_index / copystore.FILE).is_file()
+    assert any(f["source"] for f in figures.values())
+    with Engine(copied_index) as engine:  # a restart on the same generation: read back
+        again = Analytics(engine)
+        assert again.copies() == figures
+        assert again.build_info("sentences")["builds"] == 0  # nothing computed
+        jia = rid_of(again, "甲镇")
+        assert again.copy(jia) == figures[jia]
+    build_index(copied_index, [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县")])
+    with Engine(copied_index) as engine:  # another generation: computed, then kept
+        later = Analytics(engine)
+        fresh = later.copies()
+        assert len(fresh) == len(figures) + 1 and later.build_info("sentences")["builds"] == 1
+    with Engine(copied_index) as engine:
+        assert Analytics(engine).copies() == fresh
+    # a damaged file, or figures kept under other rules, are computed again
+    (copied_index / copystore.FILE).write_bytes(b"not gzip")
+    with Engine(copied_index) as engine:
+        damaged = Analytics(engine)
+        assert damaged.copies() == fresh and damaged.build_info("sentences")["builds"] == 1
+    share = an.copies.COPY_SHARE
+    monkeypatch.setattr(an.copies, "COPY_SHARE", 0.9)
+    with Engine(copied_index) as engine:
+        other_rules = Analytics(engine)
+        other_rules.copies()
+        assert other_rules.build_info("sentences")["builds"] == 1
+    monkeypatch.setattr(an.copies, "COPY_SHARE", share)
+    # a folder that takes no file: the figures are still given
+    monkeypatch.setattr(copystore.os, "replace", lambda *a: (_ for _ in ()).throw(PermissionError))
+    (copied_index / copystore.FILE).unlink()
+    with Engine(copied_index) as engine:
+        assert Analytics(engine).copies() == fresh
+    assert not (copied_index / copystore.FILE).exists()
+    assert not [p for p in copied_index.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_after_a_commit_the_earlier_sentence_index_is_served_while_rebuilt(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from . import copystore
 from .copies import all_copies, compare, report_copy, report_sources
 from .coverage import coverage_table, report_parts
 from .draft import check_draft
@@ -25,7 +26,9 @@ class ReviewMixin:
 
     #: the Art. 25 parts of each report (by id: its content), kept across commits
     _parts: dict[str, list[dict]]
-    #: (sentence index version, generation, {report id: copy figures}) of every report
+    #: (generation, final, sentence index version, {report id: copy figures}) of every
+    #: report; final: computed with a sentence index of that generation, or read from
+    #: what was kept for it
     _copies: tuple | None
     _copies_lock: threading.Lock
     _copies_thread: threading.Thread | None
@@ -78,33 +81,44 @@ class ReviewMixin:
         )  # fmt: skip
 
     def copies(self, wait: bool | float = True) -> dict[str, dict] | None:
-        """:func:`all_copies`: the copy figures of every report, computed once per sentence
-        index and generation (seconds on a large index).
+        """:func:`all_copies`: the copy figures of every report, computed once per index
+        generation (minutes on a large index), or read from what a server computed for
+        the same generation before (see :mod:`.copystore`).
 
         ``wait=False`` or a number of seconds (a page): the figures at hand, maybe of
         an earlier index, or None, while they are computed in a background thread
         (waited for that long).
         """
         found = self._copies
+        gen = self.engine.generation
+        if found is not None and found[:2] == (gen, True):  # final for this generation
+            return found[3]
         if wait is not True:
-            slot = self._slots["sentences"]
-            current = (slot.version, self.engine.generation)
-            if found is None or found[:2] != current:
-                thread = self._start_copies()
-                if wait and thread is not None:
-                    thread.join(float(wait))
-                found = self._copies
-            return found[2] if found is not None else None
-        index, version, removed = self._index_for()
-        gen = self._fresh()
-        if found is not None and found[:2] == (version, gen):
-            return found[2]
+            thread = self._start_copies()
+            if wait and thread is not None:
+                thread.join(float(wait))
+            found = self._copies
+            return found[3] if found is not None else None
         with self._copies_lock:
             found = self._copies
-            if found is not None and found[:2] == (version, gen):
-                return found[2]
+            if found is not None and found[:2] == (gen, True):
+                return found[3]
+            rules = copystore.rules()
+            kept = copystore.load(self.engine.index_dir, gen, rules)
+            if kept is not None:
+                self._copies = (gen, True, None, kept)
+                return kept
+            index, version, removed = self._index_for()
+            gen = self._fresh()
+            if found is not None and found[:3] == (gen, False, version):
+                return found[3]  # what a stale sentence index gives, computed already
+            with self._lock:
+                slot = self._slots["sentences"]
+                final = slot.version == version and slot.generation == gen and not removed
             value = all_copies(index, removed)
-            self._copies = (version, gen, value)
+            self._copies = (gen, final, version, value)
+        if final:  # the figures of this generation: the next server reads them
+            copystore.save(self.engine.index_dir, gen, rules, value)
         return value
 
     def _start_copies(self) -> threading.Thread | None:
