@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import re
+import subprocess
 import threading
 import types
 from collections import Counter, defaultdict
@@ -50,6 +51,7 @@ from indexer.analytics import (
     to_csv,
     trend,
 )
+from indexer.analytics import review as an_review
 from indexer.analytics import service as an_service
 from indexer.analytics.copies import all_copies, report_copy
 from indexer.cli import cli
@@ -895,6 +897,41 @@ def test_copy_figures_are_kept_for_their_generation_and_read_back(copied_index, 
         assert Analytics(engine).copies() == fresh
     assert not (copied_index / copystore.FILE).exists()
     assert not [p for p in copied_index.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_on_a_large_index_the_copy_figures_come_from_one_child_process(
+    copied_index, monkeypatch, caplog
+):
+    with Engine(copied_index) as engine:
+        expected = Analytics(engine, copies_child_from=None).copies()
+    (copied_index / copystore.FILE).unlink()
+    runs = []
+    real_run = copystore.subprocess.run
+    monkeypatch.setattr(
+        copystore.subprocess, "run", lambda *a, **k: runs.append(a) or real_run(*a, **k)
+    )
+    monkeypatch.setattr(an_review, "all_copies", None)  # this process computes none
+    with Engine(copied_index) as one, Engine(copied_index) as two:
+        workers = [Analytics(one, copies_child_from=0), Analytics(two, copies_child_from=0)]
+        found = [None, None]
+        threads = [
+            threading.Thread(target=lambda i=i: found.__setitem__(i, workers[i].copies()))
+            for i in range(2)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert found == [expected, expected]
+    assert len(runs) == 1  # the second worker waited for the first one's child
+    # a child that fails: computed in this process, and said in the log
+    monkeypatch.undo()
+    (copied_index / copystore.FILE).unlink()
+    failed = subprocess.CompletedProcess([], 1, "", "Traceback …\nMemoryError")
+    monkeypatch.setattr(copystore.subprocess, "run", lambda *a, **k: failed)
+    with Engine(copied_index) as engine:
+        assert Analytics(engine, copies_child_from=0).copies() == expected
+    assert "in a child process failed (exit 1): Traceback … | MemoryError" in caplog.text
 
 
 def test_after_a_commit_the_earlier_sentence_index_is_served_while_rebuilt(

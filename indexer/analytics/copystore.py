@@ -9,14 +9,24 @@ computing them again. Figures of another generation or other rules are
 never used. The file is written atomically (temporary file, then
 rename); a server that cannot write it (a read-only index) computes the
 figures as before and logs why.
+
+On a large index a server has them computed by a child process
+(:func:`compute_in_child`, running :mod:`.copyjob`): the child's memory
+(gigabytes at 100,000 reports, mostly freed objects a Python process
+keeps) goes back to the system when it exits, it runs beside the
+server's other builds instead of sharing one interpreter with them, and
+several workers wait for one child instead of each computing the same.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from .. import names
@@ -82,3 +92,45 @@ def save(index_dir: Path, generation: tuple, current: dict, figures: dict[str, d
             pass
         return False
     return True
+
+
+#: where the workers of one index take turns computing the figures
+LOCK = ".copies.lock"
+
+
+def compute_in_child(index_dir: Path, generation: tuple) -> dict[str, dict] | None:
+    """The figures of ``generation``, computed by a child process and read back.
+
+    One child at a time per index folder: a worker that finds another's
+    child at work waits for it, then reads what it kept. None (logged) when
+    the folder takes no lock or file, the child fails, or it found another
+    generation (the index changed meanwhile): the caller computes them itself.
+    """
+    index_dir = Path(index_dir)
+    try:
+        fd = os.open(index_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError as exc:
+        log.info("copy figures computed in process (no lock in %s: %s)", index_dir, exc)
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        kept = load(index_dir, generation, rules())
+        if kept is not None:  # another worker's child kept them meanwhile
+            return kept
+        run = subprocess.run(
+            [sys.executable, "-m", "indexer.analytics.copyjob", str(index_dir)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if run.returncode != 0:
+            tail = run.stderr.strip().splitlines()[-3:]
+            log.warning(
+                "computing the copy figures in a child process failed (exit %s): %s",
+                run.returncode,
+                " | ".join(tail),
+            )
+            return None
+        return load(index_dir, generation, rules())
+    finally:
+        os.close(fd)

@@ -32,6 +32,9 @@ class ReviewMixin:
     _copies: tuple | None
     _copies_lock: threading.Lock
     _copies_thread: threading.Thread | None
+    #: from this many reports on, the copy figures are computed by a child process
+    #: (see :func:`.copystore.compute_in_child`); None: always in this process
+    copies_child_from: int | None
 
     def parts(self, rid: str) -> list[dict]:
         """:func:`report_parts` of report ``rid`` (cached by id; ids name content)."""
@@ -115,7 +118,12 @@ class ReviewMixin:
             with self._lock:
                 slot = self._slots["sentences"]
                 final = slot.version == version and slot.generation == gen and not removed
-            value = all_copies(index, removed)
+            value = None
+            child_from = self.copies_child_from
+            if final and child_from is not None and len(index.corpus) >= child_from:
+                value = copystore.compute_in_child(self.engine.index_dir, gen)
+            if value is None:
+                value = all_copies(index, removed)
             self._copies = (gen, final, version, value)
         if final:  # the figures of this generation: the next server reads them
             copystore.save(self.engine.index_dir, gen, rules, value)

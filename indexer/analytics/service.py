@@ -116,10 +116,19 @@ class Analytics(ReviewMixin):
     #: a stale sentence index missing more reports than this is not used for precedents
     STALE_REMOVED_MAX = 100
 
+    #: see :attr:`ReviewMixin.copies_child_from`
+    COPIES_CHILD_FROM = 5_000
+
     def __init__(
-        self, engine, lexicon: list[Practice] | None = None, *, rebuild_spacing: float = 0.0
+        self,
+        engine,
+        lexicon: list[Practice] | None = None,
+        *,
+        rebuild_spacing: float = 0.0,
+        copies_child_from: int | None = COPIES_CHILD_FROM,
     ) -> None:
         self.engine = engine
+        self.copies_child_from = copies_child_from
         #: a background rebuild starts only once this many times the last
         #: build's duration has passed since it ended (0: at once). Under a
         #: stream of commits this bounds the share of the processor that

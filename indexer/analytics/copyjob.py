@@ -1,0 +1,40 @@
+"""``python -m indexer.analytics.copyjob INDEX``: compute and keep the copy figures.
+
+The child process of :func:`~indexer.analytics.copystore.compute_in_child`:
+opens the index, computes the copy figures of its current generation in
+this process and keeps them in the index folder. Exit status 0 when they
+were kept, 1 with a message on standard error otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import FazhiError
+from ..search import Engine
+from . import copystore
+from .service import Analytics
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m indexer.analytics.copyjob INDEX", file=sys.stderr)
+        return 1
+    index_dir = Path(argv[0])
+    try:
+        with Engine(index_dir) as engine:
+            analytics = Analytics(engine, copies_child_from=None)  # here, not in another child
+            analytics.copies()
+            kept = copystore.load(index_dir, engine.generation, copystore.rules())
+    except FazhiError as exc:
+        print(f"error: {exc.user_message()}", file=sys.stderr)
+        return 1
+    if kept is None:
+        print(f"error: the copy figures could not be kept in {index_dir}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
