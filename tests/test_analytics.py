@@ -556,6 +556,16 @@ def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
     }
 
 
+def test_copy_figures_of_reports_without_a_sentence_to_compare():
+    short = [
+        CorpusReport({"id": f"r{i}", "source": f"r{i}.txt"}, (1,), ("短句。",)) for i in range(2)
+    ]
+    index = SentenceIndex(short)
+    assert len(index) == 0
+    assert all_copies(index) == {rid: report_copy(index, rid) for rid in ("r0", "r1")}
+    assert all_copies(index)["r0"]["sentences"] == 0
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_frequent_wording_counts_its_reports_on_a_mask_as_in_a_set(seed):
     pool = _pool(random.Random(seed), 60)

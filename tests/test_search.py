@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from indexer.errors import QueryError
 from indexer.index import grams as grams_mod
+from indexer.index import segfile
 from indexer.search import Engine
 from indexer.search.highlight import snippet
 from indexer.text import fold
@@ -385,3 +386,21 @@ def test_a_facet_column_ranks_alike_in_threads_that_first_use_it_together():
             assert towns[-1] in [v for v, _ in listed] and omitted == len(towns) - 11
     finally:
         sys.setswitchinterval(old)
+
+
+def test_outlines_are_read_from_the_mapped_segment_file_when_asked_for(tmp_path):
+    reports = [
+        make_report(f"r{i}.txt", [("measures", f"第{i}项措施。"), ("plans", "明年计划。")])
+        for i in range(3)
+    ]
+    index_dir = build_index(tmp_path / "ix", reports)
+    with Engine(index_dir) as engine:
+        view = engine.view()
+        kept = view.segs[0].outlines
+        assert isinstance(kept, segfile.MappedOutlines) and len(kept) == 3
+        for r in reports:
+            rid = r.sha256[:16]
+            sections = engine.report(rid)["sections"]
+            assert [s["key"] for s in sections] == ["measures", "plans"]
+            assert [s["heading"] for s in sections] == [s.heading for s in r.sections]
+        assert view.outlines.get("no such report", "") == ""

@@ -111,7 +111,8 @@ def keys_by_report(index: SentenceIndex) -> ReportKeys:
     kids = np.repeat(np.arange(len(index.reps), dtype=np.int32), sizes)
     order = np.lexsort((kids, reps))  # by report, then key
     reps, kids = reps[order], kids[order]
-    distinct = np.r_[True, (reps[1:] != reps[:-1]) | (kids[1:] != kids[:-1])]
+    distinct = np.ones(len(reps), dtype=bool)
+    distinct[1:] = (reps[1:] != reps[:-1]) | (kids[1:] != kids[:-1])
     reps, kids = reps[distinct], kids[distinct]
     first = np.searchsorted(reps, np.arange(len(index.corpus) + 1))
     return ReportKeys(first, kids)

@@ -205,8 +205,9 @@ class SegmentData:
     #: rid → (docnum, meta): the report's metadata without its outline
     metas: dict[str, tuple[int, dict]] = field(default_factory=dict)
     #: rid → the report's outline (its ``sections``) as compact JSON, parsed when asked
-    #: for: a parsed outline is dozens of Python objects per report
-    outlines: dict[str, str] = field(default_factory=dict)
+    #: for: a parsed outline is dozens of Python objects per report (read from the
+    #: mapped file, :class:`MappedOutlines`, when the file keeps them as an array)
+    outlines: dict[str, str] | MappedOutlines = field(default_factory=dict)
     rids: list[str] = field(default_factory=list)  # one per text document, local order
     text_local: list[int] = field(default_factory=list)  # local docnum of each text doc
     first: list[int] = field(default_factory=lambda: [0])  # each report's first passage
@@ -277,6 +278,47 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     return data
 
 
+class MappedOutlines:
+    """Each report's outline as compact JSON, decoded from the mapped file when asked for.
+
+    Kept as one UTF-8 array (equal outlines once) with each report's
+    ``[start, end)`` in it, so that the outlines of a large index take no
+    memory of the process until a page shows one.
+    """
+
+    __slots__ = ("text", "spans", "number")
+
+    def __init__(self, text: np.ndarray, spans: np.ndarray, rids: list[str]) -> None:
+        self.text, self.spans = text, spans
+        self.number = {rid: i for i, rid in enumerate(rids)}
+
+    def get(self, rid: str, default: str = "") -> str:
+        i = self.number.get(rid)
+        if i is None:
+            return default
+        start, end = self.spans[2 * i : 2 * i + 2].tolist()
+        return self.text[start:end].tobytes().decode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self.number)
+
+
+def _outline_arrays(data: SegmentData) -> list[tuple[str, np.ndarray]]:
+    """The outlines of ``data``'s reports (in the order of ``metas``) as two arrays."""
+    at: dict[str, tuple[int, int]] = {}
+    parts, size = [], 0
+    spans = np.zeros(2 * len(data.metas), dtype=np.int64)
+    for i, rid in enumerate(data.metas):
+        text = data.outlines.get(rid, "")
+        if text not in at:
+            raw = text.encode("utf-8")
+            at[text] = (size, size + len(raw))
+            parts.append(raw)
+            size += len(raw)
+        spans[2 * i : 2 * i + 2] = at[text]
+    return [("o.text", np.frombuffer(b"".join(parts), dtype=np.uint8)), ("o.spans", spans)]
+
+
 def _add_meta(data: SegmentData, rid: str, docnum: int, meta: dict, seen: dict) -> None:
     """Keep ``meta`` with its outline as a JSON string (equal strings stored once)."""
     text = json.dumps(meta.pop("sections", []), ensure_ascii=False, separators=(",", ":"))
@@ -311,6 +353,7 @@ def save(data: SegmentData, path: Path) -> None:
     ]
     for i, (_lo, block) in enumerate(gram_index.blocks):
         arrays += [(f"{i}.{name}", np.ascontiguousarray(a)) for name, a in block.arrays().items()]
+    arrays += _outline_arrays(data)
     w = data.wording
     if w is not None:
         arrays.append(("w.packed", w.packed))
@@ -324,7 +367,7 @@ def save(data: SegmentData, path: Path) -> None:
         "format": FORMAT,
         "rids": data.rids,
         "metas": {
-            rid: [docnum, with_outline(meta, data.outlines.get(rid))]
+            rid: [docnum, meta]  # the outlines are the arrays "o.*"
             for rid, (docnum, meta) in data.metas.items()
         },
         "passages": gram_index.n,
@@ -407,11 +450,20 @@ def load(path: Path) -> SegmentData:
             raise ValueError(f"{path.name}: sentence lists of different lengths")
         data.wording = w
     seen: dict[str, str] = {}
-    for rid, (docnum, meta) in header.pop("metas").items():
+    mapped = "o.spans" in arrays  # else (older files) each outline is in its metadata
+    metas = header.pop("metas")
+    for rid, (docnum, meta) in metas.items():
         # what search shows of the file's name (``path`` keeps the exact name, to open it)
         if isinstance(meta.get("source"), str):
             meta["source"] = names.printable(meta["source"])
-        _add_meta(data, rid, docnum, meta, seen)
+        if mapped:
+            data.metas[rid] = (docnum, meta)
+        else:
+            _add_meta(data, rid, docnum, meta, seen)
+    if mapped:
+        if len(arrays["o.spans"]) != 2 * len(metas):
+            raise ValueError(f"{path.name}: outline list of another length")
+        data.outlines = MappedOutlines(arrays["o.text"], arrays["o.spans"], list(metas))
     if not (len(data.rids) == len(data.text_local) == len(data.first) - 1):
         raise ValueError(f"{path.name}: report lists of different lengths")
     if data.first[-1] != len(data.p_n) or len(data.p_n) != data.grams.n:

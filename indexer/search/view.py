@@ -111,6 +111,22 @@ class Column:
         return ranked, omitted
 
 
+class _Outlines:
+    """Each live report's outline as JSON, read from its segment when asked for."""
+
+    __slots__ = ("view",)
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+
+    def get(self, rid: str, default: str = "") -> str:
+        r = self.view.loc.get(rid)
+        if r is None:
+            return default
+        si, _ = self.view._seg_of(r)
+        return self.view.segs[si].outlines.get(rid, default)
+
+
 class View:
     """One generation of the index: its snapshot and flat arrays over its reports and passages.
 
@@ -131,7 +147,7 @@ class View:
         self.rep_bases: list[int] = []  # first report of each segment
         self.text_index: list[dict[int, int]] = []  # per segment: local docnum → report
         self.reports: dict[str, dict] = {}  # rid → metadata without the outline
-        self.outlines: dict[str, str] = {}  # rid → outline as JSON
+        self.outlines = _Outlines(self)  # rid → outline as JSON (``get``)
         self.loc: dict[str, int] = {}  # rid → report number (live reports)
         self.rep_rid: list[str] = []
         rep_alive: list[bool] = []
@@ -153,7 +169,6 @@ class View:
             for rid, (local, meta) in data.metas.items():
                 if dead is None or not dead(local):
                     self.reports[rid] = meta
-                    self.outlines[rid] = data.outlines.get(rid, "")
             firsts.append(np.asarray(data.first[:-1], dtype=np.int64) + n_passages)
             numbers.append(data.p_n)
             sections.append(data.p_section)
