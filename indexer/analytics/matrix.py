@@ -237,22 +237,28 @@ def matrix_of(passages: np.ndarray, cols: MatrixColumns, scope: Scope) -> dict:
     year_value = np.array([*cols.years, _UNDATED], dtype=np.int64)  # code -1: the last one
     first = np.full(len(places), _UNDATED, dtype=np.int64)
     np.minimum.at(first, row, year_value[cell_year])
-    order = np.lexsort((cols.text_rank()[places], -row_passages, first)).tolist()
+    order = np.lexsort((cols.text_rank()[places], -row_passages, first))
 
     label = cols.places
-    place_list = places.tolist()
-    first_list, pass_list, rep_list = first.tolist(), row_passages.tolist(), row_reports.tolist()
+    ordered = zip(
+        places[order].tolist(),
+        counts[order].tolist(),  # one conversion for the whole table
+        row_passages[order].tolist(),
+        row_reports[order].tolist(),
+        first[order].tolist(),
+        strict=True,
+    )
     rows = [
         {
-            "township": label[place_list[i]][0],
-            "county": label[place_list[i]][1],
-            "province": label[place_list[i]][2],
-            "counts": counts[i].tolist(),
-            "passages": pass_list[i],
-            "reports": rep_list[i],
-            "first_year": first_list[i] if first_list[i] != _UNDATED else None,
+            "township": label[p][0],
+            "county": label[p][1],
+            "province": label[p][2],
+            "counts": c,
+            "passages": n,
+            "reports": k,
+            "first_year": y if y != _UNDATED else None,
         }
-        for i in order
+        for p, c, n, k, y in ordered
     ]
 
     by_year = cell_year[dated]

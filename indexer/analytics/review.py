@@ -8,6 +8,7 @@ caches and the sentence index of the service (``metas``, ``_latest``,
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -19,6 +20,22 @@ from .precedents import SentenceIndex
 from .sentences import MAX_LISTED
 
 log = logging.getLogger(__package__)
+
+
+def settle() -> None:
+    """Keep the cyclic garbage collector from walking what a build just made.
+
+    The catalogue, the sentence index and the copy figures are hundreds of
+    thousands of objects that live until the next generation and hold no
+    reference cycles worth collecting; left to the collector, every full
+    collection walks them all, which showed as hundreds of milliseconds in
+    ordinary requests at 100,000 reports (matrix p95 524 → 206 ms, first
+    precedents p95 592 → 383 ms with them frozen). Freezing moves every
+    object alive now out of the collector's way (no collection: that is the
+    index's own :func:`~indexer.search.engine.Engine` reload, which
+    unfreezes, collects and freezes again).
+    """
+    gc.freeze()
 
 
 class ReviewMixin:
@@ -125,6 +142,7 @@ class ReviewMixin:
             if value is None:
                 value = all_copies(index, removed)
             self._copies = (gen, final, version, value)
+            settle()
         if final:  # the figures of this generation: the next server reads them
             copystore.save(self.engine.index_dir, gen, rules, value)
         return value

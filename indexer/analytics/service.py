@@ -22,7 +22,7 @@ from .practices import (
     sort_catalogue,
 )
 from .precedents import SentenceIndex
-from .review import ReviewMixin
+from .review import ReviewMixin, settle
 from .sentences import MAX_LISTED, CorpusReport, StoredTexts
 
 #: the filters that decide which reports are in scope of a matrix or trend
@@ -251,6 +251,7 @@ class Analytics(ReviewMixin):
             if logged:
                 return None
             raise
+        settle()
         with self._ready:
             slot.value, slot.generation, slot.building, slot.error = value, gen, False, None
             slot.version += 1
@@ -280,12 +281,32 @@ class Analytics(ReviewMixin):
         """
         builds = {"practices": self._build_catalogue, "sentences": self._build_sentences}
         self._fresh()
+        threading.Thread(
+            target=self._prepare_columns, name="analytics-columns", daemon=True
+        ).start()
         with self._ready:
             for name, build in builds.items():
                 slot = self._slots[name]
                 if not slot.version and not slot.building:
                     self._spawn(name, build)
         self._start_copies()  # after the sentence index, which it waits for
+
+    def matrix_columns(self) -> MatrixColumns:
+        """What the matrix groups by, for the current generation (built once per
+        generation: a second at 100,000 reports; :meth:`prepare` builds it at start)."""
+        cols = self._columns(self.engine.view())
+        if cols._text_rank is None:
+            cols.text_rank()
+            settle()
+        return cols
+
+    def _prepare_columns(self) -> None:
+        """:meth:`matrix_columns` before the first matrix asks; if this fails, the first
+        matrix builds them and says why."""
+        try:
+            self.matrix_columns()
+        except Exception:  # noqa: BLE001 - only a head start
+            log.debug("preparing the matrix columns failed", exc_info=True)
 
     def stale(self, name: str) -> bool:
         """Whether ``name`` (one of :data:`BACKGROUND`) is served from an earlier generation."""
