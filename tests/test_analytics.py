@@ -556,6 +556,46 @@ def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
     }
 
 
+def _plain_report_counts(index: SentenceIndex, rid: str, hide: set[int]) -> tuple[list, int]:
+    """Per passage with a shared sentence, how many other reports share one; and in all."""
+    rep = index.position[rid]
+    r = index.corpus[rep]
+    per_passage, everyone = [], set()
+    for text in r.texts:
+        others, listed, seen = set(), False, set()
+        for key, _ in index._sentences(text, index.names[rep]):
+            if key in seen:
+                continue
+            seen.add(key)
+            family, total, _ = index._family(index.key_id[key], 0)
+            total -= sum(1 for h in hide if any(h in index.reps[c] for c, _ in family))
+            if total <= 1:
+                continue
+            listed = True
+            if total < index.boilerplate_reports:
+                for c, _ in family:
+                    others.update(index.reps[c])
+        if listed:
+            others -= hide | {rep}
+            per_passage.append(len(others))
+            everyone |= others
+    return per_passage, len(everyone)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_precedents_count_the_other_reports_as_a_plain_count_does(seed):
+    index = SentenceIndex(_pool(random.Random(seed), 60))
+    hidden = sorted(index.position)[:3] if seed % 2 else []
+    hide = {index.position[h] for h in hidden}
+    for rid in index.position:
+        if rid in hidden:
+            continue
+        found = index.precedents(rid, 3, hidden)
+        passages, total = _plain_report_counts(index, rid, hide)
+        assert [p["reports"] for p in found["passages"]] == passages
+        assert found["total"]["reports"] == total
+
+
 def test_copy_figures_of_reports_without_a_sentence_to_compare():
     short = [
         CorpusReport({"id": f"r{i}", "source": f"r{i}.txt"}, (1,), ("短句。",)) for i in range(2)

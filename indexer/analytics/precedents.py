@@ -429,14 +429,18 @@ class SentenceIndex:
         r = self.corpus[rep]
         passages = []
         n_sentences = n_boiler = 0
-        all_others: set[int] = set()
+        # the other reports holding a sentence, marked over all reports (a set of every
+        # entry costs more once wording recurs in thousands of reports)
+        n = len(self.corpus)
+        all_others = np.zeros(n, dtype=bool)
+        unlisted = np.fromiter((rep, *hide), dtype=np.int64)
         if passage is None:
             items = zip(r.ids, r.texts, strict=True)
         else:
             items = [(pid, r.texts[i]) for i, pid in enumerate(r.ids) if pid == passage]
         for pid, text in items:
             sentences = []
-            others_here: set[int] = set()
+            others_here = None
             seen: set[str] = set()
             written = None
             for key, j in self._sentences(text, self.names[rep]):
@@ -454,16 +458,20 @@ class SentenceIndex:
                     n_boiler += 1
                 else:
                     n_sentences += 1
+                    if others_here is None:
+                        others_here = np.zeros(n, dtype=bool)
                     for c, _ in family:
-                        others_here.update(self.reps[c])
+                        others_here[np.frombuffer(self.reps[c], dtype=np.uint32)] = True
             if sentences:
-                others_here.discard(rep)
-                others_here -= hide
-                all_others |= others_here
+                count = 0
+                if others_here is not None:
+                    others_here[unlisted] = False
+                    all_others |= others_here
+                    count = int(others_here.sum())
                 passages.append(
                     {
                         "passage": pid,
-                        "reports": len(others_here),
+                        "reports": count,
                         "boilerplate": sum(1 for s in sentences if s["boilerplate"]),
                         "sentences": sentences,
                     }
@@ -478,7 +486,7 @@ class SentenceIndex:
             "total": {
                 "sentences": n_sentences,
                 "boilerplate": n_boiler,
-                "reports": len(all_others),
+                "reports": int(all_others.sum()),
             },
             "passages": passages,
         }

@@ -146,6 +146,9 @@ class Analytics(ReviewMixin):
         self._precedents: OrderedDict = OrderedDict()
         self._scopes: OrderedDict = OrderedDict()
         self._counts: OrderedDict = OrderedDict()
+        #: (sentence index, metadata, ids it knows that the metadata does not) of the
+        #: last precedents: a set difference over every report, not made per request
+        self._removed: tuple | None = None
         #: the quoted phrases of each report (by id: its content), kept across commits
         self._quotes: dict[str, tuple[str, ...]] = {}
         #: the Art. 25 parts of each report (by id: its content), kept across commits
@@ -568,7 +571,10 @@ class Analytics(ReviewMixin):
             return None
 
         def removed(index: SentenceIndex) -> set[str]:
-            return index.position.keys() - metas.keys()
+            found = self._removed
+            if found is None or found[0] is not index or found[1] is not metas:
+                found = self._removed = (index, metas, index.position.keys() - metas.keys())
+            return found[2]
 
         def usable(index) -> bool:
             return rid in index.position and len(removed(index)) <= self.STALE_REMOVED_MAX
