@@ -949,6 +949,29 @@ def test_copy_figures_are_kept_for_their_generation_and_read_back(copied_index, 
     assert not [p for p in copied_index.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_practice_catalogue_is_kept_for_its_generation_and_read_back(copied_index):
+    with Engine(copied_index) as engine:
+        first = Analytics(engine)
+        practices, facet = first.practices(), first.practice_facet("法律明白人")
+    assert (copied_index / copystore.CATALOGUE_FILE).is_file()
+    with Engine(copied_index) as engine:  # a restart: read back, no search made
+        search = engine.matching_reports
+        engine.matching_reports = None
+        again = Analytics(engine)
+        assert again.practices() == practices
+        engine.matching_reports = search  # the facet searches for its own query
+        assert again.practice_facet("法律明白人") == facet
+    with Engine(copied_index) as engine:  # another lexicon: built again
+        other = Analytics(engine, lexicon=an.parse_lexicon("院坝说法 | 院坝说法"))
+        assert [p["name"] for p in other.practices()] != [p["name"] for p in practices]
+    build_index(copied_index, [make_report("wu.txt", [UNRELATED], township="戊镇", county="中县")])
+    with Engine(copied_index) as engine:  # another generation: built again, then kept
+        later = Analytics(engine).practices()
+        assert later != practices  # 戊镇 holds 宪法宣传周 too: not the old generation's
+        engine.matching_reports = None
+        assert Analytics(engine).practices() == later
+
+
 def test_on_a_large_index_the_copy_figures_come_from_one_child_process(
     copied_index, monkeypatch, caplog
 ):

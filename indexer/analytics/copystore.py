@@ -1,5 +1,7 @@
 """The copy figures of every report, kept beside the index for the generation they describe.
 
+(The practice catalogue is kept the same way, in :data:`CATALOGUE_FILE`.)
+
 Computing the copy verdict of every report is the longest of a server's
 analytics (minutes at 100,000 reports). A server that has computed them
 writes them to ``copies.json.gz`` in the index folder, with the index
@@ -35,6 +37,8 @@ from . import copies
 from .sentences import NEAR_SIMILARITY, SHINGLE
 
 FILE = "copies.json.gz"
+#: the practice catalogue of a generation, kept the same way
+CATALOGUE_FILE = "practices.json.gz"
 #: the layout of the file
 FORMAT = 1
 
@@ -56,16 +60,18 @@ def rules() -> dict:
     }
 
 
-def load(index_dir: Path, generation: tuple, current: dict) -> dict[str, dict] | None:
-    """The figures kept for ``generation`` under the rules ``current`` (None: none kept)."""
-    path = Path(index_dir) / FILE
+def load(index_dir: Path, generation: tuple, current: dict, file: str = FILE) -> dict | None:
+    """What ``file`` keeps for ``generation`` under the rules ``current`` (None: nothing
+    kept for them). The copy figures by default; the practice catalogue is kept the
+    same way (:data:`CATALOGUE_FILE`)."""
+    path = Path(index_dir) / file
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             kept = json.load(f)
     except FileNotFoundError:
         return None
     except (OSError, EOFError, ValueError) as exc:
-        log.warning("cannot read the copy figures kept in %s (computing them): %s", path, exc)
+        log.warning("cannot read what is kept in %s (computing it): %s", path, exc)
         return None
     if not isinstance(kept, dict) or kept.get("generation") != list(generation):
         return None
@@ -75,9 +81,12 @@ def load(index_dir: Path, generation: tuple, current: dict) -> dict[str, dict] |
     return figures if isinstance(figures, dict) else None
 
 
-def save(index_dir: Path, generation: tuple, current: dict, figures: dict[str, dict]) -> bool:
-    """Keep ``figures`` for ``generation``; False (logged) if the folder cannot take them."""
-    path = Path(index_dir) / FILE
+def save(
+    index_dir: Path, generation: tuple, current: dict, figures: dict, file: str = FILE
+) -> bool:
+    """Keep ``figures`` for ``generation`` in ``file``; False (logged) if the folder
+    cannot take them."""
+    path = Path(index_dir) / file
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     body = {"generation": list(generation), "rules": current, "figures": figures}
     try:
@@ -85,7 +94,7 @@ def save(index_dir: Path, generation: tuple, current: dict, figures: dict[str, d
             f.write(names.dumps(body, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError as exc:
-        log.info("copy figures not kept in %s: %s", index_dir, exc)
+        log.info("%s not kept in %s: %s", file, index_dir, exc)
         try:
             tmp.unlink()
         except OSError:

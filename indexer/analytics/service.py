@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sys
 import threading
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 
 from ..errors import FazhiError
 from ..search.query import Filters
-from ..wording import report_quotes
+from ..wording import FORM, report_quotes
+from . import copystore
 from .matrix import MatrixColumns, Scope, matrix_of
 from .practices import (
+    MIN_QUOTED_REPORTS,
     Practice,
     catalogue_entry,
     collect_practices,
@@ -491,8 +495,21 @@ class Analytics(ReviewMixin):
             self._quotes = {rid: found for rid, found in out}
         return out
 
+    def _catalogue_rules(self) -> dict:
+        """What the catalogue depends on besides the index: the lexicon and the quote rules."""
+        lexicon = [[p.name, list(p.variants), p.source] for p in self.lexicon()]
+        digest = hashlib.sha256(json.dumps(lexicon, ensure_ascii=False).encode()).hexdigest()
+        return {"format": 1, "lexicon": digest, "wording": FORM, "quoted": MIN_QUOTED_REPORTS}
+
     def _build_catalogue(self) -> Catalogue:
+        """The catalogue of the current generation: read back if a server kept it, else
+        built (one exact search per practice) and kept for the next start."""
+        gen, rules, folder = self.engine.generation, self._catalogue_rules(), self.engine.index_dir
         metas = self.metas()
+        kept = copystore.load(folder, gen, rules, copystore.CATALOGUE_FILE)
+        if kept is not None and list(kept.get("bits", ())) == list(metas):
+            bits = {rid: i for i, rid in enumerate(metas)}
+            return Catalogue([(e, int(m, 16)) for e, m in kept["entries"]], bits)
         bits = {rid: i for i, rid in enumerate(metas)}
         quotes = self._report_quotes(*self._corpus_view())
         practices = collect_practices(self.lexicon(), quotes=quotes)
@@ -502,6 +519,9 @@ class Analytics(ReviewMixin):
             entry = catalogue_entry(p, rids, metas)
             if entry["reports"]:
                 entries.append((entry, report_mask(rids, bits)))
+        if self.engine.generation == gen:  # what was read is of the generation it is kept for
+            body = {"bits": list(bits), "entries": [[e, format(m, "x")] for e, m in entries]}
+            copystore.save(folder, gen, rules, body, copystore.CATALOGUE_FILE)
         return Catalogue(entries, bits)
 
     def catalogue(self) -> Catalogue:
