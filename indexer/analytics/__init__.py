@@ -78,6 +78,7 @@ from .matrix import (
 )
 from .practices import (
     SORT_KEYS,
+    Catalogue,
     Practice,
     catalogue_entry,
     collect_practices,
@@ -86,6 +87,7 @@ from .practices import (
     parse_lexicon,
     practice_key,
     practice_query,
+    report_mask,
     sort_catalogue,
 )
 from .precedents import SentenceIndex
@@ -99,7 +101,7 @@ from .sentences import (
     shingles,
     similarity,
 )
-from .service import Analytics, Catalogue, report_mask
+from .service import Analytics
 
 __all__ = [
     "BOILERPLATE_MIN_REPORTS",

@@ -177,3 +177,29 @@ def sort_catalogue(entries: list[dict], sort: str = "townships") -> list[dict]:
             key=lambda e: (e["first_year"] or 9999, -e["townships"], e["name"]),
         )
     return sorted(entries, key=lambda e: (-e[sort], -e["townships"], -e["reports"], e["name"]))
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def report_mask(rids: Iterable[str], bits: dict[str, int]) -> int:
+    """The reports ``rids`` as an int bitmask, bit ``bits[rid]`` each (unknown ids left out)."""
+    buf = bytearray((len(bits) + 8) // 8)
+    for rid in rids:
+        i = bits.get(rid)
+        if i is not None:
+            buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The practice catalogue of one snapshot of the index.
+
+    ``entries``: (catalogue entry, bitmask of the reports that mention it);
+    ``bits``: the bit of each report of the snapshot, the only map the masks
+    may be combined with (see :meth:`Analytics.practice_facet`).
+    """
+
+    entries: list[tuple[dict, int]]
+    bits: dict[str, int]

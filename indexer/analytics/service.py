@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import FazhiError
@@ -19,10 +19,12 @@ from . import copystore
 from .matrix import MatrixColumns, Scope, matrix_of
 from .practices import (
     MIN_QUOTED_REPORTS,
+    Catalogue,
     Practice,
     catalogue_entry,
     collect_practices,
     load_lexicon,
+    report_mask,
     sort_catalogue,
 )
 from .precedents import SentenceIndex
@@ -37,29 +39,6 @@ log = logging.getLogger(__package__)
 
 
 # ---------------------------------------------------------------- per-generation cache
-
-
-def report_mask(rids: Iterable[str], bits: dict[str, int]) -> int:
-    """The reports ``rids`` as an int bitmask, bit ``bits[rid]`` each (unknown ids left out)."""
-    buf = bytearray((len(bits) + 8) // 8)
-    for rid in rids:
-        i = bits.get(rid)
-        if i is not None:
-            buf[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(buf, "little")
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The practice catalogue of one snapshot of the index.
-
-    ``entries``: (catalogue entry, bitmask of the reports that mention it);
-    ``bits``: the bit of each report of the snapshot, the only map the masks
-    may be combined with (see :meth:`Analytics.practice_facet`).
-    """
-
-    entries: list[tuple[dict, int]]
-    bits: dict[str, int]
 
 
 @dataclass
