@@ -96,9 +96,7 @@ class ReportKeys(Sequence):
     def __len__(self) -> int:
         return len(self.first) - 1
 
-    def __getitem__(self, rep):
-        if isinstance(rep, slice):
-            return [self[r] for r in range(*rep.indices(len(self)))]
+    def __getitem__(self, rep: int) -> list[int]:
         return self.kids[self.first[rep] : self.first[rep + 1]].tolist()
 
 

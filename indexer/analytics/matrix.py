@@ -118,7 +118,7 @@ class MatrixColumns:
     a dictionary lookup per report.
     """
 
-    __slots__ = ("place", "places", "year", "years", "_year_code", "town", "_text_rank")
+    __slots__ = ("place", "places", "year", "years", "town", "text_rank")
 
     def __init__(self, metas: list[dict]) -> None:
         place_code: dict[tuple, int] = {}
@@ -133,22 +133,12 @@ class MatrixColumns:
         self.place, self.year = place, year
         self.places: list[tuple] = list(place_code)
         self.years: list[int] = list(year_code)
-        self._year_code = year_code
         #: by place code: whether the place names a township
         self.town = np.array([bool(p[0]) for p in self.places], dtype=bool)
-        self._text_rank: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.place)
-
-    def text_rank(self) -> np.ndarray:
-        """By place code: its rank by province, county, then township name."""
-        if self._text_rank is None:
-            key = [(p[2] or "", p[1] or "", p[0] or "") for p in self.places]
-            rank = np.empty(len(key), dtype=np.int64)
-            rank[sorted(range(len(key)), key=key.__getitem__)] = np.arange(len(key))
-            self._text_rank = rank
-        return self._text_rank
+        #: by place code: its rank by province, county, then township name
+        key = [(p[2] or "", p[1] or "", p[0] or "") for p in self.places]
+        self.text_rank = np.empty(len(key), dtype=np.int64)
+        self.text_rank[sorted(range(len(key)), key=key.__getitem__)] = np.arange(len(key))
 
     def scope(self, selected: np.ndarray) -> Scope:
         """Reports and distinct townships per year among the ``selected`` reports (a mask)."""
@@ -237,7 +227,7 @@ def matrix_of(passages: np.ndarray, cols: MatrixColumns, scope: Scope) -> dict:
     year_value = np.array([*cols.years, _UNDATED], dtype=np.int64)  # code -1: the last one
     first = np.full(len(places), _UNDATED, dtype=np.int64)
     np.minimum.at(first, row, year_value[cell_year])
-    order = np.lexsort((cols.text_rank()[places], -row_passages, first))
+    order = np.lexsort((cols.text_rank[places], -row_passages, first))
 
     label = cols.places
     ordered = zip(

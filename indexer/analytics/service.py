@@ -280,11 +280,7 @@ class Analytics(ReviewMixin):
     def matrix_columns(self) -> MatrixColumns:
         """What the matrix groups by, for the current generation (built once per
         generation: a second at 100,000 reports; :meth:`prepare` builds it at start)."""
-        cols = self._columns(self.engine.view())
-        if cols._text_rank is None:
-            cols.text_rank()
-            settle()
-        return cols
+        return self._columns(self.engine.view())
 
     def _prepare_columns(self) -> None:
         """:meth:`matrix_columns` before the first matrix asks; if this fails, the first
@@ -422,6 +418,7 @@ class Analytics(ReviewMixin):
         cols = self._cache.get("columns")
         if cols is None or cols[0] is not view:
             cols = (view, MatrixColumns([view.reports.get(rid, {}) for rid in view.rep_rid]))
+            settle()
             with self._lock:
                 if self._generation == view.generation:
                     self._cache["columns"] = cols
@@ -485,11 +482,10 @@ class Analytics(ReviewMixin):
         built (one exact search per practice) and kept for the next start."""
         gen, rules, folder = self.engine.generation, self._catalogue_rules(), self.engine.index_dir
         metas = self.metas()
-        kept = copystore.load(folder, gen, rules, copystore.CATALOGUE_FILE)
-        if kept is not None and list(kept.get("bits", ())) == list(metas):
-            bits = {rid: i for i, rid in enumerate(metas)}
-            return Catalogue([(e, int(m, 16)) for e, m in kept["entries"]], bits)
         bits = {rid: i for i, rid in enumerate(metas)}
+        kept = copystore.load(folder, gen, rules, copystore.CATALOGUE_FILE)
+        if kept is not None and list(kept.get("bits", ())) == list(bits):
+            return Catalogue([(e, int(m, 16)) for e, m in kept["entries"]], bits)
         quotes = self._report_quotes(*self._corpus_view())
         practices = collect_practices(self.lexicon(), quotes=quotes)
         entries = []
