@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import FazhiError
 from ..search.query import Filters
+from ..search.view import Reports
 from ..wording import FORM, report_quotes
 from . import copystore
 from .matrix import MatrixColumns, Scope, matrix_of
@@ -342,10 +343,10 @@ class Analytics(ReviewMixin):
 
     # -- shared inputs
 
-    def metas(self) -> dict[str, dict]:
-        return self._cached(
-            "metas", lambda: {m["id"]: m for m in self.engine.reports(outline=False)}
-        )
+    def metas(self) -> Reports:
+        """Report id → metadata (read-only) of the live reports, in the order of their
+        file names (the columns of the view, :class:`~indexer.search.view.Reports`)."""
+        return self._cached("metas", lambda: self.engine.view().reports)
 
     def match(
         self,

@@ -1,6 +1,7 @@
 """The index: the only package that imports Whoosh, and the only one that writes.
 
-Everything it hands upward is plain data: report metadata as dicts,
+Everything it hands upward is plain data: report metadata as columns
+(:class:`~indexer.index.metatable.MetaTable`, read as mappings),
 :class:`Snapshot` segments as memory-mapped arrays
 (:class:`~indexer.index.segfile.SegmentData`), stored passages as lists.
 
@@ -10,7 +11,8 @@ Everything it hands upward is plain data: report metadata as dicts,
 * :mod:`.leftovers` — what an interrupted indexer left, found and removed
 * :mod:`.writer` — write sessions, the writer, segment builders; :mod:`.known` —
   the reports already indexed, looked up by the files a session is given
-* :mod:`.segfile`, :mod:`.grams` — each segment's search data file and its gram index
+* :mod:`.segfile`, :mod:`.grams` — each segment's search data file and its gram index;
+  :mod:`.metatable` — its reports' metadata as columns
 * :mod:`.snapshot` — one generation, read-only, for search
 * :mod:`.verify` — read everything, list what is wrong (``fazhi check``)
 

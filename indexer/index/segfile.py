@@ -37,9 +37,13 @@ from ..model import SECTION_KEYS, WORDING_KINDS
 from ..text import fold_points
 from . import grams
 from .grams import GramIndex, SegmentGrams
+from .metatable import MetaTable
 
 MAGIC = b"FAZHISEG"
-FORMAT = 1
+#: 2: the reports' metadata as columns (:mod:`~indexer.index.metatable`), not in the header
+FORMAT = 2
+#: formats this version reads
+READS = (1, 2)
 SUFFIX = ".fzs"
 _ALIGN = 64
 _PREFIX = struct.Struct("<8sQQ")  # magic, file size, header length
@@ -202,8 +206,8 @@ class SegmentData:
     read from the stored fields for the passages shown.
     """
 
-    #: rid → (docnum, meta): the report's metadata without its outline
-    metas: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    #: every report's metadata without its outline, and its document number
+    metas: MetaTable = field(default_factory=lambda: MetaTable.from_rows({}))
     #: rid → the report's outline (its ``sections``) as compact JSON, parsed when asked
     #: for: a parsed outline is dozens of Python objects per report (read from the
     #: mapped file, :class:`MappedOutlines`, when the file keeps them as an array)
@@ -242,6 +246,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     code = {key: i for i, key in enumerate(SECTION_KEYS)}
     other = code["other"]
     outlines: dict[str, str] = {}  # equal outlines stored once
+    rows: dict[str, tuple[int, dict]] = {}  # rid → (docnum, metadata)
     sentences = _WordingBuilder()
 
     def flush() -> None:
@@ -254,13 +259,13 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     for docnum, f in segreader.iter_docs():
         rid, kind = f["rid"], f.get("kind")
         if kind == "r":
-            _add_meta(data, rid, docnum, json.loads(f["meta"]), outlines)
+            _add_meta(rows, data, rid, docnum, json.loads(f["meta"]), outlines)
             continue
         if kind != "t":
             continue
         data.rids.append(rid)
         data.text_local.append(docnum)
-        known = data.metas.get(rid)  # a report's metadata document precedes its text
+        known = rows.get(rid)  # a report's metadata document precedes its text
         sentences.add(known[1] if known else None, f["passages"])
         for n, section, _heading, _path, text, _kind in f["passages"]:
             if pending and pending_chars + len(text) > block_chars:
@@ -275,6 +280,7 @@ def build(segreader, block_chars: int | None = None) -> SegmentData:
     data.p_section = np.array(sections, dtype=np.uint8)
     data.grams = SegmentGrams.from_blocks(len(numbers), blocks)
     data.wording = sentences.done()
+    data.metas = MetaTable.from_rows(rows)
     return data
 
 
@@ -288,9 +294,9 @@ class MappedOutlines:
 
     __slots__ = ("text", "spans", "number")
 
-    def __init__(self, text: np.ndarray, spans: np.ndarray, rids: list[str]) -> None:
+    def __init__(self, text: np.ndarray, spans: np.ndarray, number: dict[str, int]) -> None:
         self.text, self.spans = text, spans
-        self.number = {rid: i for i, rid in enumerate(rids)}
+        self.number = number  # rid → its place in ``spans`` (the metadata's row)
 
     def get(self, rid: str, default: str = "") -> str:
         i = self.number.get(rid)
@@ -308,7 +314,7 @@ def _outline_arrays(data: SegmentData) -> list[tuple[str, np.ndarray]]:
     at: dict[str, tuple[int, int]] = {}
     parts, size = [], 0
     spans = np.zeros(2 * len(data.metas), dtype=np.int64)
-    for i, rid in enumerate(data.metas):
+    for i, rid in enumerate(data.metas.rids):
         text = data.outlines.get(rid, "")
         if text not in at:
             raw = text.encode("utf-8")
@@ -319,11 +325,14 @@ def _outline_arrays(data: SegmentData) -> list[tuple[str, np.ndarray]]:
     return [("o.text", np.frombuffer(b"".join(parts), dtype=np.uint8)), ("o.spans", spans)]
 
 
-def _add_meta(data: SegmentData, rid: str, docnum: int, meta: dict, seen: dict) -> None:
-    """Keep ``meta`` with its outline as a JSON string (equal strings stored once)."""
+def _add_meta(
+    rows: dict, data: SegmentData, rid: str, docnum: int, meta: dict, seen: dict
+) -> None:
+    """Keep ``meta`` in ``rows``, its outline in ``data`` as a JSON string (equal
+    strings stored once)."""
     text = json.dumps(meta.pop("sections", []), ensure_ascii=False, separators=(",", ":"))
     data.outlines[rid] = seen.setdefault(text, text)
-    data.metas[rid] = (docnum, meta)
+    rows[rid] = (docnum, meta)
 
 
 def with_outline(meta: dict, outline: str | None) -> dict:
@@ -354,28 +363,27 @@ def save(data: SegmentData, path: Path) -> None:
     for i, (_lo, block) in enumerate(gram_index.blocks):
         arrays += [(f"{i}.{name}", np.ascontiguousarray(a)) for name, a in block.arrays().items()]
     arrays += _outline_arrays(data)
+    table, table_arrays = data.metas.arrays()
+    arrays += table_arrays
     w = data.wording
     if w is not None:
         arrays.append(("w.packed", w.packed))
-    table, offset, crc = [], 0, 0
+    listed, offset, crc = [], 0, 0
     for name, a in arrays:
-        table.append([name, a.dtype.str, offset, len(a)])
+        listed.append([name, a.dtype.str, offset, len(a)])
         crc = zlib.crc32(a.tobytes(), crc)
         crc = zlib.crc32(bytes(_padded(a.nbytes) - a.nbytes), crc)
         offset += _padded(a.nbytes)
     header = {
         "format": FORMAT,
         "rids": data.rids,
-        "metas": {
-            rid: [docnum, meta]  # the outlines are the arrays "o.*"
-            for rid, (docnum, meta) in data.metas.items()
-        },
+        "metatable": table,  # with the arrays "m.*"; the outlines are the arrays "o.*"
         "passages": gram_index.n,
         "blocks": [[lo, block.n] for lo, block in gram_index.blocks],
         "wording": None
         if w is None
         else {"form": w.form, "min_chars": w.min_chars, "layout": w.layout},
-        "arrays": table,
+        "arrays": listed,
         "size": offset,
         "crc32": crc,
     }
@@ -410,7 +418,7 @@ def _open(path: Path) -> tuple[mmap.mmap, dict, int]:
         buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     start = _PREFIX.size
     header = json.loads(bytes(buf[start : start + n]).decode("utf-8"))
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") not in READS:
         raise ValueError(f"{path.name} has an unknown format")
     base = _padded(start + n)
     if base + header["size"] != len(buf):
@@ -449,26 +457,37 @@ def load(path: Path) -> SegmentData:
         ):
             raise ValueError(f"{path.name}: sentence lists of different lengths")
         data.wording = w
-    seen: dict[str, str] = {}
-    mapped = "o.spans" in arrays  # else (older files) each outline is in its metadata
-    metas = header.pop("metas")
-    for rid, (docnum, meta) in metas.items():
-        # what search shows of the file's name (``path`` keeps the exact name, to open it)
-        if isinstance(meta.get("source"), str):
-            meta["source"] = names.printable(meta["source"])
-        if mapped:
-            data.metas[rid] = (docnum, meta)
-        else:
-            _add_meta(data, rid, docnum, meta, seen)
-    if mapped:
-        if len(arrays["o.spans"]) != 2 * len(metas):
-            raise ValueError(f"{path.name}: outline list of another length")
-        data.outlines = MappedOutlines(arrays["o.text"], arrays["o.spans"], list(metas))
+    _load_metas(data, header, arrays, path)
     if not (len(data.rids) == len(data.text_local) == len(data.first) - 1):
         raise ValueError(f"{path.name}: report lists of different lengths")
     if data.first[-1] != len(data.p_n) or len(data.p_n) != data.grams.n:
         raise ValueError(f"{path.name}: passage counts do not agree")
     return data
+
+
+def _load_metas(data: SegmentData, header: dict, arrays: dict, path: Path) -> None:
+    """The reports' metadata and outlines of a file, as its format keeps them."""
+    mapped = "o.spans" in arrays  # else (older files) each outline is in its metadata
+    if "metatable" in header:
+        try:
+            data.metas = MetaTable.from_arrays(header["metatable"], arrays)
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path.name}: metadata columns missing ({exc})") from None
+        except ValueError as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+    else:  # format 1: the metadata in the header (search shows the file names printable)
+        rows: dict[str, tuple[int, dict]] = {}
+        seen: dict[str, str] = {}
+        for rid, (docnum, meta) in header.pop("metas").items():
+            if mapped:
+                rows[rid] = (docnum, meta)
+            else:
+                _add_meta(rows, data, rid, docnum, meta, seen)
+        data.metas = MetaTable.from_rows(rows)
+    if mapped:
+        if len(arrays["o.spans"]) != 2 * len(data.metas):
+            raise ValueError(f"{path.name}: outline list of another length")
+        data.outlines = MappedOutlines(arrays["o.text"], arrays["o.spans"], data.metas.row_of)
 
 
 def checksum_ok(path: Path) -> bool:

@@ -121,17 +121,17 @@ class Engine:
     # -- reports
 
     def reports(self, outline: bool = True) -> list[dict]:
-        """Every report's metadata, by source; ``outline``: with its ``sections``.
-
-        Without the outline the dicts are the view's own (do not change them).
-        """
+        """Every report's metadata as new dictionaries, by source; ``outline``: with
+        its ``sections``."""
         v = self.view()
-        if v.by_source is None:  # once per generation (a list of all reports is asked for often)
-            v.by_source = sorted(v.reports.values(), key=lambda m: m["source"])
-        metas = list(v.by_source)
+        reports = v.reports
         if not outline:
-            return metas
-        return [with_outline(m, v.outlines.get(m["id"])) for m in metas]
+            return [reports.copy(rid) for rid in reports]
+        return [with_outline(reports[rid], v.outlines.get(rid)) for rid in reports]
+
+    def stats(self) -> dict:
+        """How many reports, townships and counties are indexed, and the years they span."""
+        return self.view().stats()
 
     def report(self, rid: str) -> dict | None:
         """A report's metadata, outline and every passage (or None)."""

@@ -8,12 +8,14 @@ sections, and each segment's gram index for exact term lookups.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import IndexStoreError
 from ..index import SegmentData, Snapshot
+from ..index.metatable import ABSENT, RowMeta
 from ..model import SECTION_KEYS
 from .budget import UNLIMITED, Deadline
 from .query import Filters
@@ -127,6 +129,46 @@ class _Outlines:
         return self.view.segs[si].outlines.get(rid, default)
 
 
+class Reports(Mapping):
+    """Report id → its metadata (a :class:`~indexer.index.metatable.RowMeta`, read-only),
+    for the live reports of a view, in the order of their file names.
+
+    The metadata stay in their segments' columns: a report's fields are read
+    when asked for, ``dict(meta)`` or :meth:`copy` gives a dictionary.
+    """
+
+    __slots__ = ("view", "at")
+
+    def __init__(self, view: View, at: dict[str, int]) -> None:
+        self.view = view
+        self.at = at  # rid → segment number << 32 | row in its metadata table
+
+    def __getitem__(self, rid: str) -> RowMeta:
+        code = self.at[rid]
+        return RowMeta(self.view.segs[code >> 32].metas, code & 0xFFFFFFFF)
+
+    def get(self, rid: str, default=None):
+        return self[rid] if rid in self.at else default
+
+    def __contains__(self, rid) -> bool:
+        return rid in self.at
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __iter__(self) -> Iterator[str]:
+        v = self.view
+        rids = v.rep_rid
+        for r in v.by_source().tolist():
+            if v.rep_alive[r]:
+                yield rids[r]
+
+    def copy(self, rid: str) -> dict:
+        """Report ``rid``'s metadata as a new dictionary (KeyError if unknown)."""
+        code = self.at[rid]
+        return self.view.segs[code >> 32].metas.meta(code & 0xFFFFFFFF)
+
+
 class View:
     """One generation of the index: its snapshot and flat arrays over its reports and passages.
 
@@ -146,7 +188,7 @@ class View:
         self.bases: list[int] = []  # first passage of each segment
         self.rep_bases: list[int] = []  # first report of each segment
         self.text_index: list[dict[int, int]] = []  # per segment: local docnum → report
-        self.reports: dict[str, dict] = {}  # rid → metadata without the outline
+        at: dict[str, int] = {}  # rid → segment << 32 | row of its metadata (live reports)
         self.outlines = _Outlines(self)  # rid → outline as JSON (``get``)
         self.loc: dict[str, int] = {}  # rid → report number (live reports)
         self.rep_rid: list[str] = []
@@ -166,16 +208,19 @@ class View:
                     self.loc[rid] = len(self.rep_rid)
                 self.rep_rid.append(rid)
                 rep_alive.append(live)
-            for rid, (local, meta) in data.metas.items():
+            table, si = data.metas, len(self.segs) - 1
+            for row, (rid, local) in enumerate(zip(table.rids, table.docnums.tolist(), strict=True)):
                 if dead is None or not dead(local):
-                    self.reports[rid] = meta
+                    at[rid] = si << 32 | row
             firsts.append(np.asarray(data.first[:-1], dtype=np.int64) + n_passages)
             numbers.append(data.p_n)
             sections.append(data.p_section)
             n_passages += len(data.p_n)
-        if set(self.loc) != set(self.reports):
+        #: rid → metadata without the outline (live reports; read from the columns)
+        self.reports = Reports(self, at)
+        if self.loc.keys() != at.keys():
             snap.close()
-            odd = sorted(set(self.loc) ^ set(self.reports))
+            odd = sorted(self.loc.keys() ^ at.keys())
             raise snap.corrupt(ValueError(f"reports without text or metadata: {odd}"))
         self.n_passages = n_passages
         self.n_reports = len(self.rep_rid)
@@ -188,26 +233,60 @@ class View:
         self.any_dead = not self.rep_alive.all()
         self._columns()
         self._texts: dict[str, list[list]] = {}
-        self.by_source: list[dict] | None = None  # the reports' metadata by source, when asked
+
+    def field(self, name: str) -> list:
+        """Metadata field ``name`` of every report, by report number (None: it has none,
+        or no live report has its id)."""
+        values = [data.metas.values(name) for data in self.segs]
+        at = self.reports.at
+        out: list = []
+        for rid in self.rep_rid:
+            code = at.get(rid)
+            v = None if code is None else values[code >> 32][code & 0xFFFFFFFF]
+            out.append(None if v is ABSENT else v)
+        return out
 
     def _columns(self) -> None:
         """Metadata columns over report numbers, for filters, facets and sorting."""
-        metas = [self.reports.get(rid, {}) for rid in self.rep_rid]
-        self.cols = {name: Column([m.get(name) for m in metas]) for name in REPORT_FIELDS}
+        field = {name: self.field(name) for name in (*REPORT_FIELDS, "year", "date", "source")}
+        self.cols = {name: Column(field[name]) for name in REPORT_FIELDS}
         # the township facet tells apart same-named townships of different counties
         self.cols["township_county"] = Column(
-            [(m["township"], m.get("county")) if m.get("township") else None for m in metas]
+            [(t, c) if t else None for t, c in zip(field["township"], field["county"], strict=True)]
         )
-        self.year = np.array([m.get("year") or 0 for m in metas], dtype=np.int32)
-        self.cols["year"] = Column([m.get("year") for m in metas])
-        order = sorted(
-            range(self.n_reports), key=lambda r: (metas[r].get("source", ""), self.rep_rid[r])
-        )
+        years = field["year"]
+        self.year = np.array([y or 0 for y in years], dtype=np.int32)
+        self.cols["year"] = Column(years)
+        sources, rids = field["source"], self.rep_rid
+        order = sorted(range(self.n_reports), key=lambda r: (sources[r] or "", rids[r]))
         self.src_rank = np.empty(self.n_reports, dtype=np.int64)
         self.src_rank[order] = np.arange(self.n_reports)
-        dates = [m.get("date") or (f"{m['year']}-99" if m.get("year") else "") for m in metas]
+        self._by_source = np.asarray(order, dtype=np.int64)
+        dates = [d or (f"{y}-99" if y else "") for d, y in zip(field["date"], years, strict=True)]
         rank = {d: i for i, d in enumerate(sorted(set(dates)))}
         self.date_rank = np.array([rank[d] for d in dates], dtype=np.int64)
+
+    def by_source(self) -> np.ndarray:
+        """Report numbers in the order of their file names (then ids)."""
+        return self._by_source
+
+    def stats(self) -> dict:
+        """How many live reports, townships and counties, and the years they span."""
+        live = self.rep_alive
+
+        def distinct(name: str) -> int:
+            codes = self.cols[name].codes[live]
+            labels = self.cols[name].labels
+            return sum(1 for c in np.unique(codes[codes >= 0]).tolist() if labels[c])
+
+        years = self.year[live]
+        years = years[years != 0]
+        return {
+            "reports": int(live.sum()),
+            "townships": distinct("township_county"),
+            "counties": distinct("county"),
+            "years": (int(years.min()), int(years.max())) if len(years) else None,
+        }
 
     def close(self) -> None:
         self.snapshot.close()

@@ -93,7 +93,7 @@ def page():
     eng = engine()
     if not params.q.strip():
         return render_template(
-            "home.html", state=state, stats=_stats(eng.reports(outline=False)), examples=EXAMPLES
+            "home.html", state=state, stats=eng.stats(), examples=EXAMPLES
         )
     try:
         result = eng.search(params.q, **params.engine_kwargs(), passages=PASSAGES_LISTED)
@@ -121,18 +121,6 @@ def _redirect_within(within: str):
         if args.get(name):
             keep[name] = args[name]
     return redirect(url_for(SEARCH_PAGE, q=q, **keep), code=303)
-
-
-def _stats(reports: list[dict]) -> dict:
-    years = [m["year"] for m in reports if m.get("year")]
-    return {
-        "reports": len(reports),
-        "townships": len(
-            {(m.get("township"), m.get("county")) for m in reports if m.get("township")}
-        ),
-        "counties": len({m.get("county") for m in reports if m.get("county")}),
-        "years": (min(years), max(years)) if years else None,
-    }
 
 
 def _marks(state: SearchState) -> list[str]:
