@@ -10,7 +10,9 @@ memory-mapped files (:mod:`indexer.index.segfile`), so the workers share their
 pages. The parent only supervises: a worker that dies is replaced (unless
 workers keep dying, then it stops), SIGTERM or Ctrl+C stops them all. Each
 process serves with :mod:`.httpserver` (a connection limit, a deadline for
-slow clients, the security headers on the server's own answers).
+slow clients, the security headers on the server's own answers). Its
+request threads share two malloc arenas (:func:`indexer.procs.limit_malloc_arenas`),
+so that each thread does not keep the memory of the largest request it served.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from indexer.procs import limit_malloc_arenas
 
 from . import httpserver
 
@@ -98,6 +102,7 @@ def serve(
 ) -> None:
     """Serve until stopped; returns after SIGTERM/Ctrl+C, raises ServeError on failure."""
     options = options or Options()
+    limit_malloc_arenas()  # before any thread starts; workers inherit it
     sock = bind(host, port)
     where = f"http://{host}:{port}/"
     if workers <= 1:

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import IndexStoreError, QueryError
 from ..index import SegmentData, latest_generation, with_outline
 from ..model import SECTION_LABELS
+from ..procs import release_free_memory
 from ..text import segment
 from .budget import UNLIMITED, Deadline
 from .evaluate import filtered, match
@@ -280,8 +281,10 @@ def _settle() -> None:
     to the collector, each full collection walks them all, which showed as
     tens of milliseconds inside ordinary searches. Unfreezing first lets
     garbage frozen last time (and the previous view, once unused) be
-    collected before everything alive is frozen again.
+    collected before everything alive is frozen again; what the previous view
+    and the loading freed then goes back to the system.
     """
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    release_free_memory()
