@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from indexer.search import Engine
 from webui import SECURITY_HEADERS, citation, create_app
 from webui.params import search_within
+from webui.responses import json_list_response, json_response
 
 from helpers import build_index, make_report, web_app
 
@@ -621,6 +622,30 @@ def test_api_search_prints_what_the_cli_prints(client, synthetic_index, runner):
     args = {"q": "执法 OR 普法", "township": "湖上乡", "sort": "date", "per_page": "5"}
     served = client.get("/api/search", query_string=args).get_data(as_text=True)
     assert strip_took(served) == strip_took(printed.output)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 1201])
+@pytest.mark.parametrize("batch", [1, 500])
+def test_a_streamed_json_list_is_the_same_bytes_as_the_whole(n, batch):
+    items = [
+        {"id": f"r{i}", "source": f"名\udcb0{i}.txt", "sections": [{"key": "x"}] * (i % 3)}
+        for i in range(n)
+    ]
+    whole = json_response(items).get_data()
+    assert json_list_response(iter(items), batch).get_data() == whole
+    shown = json.loads(whole)
+    assert len(shown) == n and all(m["source"] == f"名\ufffd{i}.txt" for i, m in enumerate(shown))
+
+
+def test_api_reports_lists_what_the_engine_holds_with_copy_figures(client, synthetic_index):
+    served = client.get("/api/reports")
+    assert served.status_code == 200 and served.is_streamed
+    expected = Engine(synthetic_index).reports()
+    listed = served.json
+    assert [m["id"] for m in listed] == [m["id"] for m in expected]
+    for m, e in zip(listed, expected, strict=True):
+        assert {k: m[k] for k in e if k in m} == {k: e[k] for k in e if k in m}
+        assert "copy" in m
 
 
 def test_api_reports(client):

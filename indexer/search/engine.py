@@ -12,6 +12,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -124,11 +125,16 @@ class Engine:
     def reports(self, outline: bool = True) -> list[dict]:
         """Every report's metadata as new dictionaries, by source; ``outline``: with
         its ``sections``."""
+        return list(self.each_report(outline))
+
+    def each_report(self, outline: bool = True) -> Iterator[dict]:
+        """:meth:`reports` one at a time (a long list need not be held at once), of the
+        generation current when called: an index that cannot be read raises here."""
         v = self.view()
         reports = v.reports
         if not outline:
-            return [reports.copy(rid) for rid in reports]
-        return [with_outline(reports[rid], v.outlines.get(rid)) for rid in reports]
+            return (reports.copy(rid) for rid in reports)
+        return (with_outline(reports[rid], v.outlines.get(rid)) for rid in reports)
 
     def stats(self) -> dict:
         """How many reports, townships and counties are indexed, and the years they span."""

@@ -24,7 +24,7 @@ from .. import citation, exports, tables
 from ..ext import analytics, engine
 from ..messages import query_error
 from ..params import parse_int
-from ..responses import json_response
+from ..responses import json_list_response, json_response
 from ..urls import REPORT_PAGE, SEARCH_PAGE, ReportLinks
 
 bp = Blueprint("reports", __name__)
@@ -60,13 +60,12 @@ def list_api():
     for name in request.args:
         if name != "format":
             raise QueryError(f"unknown parameter '{name[:40]}' (known: format)")
-    reports = [dict(report_json(m), copy=None) for m in engine().reports()]
+    each = engine().each_report()
     copies = analytics().copies()
-    for m in reports:
-        m["copy"] = copies.get(m["id"])
+    reports = (dict(report_json(m), copy=copies.get(m["id"])) for m in each)
     if fmt == "json":
-        return json_response(reports)
-    return exports.download(fmt, tables.report_rows(reports), "fazhi-reports")
+        return json_list_response(reports)
+    return exports.download(fmt, tables.report_rows(list(reports)), "fazhi-reports")
 
 
 @bp.get("/api/reports/<rid>")
