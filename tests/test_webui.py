@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer import index as idx
 from indexer.search import Engine
 from webui import SECURITY_HEADERS, citation, create_app
 from webui.params import search_within
@@ -199,6 +201,36 @@ def test_report_list(client):
     assert page.index("2023") < page.index("2022")
     assert client.get("/reports", query_string={"page": "2"}).status_code == 400
     assert client.get("/reports", query_string={"page": "x"}).status_code == 400
+
+
+def test_report_list_pages_follow_year_date_and_file_name(tmp_path):
+    rng = random.Random(7)
+    reports = [
+        make_report(
+            f"{rng.choice('abc')}{i:03d}.txt",
+            [f"第{i}号报告推进依法行政工作，编号{i}。"],
+            township=f"镇{i % 7}",
+            year=rng.choice([None, 2021, 2022, 2023]),
+            date=rng.choice([None, "2022-01-05", "2023-03-01", "2023-12-30"]),
+        )
+        for i in range(70)
+    ]
+    ix = build_index(tmp_path / "ix", reports)
+    with idx.write_session(ix) as w:  # a report replaced in a later segment, one removed
+        r = make_report(reports[3].source, ["替换后的报告文本，编号三。"], year=2020)
+        w.add_report(r, reports[3].sha256[:16], str(ix / r.source))
+        w.delete_report(reports[5].sha256[:16])
+    listed = Engine(ix).reports(outline=False)
+    listed.sort(key=lambda m: m.get("source") or "")
+    listed.sort(key=lambda m: (m.get("year") or 0, m.get("date") or ""), reverse=True)
+    with web_app(ix) as app:
+        client = app.test_client()
+        shown = []
+        for page in (1, 2):
+            body = html(client.get("/reports", query_string={"page": page}))
+            rows = body[body.index("<tbody>") :]
+            shown += re.findall(r'<tr>\s*<td><a href="/report/([^"]+)"', rows)
+    assert len(listed) == 69 and shown == [m["id"] for m in listed]
 
 
 # ---------------------------------------------------------------- report page

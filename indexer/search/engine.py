@@ -136,6 +136,16 @@ class Engine:
             return (reports.copy(rid) for rid in reports)
         return (with_outline(reports[rid], v.outlines.get(rid)) for rid in reports)
 
+    def meta(self, rid: str) -> dict | None:
+        """One report's metadata as a new dictionary, without its outline (None: no such report)."""
+        reports = self.view().reports
+        return reports.copy(rid) if rid in reports else None
+
+    def newest_first(self) -> list[str]:
+        """Every report's id: newest report year first, within a year the newest issue
+        date, then by file name (the order of the report list)."""
+        return self.view().newest_first()
+
     def stats(self) -> dict:
         """How many reports, townships and counties are indexed, and the years they span."""
         return self.view().stats()

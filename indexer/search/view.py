@@ -233,6 +233,7 @@ class View:
         self.any_dead = not self.rep_alive.all()
         self._columns()
         self._texts: dict[str, list[list]] = {}
+        self._newest: list[str] | None = None
 
     def field(self, name: str) -> list:
         """Metadata field ``name`` of every report, by report number (None: it has none,
@@ -265,6 +266,19 @@ class View:
         dates = [d or (f"{y}-99" if y else "") for d, y in zip(field["date"], years, strict=True)]
         rank = {d: i for i, d in enumerate(sorted(set(dates)))}
         self.date_rank = np.array([rank[d] for d in dates], dtype=np.int64)
+
+    def newest_first(self) -> list[str]:
+        """The live reports' ids: newest report year first, within a year the newest
+        issue date, then by file name (made once per view)."""
+        order = self._newest
+        if order is None:
+            dates = [d or "" for d in self.field("date")]
+            rank = {d: i for i, d in enumerate(sorted(set(dates)))}
+            date_rank = np.array([rank[d] for d in dates], dtype=np.int64)
+            found = np.lexsort((self.src_rank, -date_rank, -self.year))
+            rids, alive = self.rep_rid, self.rep_alive
+            order = self._newest = [rids[r] for r in found.tolist() if alive[r]]
+        return order
 
     def by_source(self) -> np.ndarray:
         """Report numbers in the order of their file names (then ids)."""

@@ -45,15 +45,6 @@ LIST_SORTS = ("year", "similarity")
 PAGE_WAIT = 2.0
 
 
-def _with_copies(reports: list[dict]) -> tuple[list[dict], bool]:
-    """The reports, each with its ``copy`` figures (see :meth:`Analytics.copies`), and
-    whether there are figures yet (a page does not wait for them to be computed)."""
-    copies = analytics().copies(wait=PAGE_WAIT)
-    if copies is None:
-        return [dict(m, copy=None) for m in reports], False
-    return [dict(m, copy=copies.get(m["id"])) for m in reports], True
-
-
 @bp.get("/api/reports")
 def list_api():
     fmt = exports.check_format(request.args.get("format", "json"))
@@ -86,28 +77,32 @@ def list_page():
     sort = request.args.get("sort", "year").strip() or "year"
     if sort not in LIST_SORTS:
         raise QueryError(f"unknown sort '{sort[:20]}' (use {' or '.join(LIST_SORTS)})")
-    reports, figures = _with_copies(engine().reports(outline=False))
-    # newest report year first; within a year, newest issue date first
-    reports.sort(key=lambda m: m.get("source") or "")
-    reports.sort(key=lambda m: (m.get("year") or 0, m.get("date") or ""), reverse=True)
+    eng = engine()
+    ids = eng.newest_first()
+    # the copy figures at hand (a page does not wait for them to be computed)
+    copies = analytics().copies(wait=PAGE_WAIT)
+    figures = copies is not None
+    copy_of = copies.get if figures else lambda rid: None
     if sort == "similarity":
-        reports.sort(key=lambda m: -((m.get("copy") or {}).get("share") or 0.0))
-    last = max(1, math.ceil(len(reports) / REPORTS_PER_PAGE))
+        share = [-((copy_of(rid) or {}).get("share") or 0.0) for rid in ids]
+        ids = [ids[i] for i in sorted(range(len(ids)), key=share.__getitem__)]
+    last = max(1, math.ceil(len(ids) / REPORTS_PER_PAGE))
     if not 1 <= page <= last:
         raise QueryError(f"page must be between 1 and {last}")
     start = (page - 1) * REPORTS_PER_PAGE
     rows = []
-    for m in reports[start : start + REPORTS_PER_PAGE]:
-        copy = m.get("copy") or {}
+    for rid in ids[start : start + REPORTS_PER_PAGE]:
+        m = dict(eng.meta(rid) or {"id": rid}, copy=copy_of(rid))
+        copy = m["copy"] or {}
         source = copy.get("source")
         rows.append(
             dict(
                 m,
                 display_title=citation.title_of(m),
-                url=url_for(REPORT_PAGE, rid=m["id"]),
+                url=url_for(REPORT_PAGE, rid=rid),
                 source_url=url_for(REPORT_PAGE, rid=source["id"]) if source else None,
                 compare_url=(
-                    url_for("precedents.page", rid=m["id"], source=source["id"]) + "#compare"
+                    url_for("precedents.page", rid=rid, source=source["id"]) + "#compare"
                     if source
                     else None
                 ),
@@ -116,12 +111,12 @@ def list_page():
     return render_template(
         "reports.html",
         rows=rows,
-        total=len(reports),
+        total=len(ids),
         page=page,
         last=last,
         start=start,
         sort=sort,
-        copied=sum(1 for m in reports if (m.get("copy") or {}).get("copied")),
+        copied=sum(1 for rid in ids if (copy_of(rid) or {}).get("copied")),
         figures=figures,
         downloads=exports.links(lambda **a: url_for("reports.list_api", **a)),
     )
