@@ -1,4 +1,4 @@
-"""Ingestion with worker processes that parse files and write a segment each."""
+"""Ingestion with worker processes that parse files and write segments."""
 
 from __future__ import annotations
 
@@ -98,6 +98,39 @@ def test_a_worker_that_dies_fails_only_the_file_it_was_reading(corpus, tmp_path,
     assert len(Engine(tmp_path / "index").reports()) == 9
     # what the dead worker had written is redone: nothing else is missing
     assert str(bad) not in summary.indexed
+    assert not idx.leftovers(tmp_path / "index")  # nor its temporary files left
+
+
+def test_a_worker_starts_a_new_segment_past_its_size(corpus, tmp_path, monkeypatch):
+    parallel(monkeypatch, False)
+    index_paths([corpus], tmp_path / "one")
+    parallel(monkeypatch, True)
+    monkeypatch.setattr(ingest, "SEGMENT_CHARS", 1)  # one report a segment
+    summary = index_paths([corpus], tmp_path / "many")
+    assert summary.total_reports == 10 and not summary.failed
+    with idx.Snapshot(tmp_path / "many", {}) as snapshot:
+        assert len(snapshot.segments) == 10
+    assert answers(tmp_path / "many") == answers(tmp_path / "one")
+
+
+def test_a_worker_that_dies_after_a_finished_segment_keeps_it(corpus, tmp_path, monkeypatch):
+    parallel(monkeypatch, True)
+    monkeypatch.setattr(ingest, "SEGMENT_CHARS", 1)
+    bad = corpus / "copy-2.txt"
+    real = ingest._parse
+
+    def parse(path):
+        if path == str(bad):
+            os._exit(3)
+        return real(path)
+
+    monkeypatch.setattr(ingest, "_parse", parse)
+    summary = index_paths([corpus], tmp_path / "index")
+    # only the file it was reading fails; its earlier segments were adopted
+    assert summary.failed == [(str(bad), CRASHED)]
+    assert summary.total_reports == 9 and len(summary.indexed) == 9
+    assert len(Engine(tmp_path / "index").reports()) == 9
+    assert not idx.leftovers(tmp_path / "index")
 
 
 def test_a_segment_that_cannot_be_finished_is_redone_here(corpus, tmp_path, monkeypatch):

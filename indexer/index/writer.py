@@ -161,7 +161,11 @@ class _BuilderStorage(FileStorage):
     """
 
     def temp_storage(self, name=None):
-        return super().temp_storage(f"{INDEX_NAME}.{os.getpid()}.tmp")
+        return super().temp_storage(_temp_name(os.getpid()))
+
+
+def _temp_name(pid: int) -> str:
+    return f"{INDEX_NAME}.{pid}.tmp"
 
 
 class SegmentBuilder:
@@ -192,6 +196,12 @@ class SegmentBuilder:
         segfile.write(self._w.storage, self._w.schema, segment)
         self._w._finish()
         return segment
+
+    @staticmethod
+    def discard_temporary(target: str | Path, pid: int) -> None:
+        """Remove the temporary files of a builder that ran in process ``pid`` and died
+        (the segments it finished are the session's to adopt or remove)."""
+        shutil.rmtree(Path(target) / _temp_name(pid), ignore_errors=True)
 
     def cancel(self) -> None:
         """Drop what was written (best effort: the session's commit removes the rest)."""

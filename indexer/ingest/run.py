@@ -32,10 +32,14 @@ from .sandbox import CRASHED
 
 #: parse in worker processes when at least this many files changed
 PARALLEL_MIN_FILES = 8
-#: from this many files, worker processes parse and write a segment each
+#: from this many files, worker processes parse and write segments of their own
 PARALLEL_WRITE_MIN_FILES = 100
 #: at most this many worker processes
 MAX_WORKERS = 4
+#: a worker finishes its segment and starts another past this many characters of
+#: passage text: finishing one reads it all back into memory (about 13 bytes a
+#: character on top of the process), so this bounds a worker's peak near 1.5 GB
+SEGMENT_CHARS = 64_000_000
 EMPTY = "file is empty (check that the download or copy finished)"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -322,12 +326,14 @@ def _segment_worker(target: str, jobs, out) -> None:
     Tells the session through the connection ``out`` (synchronously, so that
     nothing sent is lost if the process dies): ``("start", source)`` before
     each file, then ``("done", source, meta)`` or ``("failed", source,
-    reason)``, and at the end ``("segment", segment)`` (None when nothing was
-    written) or ``("error", message)``.
+    reason)``; ``("segment", segment)`` for each segment it finished (one
+    every :data:`SEGMENT_CHARS` characters, and one at the end; None when
+    nothing was written), or ``("error", message)``.
     """
     builder = None
     try:
         builder = index.SegmentBuilder(target)
+        chars = 0
         while (job := jobs.get()) is not None:
             source, rid = job
             out.send(("start", source))
@@ -338,6 +344,11 @@ def _segment_worker(target: str, jobs, out) -> None:
             report, analyzed = parsed
             meta = builder.add_report(report, rid, os.path.abspath(source), analyzed)
             out.send(("done", source, meta))
+            chars += sum(len(p.text) for p in report.passages)
+            if chars >= SEGMENT_CHARS:
+                out.send(("segment", builder.finish()))
+                builder, chars = None, 0
+                builder = index.SegmentBuilder(target)
         out.send(("segment", builder.finish()))
     except BaseException as exc:  # noqa: BLE001 - reported to the session, which redoes the files
         out.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -355,12 +366,12 @@ def _write_in_workers(
     replaced: Callable[[str], None],
     progress: Callable[[str], None] | None,
 ) -> list[str]:
-    """Index ``todo`` in worker processes that each parse files and write one segment.
+    """Index ``todo`` in worker processes that each parse files and write segments.
 
     The session adopts every finished segment and commits them together.
     Returns the files to do again in this process: those of a worker that
-    died or failed before finishing its segment, and any no worker took. The
-    file a worker was reading when it died is recorded as failed instead.
+    died or failed before finishing the segment they went into, and any no
+    worker took. The file a worker was reading when it died is recorded as failed instead.
     """
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else None)
     jobs = ctx.Queue()
@@ -379,6 +390,7 @@ def _write_in_workers(
         kind, *rest = msg
         if kind == "start":
             reading[me] = rest[0]
+            finished[me] = False  # at work again after a segment it finished
         elif kind == "done":
             written[me].append((rest[0], rest[1]))
             reading[me] = None
@@ -398,6 +410,7 @@ def _write_in_workers(
                 settled.add(source)
                 if progress:
                     progress(source)
+            written[me] = []
             finished[me] = True
         else:  # "error": the worker's segment is lost
             finished[me] = False
@@ -422,10 +435,12 @@ def _write_in_workers(
                     del open_ends[recv]
                     finished.setdefault(me, False)
     finally:
-        for p in procs:
+        for i, p in enumerate(procs):
             if p.is_alive():
                 p.kill()
             p.join()
+            if not finished.get(i) and p.pid is not None:
+                index.SegmentBuilder.discard_temporary(w.target, p.pid)
         for recv, _ in pipes:
             recv.close()
         jobs.cancel_join_thread()  # items left for dead workers must not block the exit
