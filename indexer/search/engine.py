@@ -134,7 +134,7 @@ class Engine:
         reports = v.reports
         if not outline:
             return (reports.copy(rid) for rid in reports)
-        return (with_outline(reports[rid], v.outlines.get(rid)) for rid in reports)
+        return (with_outline(reports.copy(rid), v.outlines.get(rid)) for rid in reports)
 
     def meta(self, rid: str) -> dict | None:
         """One report's metadata as a new dictionary, without its outline (None: no such report)."""
@@ -153,10 +153,9 @@ class Engine:
     def report(self, rid: str) -> dict | None:
         """A report's metadata, outline and every passage (or None)."""
         v = self.view()
-        meta = v.reports.get(rid)
-        if meta is None:
+        if rid not in v.reports:
             return None
-        out = with_outline(meta, v.outlines.get(rid))
+        out = with_outline(v.reports.copy(rid), v.outlines.get(rid))
         out["passages"] = [
             {
                 "id": n,
