@@ -1004,7 +1004,7 @@ def test_on_a_large_index_the_copy_figures_come_from_one_child_process(
     monkeypatch.setattr(copystore.subprocess, "run", lambda *a, **k: failed)
     with Engine(copied_index) as engine:
         assert Analytics(engine, copies_child_from=0).copies() == expected
-    assert "in a child process failed (exit 1): Traceback … | MemoryError" in caplog.text
+    assert "in a child process failed (exit 1: Traceback … | MemoryError)" in caplog.text
 
 
 def test_after_a_commit_the_earlier_sentence_index_is_served_while_rebuilt(

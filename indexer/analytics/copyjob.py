@@ -1,9 +1,12 @@
-"""``python -m indexer.analytics.copyjob INDEX``: compute and keep the copy figures.
+"""``python -m indexer.analytics.copyjob INDEX [--catalogue]``: compute and keep the copy figures.
 
-The child process of :func:`~indexer.analytics.copystore.compute_in_child`:
+The child process of :func:`~indexer.analytics.copystore.compute_in_child`
+(a server's) and :func:`~indexer.analytics.copystore.keep_in_child` (``fazhi index``'s):
 opens the index, computes the copy figures of its current generation in
-this process and keeps them in the index folder. Exit status 0 when they
-were kept, 1 with a message on standard error otherwise.
+this process and keeps them in the index folder; with ``--catalogue``
+(``fazhi index``) the practice catalogue of the default lexicon too, which a
+server otherwise builds at start. Exit status 0 when they were kept, 1 with
+a message on standard error otherwise.
 """
 
 from __future__ import annotations
@@ -16,17 +19,23 @@ from ..search import Engine
 from . import copystore
 from .service import Analytics
 
+USAGE = "usage: python -m indexer.analytics.copyjob INDEX [--catalogue]"
+
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m indexer.analytics.copyjob INDEX", file=sys.stderr)
+    catalogue = "--catalogue" in argv
+    args = [a for a in argv if a != "--catalogue"]
+    if len(args) != 1 or args[0].startswith("-"):
+        print(USAGE, file=sys.stderr)
         return 1
-    index_dir = Path(argv[0])
+    index_dir = Path(args[0])
     try:
         with Engine(index_dir) as engine:
             analytics = Analytics(engine, copies_child_from=None)  # here, not in another child
             analytics.copies()
             kept = copystore.load(index_dir, engine.generation, copystore.rules())
+            if kept is not None and catalogue:
+                analytics.catalogue()  # read back if kept, else built and kept
     except FazhiError as exc:
         print(f"error: {exc.user_message()}", file=sys.stderr)
         return 1

@@ -18,6 +18,9 @@ On a large index a server has them computed by a child process
 keeps) goes back to the system when it exits, it runs beside the
 server's other builds instead of sharing one interpreter with them, and
 several workers wait for one child instead of each computing the same.
+``fazhi index`` runs the same child after a run that changed a large part
+of a large index (:func:`worth_keeping`, :func:`keep_in_child`), so that
+servers started on the new generation read the figures from the start.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import names
@@ -105,6 +110,62 @@ def save(
 
 #: where the workers of one index take turns computing the figures
 LOCK = ".copies.lock"
+#: ``fazhi index`` keeps the figures of the generation it wrote (``--copy-figures
+#: auto``) when the index then holds at least this many reports (below, a server
+#: computes them in seconds)…
+KEEP_FROM = 5_000
+#: …and the run added, replaced or pruned at least this share of them (a first
+#: build, a rebuild): computing them is then a small part of the run, while after
+#: a few files they would cost far more than the run itself
+KEEP_SHARE = 0.1
+
+
+def worth_keeping(total_reports: int, changed: int) -> bool:
+    """Whether an index run that ``changed`` reports of ``total_reports`` computes the
+    copy figures itself (see :data:`KEEP_FROM`, :data:`KEEP_SHARE`)."""
+    return total_reports >= KEEP_FROM and changed >= KEEP_SHARE * total_reports
+
+
+@contextmanager
+def _turn(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's copy lock (OSError: the folder takes no lock file)."""
+    fd = os.open(index_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _run_child(index_dir: Path, *options: str) -> str | None:
+    """Run :mod:`.copyjob` on ``index_dir``: None when it kept the figures, else why not."""
+    run = subprocess.run(
+        [sys.executable, "-m", "indexer.analytics.copyjob", str(index_dir), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if run.returncode == 0:
+        return None
+    tail = run.stderr.strip().splitlines()[-3:]
+    return f"exit {run.returncode}: {' | '.join(tail) or 'no message'}"
+
+
+def keep_in_child(index_dir: Path) -> str | None:
+    """Compute the figures of the index's current generation in a child process and
+    keep them beside it, with the practice catalogue (what ``fazhi index`` does after a
+    large run, so that servers start with both). None when they are kept; otherwise
+    why not, in one line.
+
+    Takes its turn with the servers' children (:data:`LOCK`); figures some server
+    kept for the generation meanwhile are not computed again (the child reads them).
+    """
+    index_dir = Path(index_dir)
+    try:
+        with _turn(index_dir):
+            return _run_child(index_dir, "--catalogue")
+    except OSError as exc:
+        return f"no child could compute them in {index_dir}: {exc}"
 
 
 def compute_in_child(index_dir: Path, generation: tuple) -> dict[str, dict] | None:
@@ -117,29 +178,15 @@ def compute_in_child(index_dir: Path, generation: tuple) -> dict[str, dict] | No
     """
     index_dir = Path(index_dir)
     try:
-        fd = os.open(index_dir / LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+        with _turn(index_dir):
+            kept = load(index_dir, generation, rules())
+            if kept is not None:  # another worker's child kept them meanwhile
+                return kept
+            failed = _run_child(index_dir)
+            if failed is not None:
+                log.warning("computing the copy figures in a child process failed (%s)", failed)
+                return None
+            return load(index_dir, generation, rules())
     except OSError as exc:
-        log.info("copy figures computed in process (no lock in %s: %s)", index_dir, exc)
+        log.info("copy figures computed in process (no child for %s: %s)", index_dir, exc)
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        kept = load(index_dir, generation, rules())
-        if kept is not None:  # another worker's child kept them meanwhile
-            return kept
-        run = subprocess.run(
-            [sys.executable, "-m", "indexer.analytics.copyjob", str(index_dir)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if run.returncode != 0:
-            tail = run.stderr.strip().splitlines()[-3:]
-            log.warning(
-                "computing the copy figures in a child process failed (exit %s): %s",
-                run.returncode,
-                " | ".join(tail),
-            )
-            return None
-        return load(index_dir, generation, rules())
-    finally:
-        os.close(fd)

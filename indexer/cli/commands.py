@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -66,6 +67,9 @@ def inspect(file: Path, as_json: bool) -> None:
 
 # ---------------------------------------------------------------- index
 
+#: when `fazhi index` computes and keeps the copy figures
+COPY_FIGURES = ("auto", "always", "never")
+
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -74,10 +78,16 @@ def inspect(file: Path, as_json: bool) -> None:
 @click.option("--prune", is_flag=True, help="Drop reports whose files are gone.")
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=idx.LOCK_TIMEOUT,
               show_default=True, metavar="SECONDS",
-              help="How long to wait for another indexer to finish.")  # fmt: skip
+              help="How long to wait for another indexer to finish.")
+@click.option("--copy-figures", type=click.Choice(COPY_FIGURES), default="auto",
+              show_default=True,
+              help="Compute every report's copy figures (its closest earlier report) and "
+                   "the practice catalogue after indexing and keep them beside the index, "
+                   "so that servers start with them. auto: when the index holds 5,000 reports or more and this run "
+                   "changed a tenth of them or more (a first build, a rebuild).")  # fmt: skip
 @json_option
 @handle_errors
-def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
+def index(paths, index_dir, rebuild, prune, lock_timeout, copy_figures, as_json) -> None:
     """Index report files under PATHS (default: corpus/).
 
     Incremental: unchanged files are not read again, changed files replaced.
@@ -86,6 +96,7 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     Office/WPS lock files, hidden files, FIFOs and devices) are listed as
     skipped with the reason. Exits non-zero if any file failed. One indexer at a time: another one
     waits up to --lock-timeout seconds, then exits 1 naming the lock.
+    After a large run the copy figures are computed and kept (--copy-figures).
     """
     from ..ingest import discover, index_paths
 
@@ -122,8 +133,9 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    copies = _keep_copies(index_dir, summary, copy_figures, as_json)
     if as_json:
-        emit_json(summary.to_json())
+        emit_json({**summary.to_json(), "copy_figures": copies})
     else:
         for f, reason in summary.failed:
             say(f"failed: {f}: {reason}", err=True)
@@ -142,8 +154,30 @@ def index(paths, index_dir, rebuild, prune, lock_timeout, as_json) -> None:
         if prune:
             line += f", {len(summary.pruned)} pruned"
         say(f"{line} ({summary.total_reports} reports in {index_dir})")
+        if copies is not None and copies["kept"]:
+            say(f"copy figures kept beside the index ({copies['seconds']:.1f} s)")
+        elif copies is not None:
+            say(f"copy figures not kept ({copies['error']}): servers compute them", err=True)
     if summary.failed:
         sys.exit(EXIT_ERROR)
+
+
+def _keep_copies(index_dir: Path, summary, mode: str, quiet: bool) -> dict | None:
+    """``{kept, seconds, error}`` of the copy figures computed for the index a run left
+    (``mode`` one of :data:`COPY_FIGURES`); None when they were not computed."""
+    from ..analytics import copystore
+
+    changed = len(summary.indexed) + len(summary.pruned)
+    if mode == "never" or not summary.total_reports:
+        return None
+    if mode == "auto" and not copystore.worth_keeping(summary.total_reports, changed):
+        return None
+    if not quiet and sys.stderr.isatty():
+        say(f"computing the copy figures of {summary.total_reports} reports …", err=True)
+    t0 = time.perf_counter()
+    failed = copystore.keep_in_child(index_dir)
+    seconds = round(time.perf_counter() - t0, 1)
+    return {"kept": failed is None, "seconds": seconds, "error": failed}
 
 
 # ---------------------------------------------------------------- search

@@ -73,9 +73,22 @@ def _index_lines(ix: dict, fts: dict) -> list[str]:
         f"{ix['text_chars']:,} chars in {ix['passages']:,} passages; {ix['failed']} failed",
         f"memory       peak RSS {ix['peak_rss_mb_largest_process']} MB (largest process), "
         f"{ix['peak_rss_mb_process_tree']} MB (process tree)",
+        _copy_line(ix.get("copy_figures")),
         disk,
         opened,
     ]
+
+
+def _copy_line(copy: dict | None) -> str:
+    """The copy figures that `fazhi index` computes after a large run, timed apart."""
+    if copy is None:
+        return "copy figures not measured"
+    if "failed" in copy:
+        return f"copy figures failed: {copy['failed']}"
+    return (
+        f"copy figures {copy['wall_s']} s, peak RSS {copy['peak_rss_mb']} MB "
+        "(after the build, as `fazhi index` adds them to a large run; not in the figures above)"
+    )
 
 
 def _peer_names(peers: dict) -> list[str]:
