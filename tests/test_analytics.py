@@ -556,6 +556,23 @@ def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
     }
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_copy_figures_take_each_keys_family_as_the_precedents_do(seed):
+    from indexer.analytics.copies import _kin
+
+    index = SentenceIndex(_pool(random.Random(seed), 60))
+    kept: dict = {}
+    near = 0
+    for kid in range(len(index.keys)):
+        family, total, _ = index._family(kid, 0)
+        members, count = _kin(index, kid, kept)
+        assert members.tolist()[0] == kid
+        assert sorted(members.tolist()) == sorted(c for c, _ in family) and count == total
+        assert _kin(index, kid, kept) is kept[kid]
+        near += len(family) > 1
+    assert near  # the pools hold near-identical wording
+
+
 def _plain_report_counts(index: SentenceIndex, rid: str, hide: set[int]) -> tuple[list, int]:
     """Per passage with a shared sentence, how many other reports share one; and in all."""
     rep = index.position[rid]

@@ -136,10 +136,42 @@ def all_copies(index: SentenceIndex, hidden: Collection[str] = ()) -> dict[str, 
     hide = _hidden(index, hidden)
     out = {}
     every = keys_by_report(index)
+    kin: dict[int, tuple[np.ndarray, int]] = {}
     for rep, kids in enumerate(every):
         if rep not in hide:
-            out[index.corpus[rep].meta["id"]] = copy_of(index, rep, kids, hide, every.__getitem__)
+            out[index.corpus[rep].meta["id"]] = copy_of(
+                index, rep, kids, hide, every.__getitem__, kin
+            )
     return out
+
+
+def _kin(index: SentenceIndex, kid: int, cache: dict | None) -> tuple[np.ndarray, int]:
+    """Key ``kid`` and its near-identical keys, as an array, and the number of reports
+    they occur in (what :meth:`SentenceIndex._family` gives, without its order).
+
+    Kept in ``cache`` at 4 bytes a key: a pass over every report looks each key up
+    again and again, and the index's own caches, which hold the family as tuples
+    for the precedents, grew to gigabytes at 100,000 reports (families of hundreds
+    of near-identical keys); they are read here, not filled.
+    """
+    hit = cache.get(kid) if cache is not None else None
+    if hit is not None:
+        return hit
+    near = index._near.get(kid)
+    if near is None:
+        near = index._find_near(kid)
+    members = np.empty(len(near) + 1, dtype=np.int32)
+    members[0] = kid
+    members[1:] = [c for c, _ in near]
+    if len(members) == 1:
+        total = len(set(index.reps[kid]))
+    else:
+        held = np.concatenate([np.frombuffer(index.reps[c], dtype=np.uint32) for c in members])
+        total = len(np.unique(held))
+    hit = (members, total)
+    if cache is not None:
+        cache[kid] = hit
+    return hit
 
 
 def _hidden(index: SentenceIndex, hidden: Collection[str]) -> set[int]:
@@ -152,6 +184,7 @@ def copy_of(
     kids: list[int],
     hidden: set[int],
     keys_of: Callable[[int], Collection[int]],
+    kin: dict | None = None,
 ) -> dict:
     """The copy figures of report number ``rep`` whose distinct keys are ``kids``.
 
@@ -159,19 +192,21 @@ def copy_of(
     report then holds at least :data:`NEAR_FROM` of the sentences, again with
     near-identical wording counted too (finding near-identical keys is most of
     the cost, and only a report that shares that much can be a copy).
-    ``keys_of``: the distinct keys of a report, by number.
+    ``keys_of``: the distinct keys of a report, by number; ``kin``: where the
+    families of keys found are kept for the next reports (see :func:`_kin`).
     """
-    exact = _copy_of(index, rep, kids, hidden, [[(kid, 1.0)] for kid in kids], None, keys_of)
+    exact = _copy_of(index, rep, kids, hidden, [(kid,) for kid in kids], None, keys_of)
     if exact["share"] < NEAR_FROM:
         return exact
-    found = [index._family(kid, 0) for kid in kids]
-    families = [f for f, _, _ in found]
-    return _copy_of(index, rep, kids, hidden, families, [t for _, t, _ in found], keys_of)
+    found = [_kin(index, kid, kin) for kid in kids]
+    families = [f for f, _ in found]
+    return _copy_of(index, rep, kids, hidden, families, [t for _, t in found], keys_of)
 
 
 def _copy_of(index, rep, kids, hidden, families, totals, keys_of) -> dict:
-    """Figures with ``families`` of keys; ``totals``: their report counts (None: the
-    families are the keys alone, counted from the index's arrays)."""
+    """Figures with ``families`` of keys (each key's own and its near-identical ones);
+    ``totals``: their report counts (None: the families are the keys alone, counted
+    from the index's arrays)."""
     keys = index.keys
     hide = hidden | {rep}
     nominated: Counter = Counter()
@@ -190,7 +225,7 @@ def _copy_of(index, rep, kids, hidden, families, totals, keys_of) -> dict:
             continue
         else:
             others = set()
-            for c, _ in family:
+            for c in family:
                 others.update(index.reps[c])
         others -= hide
         if others:
@@ -205,7 +240,7 @@ def _copy_of(index, rep, kids, hidden, families, totals, keys_of) -> dict:
     # ties go to the earlier report, whatever order the keys came in
     for other, _ in heapq.nsmallest(CANDIDATES, nominated.items(), key=lambda kv: (-kv[1], kv[0])):
         if members is None:  # each family's keys, to look up among the candidate's
-            members = [[c for c, _ in f] for f in families]
+            members = [f.tolist() if isinstance(f, np.ndarray) else f for f in families]
         theirs = set(keys_of(other))
         held = [k for k, m in zip(kids, members, strict=True) if not theirs.isdisjoint(m)]
         score = (len(held), sum(len(keys[k]) for k in held), -other)
