@@ -215,3 +215,27 @@ def _opened_in(fd: str, folder: Path) -> bool:
         return os.readlink(f"/proc/self/fd/{fd}").startswith(str(folder))
     except OSError:
         return False
+
+
+def test_a_view_that_becomes_garbage_closes_its_files_first(corpus, tmp_path):
+    """A replaced view is freed by the cyclic collector; its snapshot must be closed
+    before the collector finalizes Whoosh's open files (else they warn, at random)."""
+    from indexer.search.view import View
+
+    ix = tmp_path / "ix"
+    index_paths([corpus], ix)
+    view = View(ix, {})
+    view.reports.get("no such report")  # the report mapping points back at the view
+    snapshot = view.snapshot
+    del view
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    assert snapshot._reader is None  # closed when the view went, though still referenced
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    for _ in range(5):  # views dropped without a reference kept: no file left to warn
+        View(ix, {}).reports.get("x")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -7,6 +7,7 @@ sections, and each segment's gram index for exact term lookups.
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -181,6 +182,12 @@ class View:
 
     def __init__(self, index_dir: str | Path, cache: dict[str, SegmentData]) -> None:
         self.snapshot = snap = Snapshot(index_dir, cache)
+        # The view is collected by the cyclic collector (its report mapping and
+        # outlines point back at it), which finalizes what it frees in no set
+        # order: Whoosh's open files could go first and warn that they were never
+        # closed. A weak reference's callback runs before any of that, so the
+        # snapshot is closed as soon as the view is garbage, however it is freed.
+        self._closer = weakref.finalize(self, snap.close)
         self.folder = snap.folder
         self.generation = snap.generation
         self.segs: list[SegmentData] = []
@@ -303,7 +310,7 @@ class View:
         }
 
     def close(self) -> None:
-        self.snapshot.close()
+        self._closer()
 
     def wording(self) -> list[tuple]:
         """Per segment: the sentences its file keeps (None: none kept), its report ids
