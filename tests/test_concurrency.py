@@ -239,3 +239,19 @@ def test_a_view_that_becomes_garbage_closes_its_files_first(corpus, tmp_path):
         warnings.simplefilter("always", ResourceWarning)
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_the_segments_of_a_view_share_the_budget_of_kept_terms(corpus, tmp_path):
+    from indexer.index import grams
+    from indexer.search.view import View
+
+    ix = tmp_path / "ix"
+    index_paths([corpus], ix)
+    extra = tmp_path / "extra"
+    short_seeds(extra, chars=3000)
+    index_paths([extra], ix)  # a second segment
+    view = View(ix, {})
+    shares = [data.grams.cache_bytes for data in view.segs]
+    assert len(shares) >= 2 and all(s >= grams.TERM_CACHE_MIN for s in shares)
+    assert grams.TERM_CACHE_BYTES - len(shares) <= sum(shares) <= grams.TERM_CACHE_BYTES
+    view.close()

@@ -145,3 +145,25 @@ def test_a_block_is_rebuilt_from_its_arrays():
     with pytest.raises(ValueError, match=r"lacks \['uni_pids'\]"):
         b = grams.blocks[0][1]
         GramIndex.from_arrays(b.n, {k: v for k, v in b.arrays().items() if k != "uni_pids"})
+
+
+def test_the_segments_of_an_index_share_one_budget_of_kept_terms(monkeypatch):
+    monkeypatch.setattr(grams, "TERM_CACHE_BYTES", 400)
+    monkeypatch.setattr(grams, "TERM_CACHE_MIN", 64)
+    big = build(["依法行政"] * 20 + ["乡镇执法"] * 20, block_chars=9)  # 40 passages
+    small = build(["依法行政"] * 10, block_chars=9)  # 10 passages
+    assert big.cache_bytes == small.cache_bytes == 400  # alone, each keeps the whole budget
+    first = big.passages("依法")  # 20 passages: 80 bytes ≤ 400 / 4, kept
+    assert big.passages("依法") is first
+    for segment in (big, small):  # one index of both: 50 passages in all
+        segment.share_cache(50)
+    assert (big.cache_bytes, small.cache_bytes) == (320, 80)
+    assert big.passages("依法") is first  # what fits the share stays
+    assert big.passages("执法") is big.passages("执法")  # 80 bytes ≤ 320 / 4
+    assert small.passages("依法") is not small.passages("依法")  # 40 bytes > 80 / 4
+    tiny = build(["依法"], block_chars=9)
+    tiny.share_cache(10_000)
+    assert tiny.cache_bytes == 64  # the least a segment keeps
+    big.share_cache(400)  # a larger index around it: what is over its share goes
+    assert big.cache_bytes == 64 and big._found_bytes <= 64
+    assert big.passages("依法") is not first and big.passages("依法").tolist() == first.tolist()

@@ -35,10 +35,13 @@ _EMPTY = np.zeros(0, dtype=np.uint32)
 #: characters per block of passages: bounds the memory a build takes for a
 #: moment (about 50 bytes per character) and keeps positions in 32 bits
 BLOCK_CHARS = 4_000_000
-#: bytes of term results a segment keeps (the most recently used terms): the
+#: bytes of term results an index keeps (the most recently used terms), shared
+#: among its segments by their passages (:meth:`SegmentGrams.share_cache`): the
 #: same phrases are searched again and again, and a search page looks its
 #: terms up twice (the results, then the practices they mention)
-TERM_CACHE_BYTES = 8 << 20
+TERM_CACHE_BYTES = 16 << 20
+#: the least a segment keeps, however small its share
+TERM_CACHE_MIN = 256 << 10
 
 
 def _narrow(values: np.ndarray, bound: int) -> np.ndarray:
@@ -217,7 +220,7 @@ class SegmentGrams:
     the segment's own (0-based, in order).
     """
 
-    __slots__ = ("blocks", "n", "_found", "_found_bytes", "_lock")
+    __slots__ = ("blocks", "n", "cache_bytes", "_found", "_found_bytes", "_lock")
 
     @classmethod
     def from_blocks(cls, n: int, blocks: list[tuple[int, GramIndex]]) -> SegmentGrams:
@@ -252,12 +255,26 @@ class SegmentGrams:
         self._found: OrderedDict[str, np.ndarray] = OrderedDict()
         self._found_bytes = 0
         self._lock = threading.Lock()
+        self.cache_bytes = TERM_CACHE_BYTES
+
+    def share_cache(self, total_passages: int) -> None:
+        """Keep this segment's share of :data:`TERM_CACHE_BYTES`, by its part of the
+        ``total_passages`` of the index (at least :data:`TERM_CACHE_MIN`): an index
+        of many segments keeps no more than one of few."""
+        share = TERM_CACHE_BYTES * self.n // max(total_passages, self.n, 1)
+        with self._lock:
+            self.cache_bytes = max(share, min(TERM_CACHE_MIN, TERM_CACHE_BYTES))
+            self._trim()
+
+    def _trim(self) -> None:
+        while self._found_bytes > self.cache_bytes:
+            self._found_bytes -= self._found.popitem(last=False)[1].nbytes
 
     def passages(self, term: str, check=None) -> np.ndarray:
         """Ascending passages of the segment whose folded text holds ``term`` (read-only).
 
         ``check`` (optional) is called between blocks, e.g. to stop at a
-        deadline. The results of recent terms are kept (:data:`TERM_CACHE_BYTES`).
+        deadline. The results of recent terms are kept (:meth:`share_cache`).
         """
         with self._lock:
             found = self._found.get(term)
@@ -274,13 +291,12 @@ class SegmentGrams:
                 check()
         found = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
         found.flags.writeable = False
-        if found.nbytes <= TERM_CACHE_BYTES // 4:
+        if found.nbytes <= self.cache_bytes // 4:
             with self._lock:
                 if term not in self._found:
                     self._found[term] = found
                     self._found_bytes += found.nbytes
-                while self._found_bytes > TERM_CACHE_BYTES:
-                    self._found_bytes -= self._found.popitem(last=False)[1].nbytes
+                self._trim()
         return found
 
     def forget(self) -> None:

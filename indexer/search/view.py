@@ -223,6 +223,9 @@ class View:
             numbers.append(data.p_n)
             sections.append(data.p_section)
             n_passages += len(data.p_n)
+        for data in self.segs:  # one budget of kept term lookups for the whole index
+            if data.grams is not None:
+                data.grams.share_cache(n_passages)
         #: rid → metadata without the outline (live reports; read from the columns)
         self.reports = Reports(self, at)
         if self.loc.keys() != at.keys():
