@@ -6,11 +6,15 @@ import ctypes
 import functools
 import os
 import signal
+import threading
+import time
 
 #: glibc's ``mallopt`` parameter for the number of malloc arenas
 _M_ARENA_MAX = -8
 #: malloc arenas of a server process (see :func:`limit_malloc_arenas`)
 SERVER_ARENAS = 2
+#: seconds between two trims after requests (see :func:`release_now_and_then`)
+TRIM_EVERY = 30.0
 
 
 @functools.cache
@@ -54,3 +58,30 @@ def release_free_memory() -> bool:
     resident otherwise. True if any memory was released."""
     trim = _libc_function("malloc_trim")
     return bool(trim is not None and trim(0))
+
+
+_trimmed = {"at": float("-inf")}
+_trimming = threading.Lock()
+
+
+def release_now_and_then(every: float | None = None, clock=time.monotonic) -> bool:
+    """:func:`release_free_memory` if the last call through here was at least ``every``
+    seconds ago (default :data:`TRIM_EVERY`); a server calls it after each request.
+
+    Searches leave freed memory between blocks still in use (their masks, lists and
+    answers); trimmed now and then it goes back to the system instead of adding up to
+    a hundred megabytes or more per worker. One thread trims at a time; the others
+    go on. True if it trimmed.
+    """
+    every = TRIM_EVERY if every is None else every
+    now = clock()
+    if now - _trimmed["at"] < every or not _trimming.acquire(blocking=False):
+        return False
+    try:
+        if clock() - _trimmed["at"] < every:
+            return False
+        _trimmed["at"] = clock()
+        release_free_memory()
+        return True
+    finally:
+        _trimming.release()

@@ -78,3 +78,46 @@ def test_free_pages_between_live_blocks_go_back_to_the_system():
     assert released == "True"
     assert after - base < 40
 
+
+
+def test_after_requests_memory_is_trimmed_now_and_then(monkeypatch):
+    from indexer import procs
+
+    trims = []
+    monkeypatch.setattr(procs, "release_free_memory", lambda: trims.append(1) or True)
+    monkeypatch.setattr(procs, "_trimmed", {"at": float("-inf")})
+    now = [1000.0]
+    clock = lambda: now[0]  # noqa: E731
+    assert procs.release_now_and_then(30, clock) and len(trims) == 1
+    now[0] += 29.9
+    assert not procs.release_now_and_then(30, clock) and len(trims) == 1
+    now[0] += 0.1
+    assert procs.release_now_and_then(30, clock) and len(trims) == 2
+    # while one thread trims, another does not wait for it, nor trims too
+    procs._trimming.acquire()
+    try:
+        now[0] += 60
+        assert not procs.release_now_and_then(30, clock) and len(trims) == 2
+    finally:
+        procs._trimming.release()
+    assert procs.release_now_and_then(30, clock) and len(trims) == 3
+
+
+def test_a_server_trims_after_its_requests(seed_index, monkeypatch):
+    from webui import ext, serving
+
+    monkeypatch.setattr(ext, "prepare_analytics", lambda app: None)  # no builds here
+    calls = []
+    monkeypatch.setattr(serving, "release_now_and_then", lambda: calls.append(1))
+    apps = []
+    monkeypatch.setattr(
+        serving.httpserver, "make_server", lambda app, *a, **k: apps.append(app) or _Idle()
+    )
+    serving._run_app(seed_index, None, serving.Options())
+    assert apps[0].test_client().get("/").status_code == 200
+    assert calls == [1]
+
+
+class _Idle:
+    def run(self) -> None:
+        pass

@@ -12,7 +12,9 @@ workers keep dying, then it stops), SIGTERM or Ctrl+C stops them all. Each
 process serves with :mod:`.httpserver` (a connection limit, a deadline for
 slow clients, the security headers on the server's own answers). Its
 request threads share two malloc arenas (:func:`indexer.procs.limit_malloc_arenas`),
-so that each thread does not keep the memory of the largest request it served.
+so that each thread does not keep the memory of the largest request it served,
+and what requests freed goes back to the system now and then
+(:func:`indexer.procs.release_now_and_then`, after a request).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.procs import limit_malloc_arenas
+from indexer.procs import limit_malloc_arenas, release_now_and_then
 
 from . import httpserver
 
@@ -76,6 +78,7 @@ def _run_app(index_dir: Path, sock: socket.socket, options: Options, ready=None)
     from .ext import prepare_analytics, warm_up
 
     app = create_app({"INDEX_DIR": str(index_dir), **options.config})
+    app.teardown_request(lambda _exc: release_now_and_then())
     warm_up(app)
     prepare_analytics(app)
     server = httpserver.make_server(
