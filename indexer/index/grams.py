@@ -39,7 +39,7 @@ BLOCK_CHARS = 4_000_000
 #: among its segments by their passages (:meth:`SegmentGrams.share_cache`): the
 #: same phrases are searched again and again, and a search page looks its
 #: terms up twice (the results, then the practices they mention)
-TERM_CACHE_BYTES = 16 << 20
+TERM_CACHE_BYTES = 64 << 20
 #: the least a segment keeps, however small its share
 TERM_CACHE_MIN = 256 << 10
 
