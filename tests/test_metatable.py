@@ -10,9 +10,9 @@ import zlib
 import numpy as np
 import pytest
 
+from indexer import index as idx
 from indexer import names
 from indexer.errors import IndexStoreError
-from indexer import index as idx
 from indexer.index import segfile
 from indexer.index.metatable import CODES, JSON, TEXT, MetaTable, RowMeta
 from indexer.search import Engine

@@ -102,11 +102,9 @@ class ReportKeys(Sequence):
 
 def keys_by_report(index: SentenceIndex) -> ReportKeys:
     """The distinct keys of every report, from the index's own arrays (no text is read)."""
-    sizes = np.fromiter((len(r) for r in index.reps), dtype=np.int64, count=len(index.reps))
-    reps = np.concatenate(
-        [np.frombuffer(r, dtype=np.uint32) for r in index.reps] or [np.zeros(0, np.uint32)]
-    )
-    kids = np.repeat(np.arange(len(index.reps), dtype=np.int32), sizes)
+    table = index.entries
+    reps = table.rep
+    kids = np.repeat(np.arange(len(table), dtype=np.int32), table.counts())
     order = np.lexsort((kids, reps))  # by report, then key
     reps, kids = reps[order], kids[order]
     distinct = np.ones(len(reps), dtype=bool)

@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict
 from collections.abc import Collection
-from operator import itemgetter
 
 import numpy as np
 
@@ -29,6 +27,7 @@ from ..wording import (
     split_sentences,
 )
 from .matrix import report_ref, share
+from .sentence_arrays import Entries, Shingles
 from .sentences import (
     BOILERPLATE_MIN_REPORTS,
     BOILERPLATE_SHARE,
@@ -36,8 +35,6 @@ from .sentences import (
     NEAR_SIMILARITY,
     CorpusReport,
     date_key,
-    prefix_length,
-    shingles,
 )
 from .stored import entries
 
@@ -67,6 +64,23 @@ def _first_distinct(values: array, n: int) -> list[int]:
         if len(head) >= n or k >= len(values):
             return head[:n]
         k *= 4
+
+
+class _Added:
+    """Entries collected report by report (key number, report number, place), compactly."""
+
+    __slots__ = ("kid", "rep", "loc")
+
+    def __init__(self) -> None:
+        self.kid, self.rep, self.loc = array("I"), array("I"), array("I")
+
+    def add(self, kid: int, rep: int, loc: int) -> None:
+        self.kid.append(kid)
+        self.rep.append(rep)
+        self.loc.append(loc)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.frombuffer(a, dtype=np.uint32) for a in (self.kid, self.rep, self.loc))
 
 
 class SentenceIndex:
@@ -104,7 +118,8 @@ class SentenceIndex:
         self.boilerplate_share = boilerplate_share
         self.boilerplate_min = boilerplate_min
         self.position = {r.meta["id"]: i for i, r in enumerate(self.corpus)}
-        self.names = [place_names(r.meta) for r in self.corpus]
+        same: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per township, not per report
+        self.names = [same.setdefault(n, n) for n in (place_names(r.meta) for r in self.corpus)]
         self._near: dict[int, list[tuple[int, float]]] = {}
         self._families: dict[int, tuple] = {}
         self._split: dict[tuple[int, int], list[str]] = {}
@@ -114,15 +129,24 @@ class SentenceIndex:
             return
         self.keys: list[str] = []
         self.key_id: dict[str, int] = {}
-        self.reps: list[array] = []
-        self.locs: list[array] = []
-        self.dead_keys = 0
         #: whether the sentences were read from what the indexer stored (else from the texts)
         self.from_stored = stored is not None and self._from_stored(stored)
         if not self.from_stored:
+            added = _Added()
             for rep in range(len(self.corpus)):
-                self._add_report(rep)
-        self._build_prefix_index()
+                self._add_report(rep, added)
+            self._set_entries(Entries.of(len(self.keys), *added.arrays()))
+        self.shingles = Shingles.build(self.keys, threshold)
+
+    def _set_entries(self, entries: Entries) -> None:
+        #: each key's entries (:class:`Entries`): ``reps[k]`` the numbers of the
+        #: reports holding key ``k`` (ascending, one per occurrence), ``locs[k]`` where
+        self.entries = entries
+        self.reps, self.locs = entries.reps, entries.locs
+        counts = entries.counts()
+        self.dead_keys = int((counts == 0).sum())
+        #: which keys have entries (None: all): keys of removed reports stay until a full build
+        self.alive = counts > 0 if self.dead_keys else None
 
     def _from_stored(self, stored: list[tuple]) -> bool:
         """Fill the entries from the indexer's sentences (see :func:`.stored.entries`);
@@ -132,37 +156,21 @@ class SentenceIndex:
         found = entries(stored, self.position, len(self.corpus))
         if found is None:
             return False
-        self.keys, self.reps, self.locs = found
+        self.keys, table = found
         self.key_id = {key: i for i, key in enumerate(self.keys)}
+        self._set_entries(table)
         return True
 
-    def _add_report(
-        self, rep: int, fresh: set[int] | None = None, touched: set[int] | None = None
-    ) -> None:
-        """Add the sentences of report number ``rep`` at the end of their keys' entries.
-
-        ``fresh`` (when updating): the keys whose arrays this index owns; the
-        arrays of the others are shared with the earlier index, so they are
-        copied before the first change. ``touched`` collects the keys added to.
-        """
-        key_id, keys, reps, locs = self.key_id, self.keys, self.reps, self.locs
+    def _add_report(self, rep: int, added: _Added) -> None:
+        """Collect the sentences of report number ``rep`` in ``added``, numbering new keys."""
+        key_id, keys = self.key_id, self.keys
         texts = self.corpus[rep].texts
         for ppos, j, key in report_sentences(texts, self.names[rep], self.min_chars):
             kid = key_id.get(key)
             if kid is None:
                 kid = key_id[key] = len(keys)
                 keys.append(key)
-                reps.append(array("I"))
-                locs.append(array("I"))
-                if fresh is not None:
-                    fresh.add(kid)
-            elif fresh is not None and kid not in fresh:
-                reps[kid], locs[kid] = array("I", reps[kid]), array("I", locs[kid])
-                fresh.add(kid)
-            reps[kid].append(rep)
-            locs[kid].append(_pack(ppos, j))
-            if touched is not None:
-                touched.add(kid)
+            added.add(kid, rep, _pack(ppos, j))
 
     #: an update reads the added reports only; past this share of the corpus
     #: added or removed, or of keys left without sentences, it builds anew
@@ -173,10 +181,10 @@ class SentenceIndex:
         reports', add the new reports'. False (nothing done) when a full build
         is due: other settings, too many changes, or an order that moved.
 
-        ``old`` is left as it was (it may still be answering): arrays are
-        shared until changed, then copied. The prefix index keeps ``old``'s
-        order of shingles (any fixed order is exact; new shingles go last).
-        Keys whose sentences were all removed stay, empty, until a full build.
+        ``old`` is left as it was (it may still be answering): its arrays are
+        read, new ones made. The prefix index keeps ``old``'s order of
+        shingles (any fixed order is exact; new shingles go last). Keys whose
+        sentences were all removed stay, empty, until a full build.
         """
         if (old.threshold, old.min_chars) != (self.threshold, self.min_chars):
             return False
@@ -196,32 +204,15 @@ class SentenceIndex:
             return False
         self.keys = list(old.keys)
         self.key_id = dict(old.key_id)
-        if all(x == i for i, x in enumerate(kept)):
-            self.reps, self.locs = list(old.reps), list(old.locs)  # shared until changed
-            fresh: set[int] = set()
-            dead = old.dead_keys
-        else:
-            self.reps, self.locs, dead = [], [], 0
-            for reps, locs in zip(old.reps, old.locs, strict=True):
-                pairs = [(kept[r], loc) for r, loc in zip(reps, locs, strict=True) if kept[r] >= 0]
-                self.reps.append(array("I", [r for r, _ in pairs]))
-                self.locs.append(array("I", [loc for _, loc in pairs]))
-                dead += not pairs
-            fresh = set(range(len(self.keys)))
+        table = old.entries
+        if not all(x == i for i, x in enumerate(kept)):
+            table = table.renumbered(np.array(kept, dtype=np.int64))
         n_old_keys = len(self.keys)
-        touched: set[int] = set()
+        new = _Added()
         for rep in added:
-            self._add_report(rep, fresh, touched)
-        if added and survivors and added[0] < survivors[-1]:
-            # reports inserted among the earlier ones: entries go back in order
-            # (ascending by report, then place) where they were appended
-            for kid in touched:
-                if kid < n_old_keys:
-                    pairs = sorted(zip(self.reps[kid], self.locs[kid], strict=True))
-                    self.reps[kid] = array("I", [r for r, _ in pairs])
-                    self.locs[kid] = array("I", [loc for _, loc in pairs])
-        self.dead_keys = dead
-        self._extend_prefix_index(old, n_old_keys)
+            self._add_report(rep, new)
+        self._set_entries(table.with_added(len(self.keys), *new.arrays()))
+        self.shingles = old.shingles.extended(self.keys, n_old_keys)
         return True
 
     def _sentences(self, text: str, names: tuple[str, ...]):
@@ -229,58 +220,6 @@ class SentenceIndex:
         for j, key in enumerate(sentence_keys(text, names)):
             if len(key) >= self.min_chars and j < _S:
                 yield key, j
-
-    def _extend_prefix_index(self, old: SentenceIndex, n_old_keys: int) -> None:
-        """``old``'s prefix index, with the keys from number ``n_old_keys`` on added."""
-        self.sizes = array("I", old.sizes)
-        self.sh_first, self.sh_rank = array("q", old.sh_first), array("i", old.sh_rank)
-        rank = old.rank
-        postings = dict(old.postings)  # lists shared until changed
-        owned: set[str] = set()
-        for kid in range(n_old_keys, len(self.keys)):
-            sh = shingles(self.keys[kid])
-            self.sizes.append(len(sh))
-            for g in sh:
-                if g not in rank:
-                    if rank is old.rank:
-                        rank = dict(rank)
-                    rank[g] = len(rank)
-            ordered = sorted(sh, key=rank.__getitem__)
-            self.sh_rank.extend(rank[g] for g in ordered)
-            self.sh_first.append(len(self.sh_rank))
-            for g in ordered[: prefix_length(len(ordered), self.threshold)]:
-                if g not in owned:
-                    postings[g] = list(postings.get(g, ()))
-                    owned.add(g)
-                postings[g].append(kid)
-        self.rank = rank
-        self.postings = postings
-
-    def _build_prefix_index(self) -> None:
-        df: Counter = Counter()
-        sizes = array("I")
-        for key in self.keys:
-            sh = shingles(key)
-            sizes.append(len(sh))
-            df.update(sh)
-        #: number of distinct shingles of each key (for the size filter)
-        self.sizes = sizes
-        # a global order, rarest first (ties in order of first appearance)
-        self.rank = {g: i for i, (g, _) in enumerate(sorted(df.items(), key=itemgetter(1)))}
-        del df
-        rank = self.rank.__getitem__
-        postings: dict[str, list[int]] = defaultdict(list)
-        threshold = self.threshold
-        #: each key's shingles by rank (ascending): key ``c``'s are
-        #: ``sh_rank[sh_first[c]:sh_first[c + 1]]`` (near-identical keys are verified with them)
-        self.sh_first, self.sh_rank = array("q", [0]), array("i")
-        for kid, key in enumerate(self.keys):
-            sh = sorted(shingles(key), key=rank)
-            self.sh_rank.extend(map(rank, sh))
-            self.sh_first.append(len(self.sh_rank))
-            for g in sh[: prefix_length(len(sh), threshold)]:
-                postings[g].append(kid)
-        self.postings = dict(postings)
 
     # -- lookups
 
@@ -303,45 +242,11 @@ class SentenceIndex:
         return found
 
     def _find_near(self, kid: int) -> list[tuple[int, float]]:
-        key = self.keys[kid]
-        a = shingles(key)
-        rank = self.rank.__getitem__
-        prefix = sorted(a, key=rank)[: prefix_length(len(a), self.threshold)]
-        candidates: set[int] = set()
-        for g in prefix:
-            candidates.update(self.postings.get(g, ()))
-        candidates.discard(kid)
-        return self._verified(a, candidates)
-
-    def _verified(self, a: set, candidates: set[int]) -> list[tuple[int, float]]:
-        """The candidate keys whose shingles overlap ``a`` by at least the threshold.
-
-        All candidates at once: their shingles (by rank) gathered from the
-        shingle table and looked up among ``a``'s.
-        """
-        if not candidates:
-            return []
-        t, na = self.threshold, len(a)
-        cands = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
-        nb = np.frombuffer(self.sizes, dtype=np.uint32)[cands].astype(np.int64)
-        ok = (nb >= t * na) & (na >= t * nb)  # else sizes too far apart to overlap enough
-        if self.dead_keys:  # keys left by removed reports (see _update)
-            ok &= np.array([len(self.reps[c]) > 0 for c in cands.tolist()], dtype=bool)
-        cands, nb = cands[ok], nb[ok]
-        if not len(cands):
-            return []
-        first = np.frombuffer(self.sh_first, dtype=np.int64)
-        lo, n = first[cands], first[cands + 1] - first[cands]
-        ends = np.cumsum(n)
-        at = np.arange(int(ends[-1])) + np.repeat(lo - (ends - n), n)
-        rank = self.rank
-        mine = np.array([rank[g] for g in a if g in rank], dtype=np.int32)
-        held = np.isin(np.frombuffer(self.sh_rank, dtype=np.int32)[at], mine)
-        sim = np.bincount(np.repeat(np.arange(len(cands)), n), held, len(cands)) / np.maximum(
-            na, nb
-        )
-        found = sim >= t
-        return list(zip(cands[found].tolist(), sim[found].tolist(), strict=True))
+        sh = self.shingles
+        ranks = sh.of_key(kid)
+        cands = sh.candidates(len(ranks), ranks)
+        cands = cands[cands != kid]
+        return sh.verified(len(ranks), ranks, cands, self.alive)
 
     def lookup(self, key: str) -> list[tuple[int, float]]:
         """The keys holding the normal form ``key`` or one near-identical to it, closest
@@ -353,13 +258,9 @@ class SentenceIndex:
         kid = self.key_id.get(key)
         if kid is not None:
             return [(kid, 1.0), *sorted(self.near(kid), key=lambda x: (-x[1], self.keys[x[0]]))]
-        a = shingles(key)
-        rank, known = self.rank, len(self.rank)
-        ordered = sorted(a, key=lambda g: rank.get(g, known))
-        candidates: set[int] = set()
-        for g in ordered[: prefix_length(len(a), self.threshold)]:
-            candidates.update(self.postings.get(g, ()))
-        out = self._verified(a, candidates)
+        sh = self.shingles
+        n, ranks = sh.of_text(key)
+        out = sh.verified(n, ranks, sh.candidates(n, ranks), self.alive)
         out.sort(key=lambda x: (-x[1], self.keys[x[0]]))
         return out
 

@@ -8,15 +8,15 @@ reading and normalizing every report's text again.
 
 from __future__ import annotations
 
-from array import array
-
 import numpy as np
+
+from .sentence_arrays import Entries, sorted_entries
 
 
 def entries(
     stored: list[tuple], position: dict[str, int], n_reports: int
-) -> tuple[list[str], list[array], list[array]] | None:
-    """(keys, reps, locs) of :class:`~indexer.analytics.SentenceIndex` from ``stored``.
+) -> tuple[list[str], Entries] | None:
+    """(keys, entries) of :class:`~indexer.analytics.SentenceIndex` from ``stored``.
 
     ``stored``: per segment, (its sentences, its report ids, whether each is
     live); ``position``: report id → number in the index (order of issue).
@@ -46,17 +46,14 @@ def entries(
     if covered != n_reports:
         return None
     if not parts:
-        return [], [], []
-    kid, rep, loc = (np.concatenate(x) for x in zip(*parts, strict=True))
-    order = np.lexsort((loc, rep, kid))
-    kid, rep, loc = kid[order], rep[order].astype(np.uint32), loc[order].astype(np.uint32)
+        return [], Entries(np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint32))
+    kid, rep, loc = sorted_entries(*(np.concatenate(x) for x in zip(*parts, strict=True)))
     starts = np.flatnonzero(np.r_[True, kid[1:] != kid[:-1]])
-    ends = np.r_[starts[1:], len(kid)].tolist()
-    firsts = np.lexsort((loc[starts], rep[starts])).tolist()  # keys by first appearance
+    counts = np.diff(np.r_[starts, len(kid)])
+    firsts = np.lexsort((loc[starts], rep[starts]))  # keys by first appearance
+    counts = counts[firsts]
+    ends = np.cumsum(counts)
+    at = np.arange(len(kid)) + np.repeat(starts[firsts] - (ends - counts), counts)
     text = list(forms)
-    present = kid[starts].tolist()
-    starts = starts.tolist()
-    keys = [text[present[g]] for g in firsts]
-    reps = [array("I", rep[starts[g] : ends[g]].tobytes()) for g in firsts]
-    locs = [array("I", loc[starts[g] : ends[g]].tobytes()) for g in firsts]
-    return keys, reps, locs
+    keys = [text[k] for k in kid[starts[firsts]].tolist()]
+    return keys, Entries(np.r_[0, ends], rep[at], loc[at])
