@@ -104,13 +104,17 @@ class SentenceIndex:
         boilerplate_min: int = BOILERPLATE_MIN_REPORTS,
         previous: SentenceIndex | None = None,
         stored: list[tuple] | None = None,
+        kept: dict[str, np.ndarray] | None = None,
     ) -> None:
         """``previous``: an index of an earlier state of the corpus, to update
         instead of reading every report again (see :meth:`_update`).
         ``stored``: the sentences the indexer kept, per segment
         (:class:`~indexer.index.SegmentWording`, the segment's report ids,
         whether each is live), read instead of the texts when they cover
-        every report of the corpus in the normal form compared here."""
+        every report of the corpus in the normal form compared here.
+        ``kept``: the tables of an index of this same corpus (:meth:`arrays`,
+        mapped from a file by :mod:`.sentencestore`), taken as they are when
+        they number the reports the same way (see :attr:`kept`)."""
         self.corpus = sorted(corpus, key=lambda r: date_key(r.meta))
         self.threshold = threshold
         self.min_chars = min_chars
@@ -123,9 +127,12 @@ class SentenceIndex:
         self._near: dict[int, list[tuple[int, float]]] = {}
         self._families: dict[int, tuple] = {}
         self._split: dict[tuple[int, int], list[str]] = {}
+        #: whether the tables are ``kept`` ones (else built or updated here)
+        self.kept = kept is not None and self.adopt(kept, keys=True)
         #: whether this index was updated from an earlier one (else built from the texts)
-        self.updated = previous is not None and self._update(previous)
-        if self.updated:
+        self.updated = not self.kept and previous is not None and self._update(previous)
+        self.from_stored = False
+        if self.kept or self.updated:
             return
         self.keys: list[str] = []
         self.key_id: dict[str, int] = {}
@@ -147,6 +154,47 @@ class SentenceIndex:
         self.dead_keys = int((counts == 0).sum())
         #: which keys have entries (None: all): keys of removed reports stay until a full build
         self.alive = counts > 0 if self.dead_keys else None
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The tables as named arrays (what :mod:`.sentencestore` keeps); the ids of the
+        reports in the order they are numbered come first."""
+        ids = "\0".join(r.meta["id"] for r in self.corpus).encode("utf-8")
+        lengths = np.fromiter(map(len, self.keys), dtype=np.int64, count=len(self.keys))
+        chars = "".join(self.keys).encode("utf-32-le", "surrogatepass")
+        e, sh = self.entries, self.shingles
+        return {
+            "ids": np.frombuffer(ids, dtype=np.uint8),
+            "key_chars": np.frombuffer(chars, dtype=np.uint32),
+            "key_first": np.r_[0, np.cumsum(lengths)].astype(np.int64),
+            "entry_first": e.first, "entry_rep": e.rep, "entry_loc": e.loc,
+            "sh_code": sh.code, "sh_rank": sh.rank, "sh_sizes": sh.sizes, "sh_first": sh.first,
+            "sh_ranks": sh.ranks, "post_first": sh.post_first, "post_kid": sh.post_kid,
+        }  # fmt: skip
+
+    def adopt(self, kept: dict[str, np.ndarray], keys: bool = False) -> bool:
+        """Take the tables of ``kept`` (:meth:`arrays` of an index of this corpus) in place
+        of this index's own: the same tables from a file's pages. False (nothing done)
+        when they number other reports or do not fit together. ``keys``: read the
+        normal forms too (else they are this index's already)."""
+        ids = "\0".join(r.meta["id"] for r in self.corpus).encode("utf-8")
+        if kept["ids"].tobytes() != ids or kept["entry_first"][-1] != len(kept["entry_rep"]):
+            return False
+        n_keys = len(kept["key_first"]) - 1
+        if len(kept["entry_first"]) != n_keys + 1 or len(kept["sh_first"]) != n_keys + 1:
+            return False
+        if keys:
+            chars = kept["key_chars"].tobytes().decode("utf-32-le", "surrogatepass")
+            first = kept["key_first"].tolist()
+            self.keys = [chars[a:b] for a, b in zip(first, first[1:], strict=False)]
+            self.key_id = {key: i for i, key in enumerate(self.keys)}
+        elif n_keys != len(self.keys):
+            return False
+        self._set_entries(Entries(kept["entry_first"], kept["entry_rep"], kept["entry_loc"]))
+        self.shingles = Shingles(
+            self.threshold, kept["sh_code"], kept["sh_rank"], kept["sh_sizes"], kept["sh_first"],
+            kept["sh_ranks"], kept["post_first"], kept["post_kid"],
+        )  # fmt: skip
+        return True
 
     def _from_stored(self, stored: list[tuple]) -> bool:
         """Fill the entries from the indexer's sentences (see :func:`.stored.entries`);

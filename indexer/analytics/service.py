@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from ..errors import FazhiError
 from ..search.query import Filters
 from ..search.view import Reports
-from ..wording import FORM, report_quotes
-from . import copystore
+from ..wording import FORM, MIN_SENTENCE_CHARS, report_quotes
+from . import copystore, sentencestore
 from .matrix import MatrixColumns, Scope, matrix_of
 from .practices import (
     MIN_QUOTED_REPORTS,
@@ -30,7 +30,7 @@ from .practices import (
 )
 from .precedents import SentenceIndex
 from .review import ReviewMixin, settle
-from .sentences import MAX_LISTED, CorpusReport, StoredTexts
+from .sentences import MAX_LISTED, NEAR_SIMILARITY, CorpusReport, StoredTexts
 
 #: the filters that decide which reports are in scope of a matrix or trend
 SCOPE_FIELDS = ("township", "county", "province", "level", "kind", "year")
@@ -538,11 +538,25 @@ class Analytics(ReviewMixin):
     # -- precedents
 
     def _build_sentences(self) -> SentenceIndex:
-        # from the last one built, if any: only the reports added since are read; else
-        # from the sentences the indexer stored with each segment, if it did
+        # mapped from the tables some process kept for this generation, if any; else
+        # from the last one built: only the reports added since are read; else from
+        # the sentences the indexer stored with each segment, if it did. What is built
+        # is kept for the next process, and mapped from there (see .sentencestore).
         corpus, view = self._corpus_view()
+        folder, gen = self.engine.index_dir, view.generation
+        rules = sentencestore.rules(NEAR_SIMILARITY, MIN_SENTENCE_CHARS)
+        kept = sentencestore.load(folder, gen, rules)
+        if kept is not None:
+            index = SentenceIndex(corpus, kept=kept)
+            if index.kept:
+                return index
         previous = self._slots["sentences"].value
-        return SentenceIndex(corpus, previous=previous, stored=view.wording())
+        index = SentenceIndex(corpus, previous=previous, stored=view.wording())
+        if sentencestore.save(folder, gen, rules, index.arrays()):
+            mapped = sentencestore.load(folder, gen, rules)
+            if mapped is not None:
+                index.adopt(mapped)
+        return index
 
     def sentence_index(self) -> SentenceIndex:
         """The sentence index for precedents (maybe of an earlier generation)."""
