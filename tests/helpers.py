@@ -9,12 +9,14 @@ Chromium the browser tests launch.
 from __future__ import annotations
 
 import hashlib
+import random
 import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from indexer import index as idx
+from indexer.analytics import CorpusReport
 from indexer.model import Passage, Report, Section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,3 +177,28 @@ def same_table(csv_rows: list[list[str]], xlsx_rows: list[list[str]]) -> bool:
     width = max((len(r) for r in trim + other), default=0)
     pad = [r + [""] * (width - len(r)) for r in trim]
     return pad == [r + [""] * (width - len(r)) for r in other]
+
+
+def sentence_pool(rng: random.Random, n: int) -> list[CorpusReport]:
+    """``n`` reports of sentences drawn from a few, some altered, some with the town's name."""
+    alphabet = "法治政府建设依法行政执法普法乡镇村"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(12, 30))) for _ in range(12)]
+    out = []
+    for i in range(n):
+        town = rng.choice(["甲镇", "乙乡", "丙镇"])
+        passages = []
+        for _ in range(rng.randint(1, 3)):
+            sentences = []
+            for _ in range(rng.randint(1, 4)):
+                s = list(rng.choice(base))
+                for _ in range(rng.choice([0, 0, 1, 3])):
+                    s[rng.randrange(len(s))] = rng.choice(alphabet)
+                if rng.random() < 0.2:
+                    s.insert(2, town)
+                sentences.append("".join(s) + "。")
+            passages.append("".join(sentences))
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        meta = {"id": f"r{i:03d}", "source": f"r{i:03d}.txt", "township": town,
+                "year": 2020 + i % 4, "date": f"{2020 + i % 4}-{month:02d}-{day:02d}"}  # fmt: skip
+        out.append(CorpusReport(meta, tuple(range(1, len(passages) + 1)), tuple(passages)))
+    return out

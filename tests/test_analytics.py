@@ -61,7 +61,7 @@ from indexer.search.query import Filters
 from indexer.text import fold
 from webui import create_app
 
-from helpers import build_index, make_report, web_app
+from helpers import build_index, make_report, sentence_pool, web_app
 
 # ---------------------------------------------------------------- fixtures
 
@@ -490,31 +490,6 @@ def test_the_prefix_index_finds_every_near_identical_pair(seed):
         assert found == brute
 
 
-def _pool(rng: random.Random, n: int) -> list[CorpusReport]:
-    """``n`` reports of sentences drawn from a few, some altered, some with the town's name."""
-    alphabet = "法治政府建设依法行政执法普法乡镇村"
-    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(12, 30))) for _ in range(12)]
-    out = []
-    for i in range(n):
-        town = rng.choice(["甲镇", "乙乡", "丙镇"])
-        passages = []
-        for _ in range(rng.randint(1, 3)):
-            sentences = []
-            for _ in range(rng.randint(1, 4)):
-                s = list(rng.choice(base))
-                for _ in range(rng.choice([0, 0, 1, 3])):
-                    s[rng.randrange(len(s))] = rng.choice(alphabet)
-                if rng.random() < 0.2:
-                    s.insert(2, town)
-                sentences.append("".join(s) + "。")
-            passages.append("".join(sentences))
-        month, day = rng.randint(1, 12), rng.randint(1, 28)
-        meta = {"id": f"r{i:03d}", "source": f"r{i:03d}.txt", "township": town,
-                "year": 2020 + i % 4, "date": f"{2020 + i % 4}-{month:02d}-{day:02d}"}  # fmt: skip
-        out.append(CorpusReport(meta, tuple(range(1, len(passages) + 1)), tuple(passages)))
-    return out
-
-
 def _answers(index: SentenceIndex, limit: int = 3) -> dict:
     return {rid: index.precedents(rid, limit) for rid in index.position}
 
@@ -523,7 +498,7 @@ def _answers(index: SentenceIndex, limit: int = 3) -> dict:
 @given(st.integers(0, 10_000))
 def test_an_updated_sentence_index_answers_as_one_built_anew(seed):
     rng = random.Random(seed)
-    pool = _pool(rng, 60)
+    pool = sentence_pool(rng, 60)
     current = set(rng.sample(range(60), 40))
     index = SentenceIndex([pool[i] for i in sorted(current)])
     for step in range(5):
@@ -546,7 +521,7 @@ def test_an_updated_sentence_index_answers_as_one_built_anew(seed):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
-    index = SentenceIndex(_pool(random.Random(seed), 60))
+    index = SentenceIndex(sentence_pool(random.Random(seed), 60))
     every = all_copies(index)
     assert every == {rid: report_copy(index, rid) for rid in index.position}
     assert any(c["source"] for c in every.values())
@@ -560,7 +535,7 @@ def test_the_copy_figures_of_all_reports_are_each_reports_own(seed):
 def test_the_copy_figures_take_each_keys_family_as_the_precedents_do(seed):
     from indexer.analytics.copies import _kin
 
-    index = SentenceIndex(_pool(random.Random(seed), 60))
+    index = SentenceIndex(sentence_pool(random.Random(seed), 60))
     kept: dict = {}
     near = 0
     for kid in range(len(index.keys)):
@@ -601,7 +576,7 @@ def _plain_report_counts(index: SentenceIndex, rid: str, hide: set[int]) -> tupl
 
 @pytest.mark.parametrize("seed", range(4))
 def test_precedents_count_the_other_reports_as_a_plain_count_does(seed):
-    index = SentenceIndex(_pool(random.Random(seed), 60))
+    index = SentenceIndex(sentence_pool(random.Random(seed), 60))
     hidden = sorted(index.position)[:3] if seed % 2 else []
     hide = {index.position[h] for h in hidden}
     for rid in index.position:
@@ -625,7 +600,7 @@ def test_copy_figures_of_reports_without_a_sentence_to_compare():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_frequent_wording_counts_its_reports_on_a_mask_as_in_a_set(seed):
-    pool = _pool(random.Random(seed), 60)
+    pool = sentence_pool(random.Random(seed), 60)
     masked = SentenceIndex(pool)
     masked.MARK_FROM = 0  # every family of more than one key counted on a mask
     plain = SentenceIndex(pool)
@@ -634,7 +609,7 @@ def test_frequent_wording_counts_its_reports_on_a_mask_as_in_a_set(seed):
 
 
 def test_an_update_reads_only_the_added_reports():
-    pool = _pool(random.Random(7), 30)
+    pool = sentence_pool(random.Random(7), 30)
     index = SentenceIndex(pool[:25])
     read: list[str] = []
 
@@ -659,7 +634,7 @@ def _tables(index: SentenceIndex) -> tuple:
 
 
 def test_the_sentences_stored_with_the_segments_give_the_index_the_texts_give(tmp_path):
-    pool = _pool(random.Random(11), 40)
+    pool = sentence_pool(random.Random(11), 40)
 
     practices = ["一支队伍管执法", "院坝说法", "双随机、一公开", "四个意识"]
 

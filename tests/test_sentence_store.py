@@ -15,35 +15,21 @@ import numpy as np
 import pytest
 
 from indexer import index as idx
-from indexer.analytics import Analytics, SentenceIndex, sentencestore
+from indexer.analytics import Analytics, SentenceIndex, copystore, sentencestore
 from indexer.analytics.copies import all_copies
 from indexer.search import Engine
 
-from helpers import build_index, make_report
-
-ALPHABET = "法治政府建设依法行政执法普法乡镇村"
-TOWNS = ["甲镇", "乙乡", "丙镇", "丁镇"]
+from helpers import build_index, make_report, sentence_pool
 
 
 def _reports(rng: random.Random, n: int, start: int = 0):
     """``n`` reports of sentences drawn from a few, some altered (near-identical wording)."""
-    base = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(12, 30))) for _ in range(10)]
     out = []
-    for i in range(start, start + n):
-        passages = []
-        for _ in range(rng.randint(1, 3)):
-            sentences = []
-            for _ in range(rng.randint(1, 4)):
-                s = list(rng.choice(base))
-                for _ in range(rng.choice([0, 0, 1, 3])):
-                    s[rng.randrange(len(s))] = rng.choice(ALPHABET)
-                sentences.append("".join(s) + "。")
-            passages.append("".join(sentences))
-        town = TOWNS[i % len(TOWNS)]
-        year = 2020 + i % 4
+    for i, r in enumerate(sentence_pool(rng, start + n)[start:], start):
+        m = r.meta
         out.append(
-            make_report(f"r{i:03d}.txt", passages, township=town, county="东县", year=year,
-                        date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
+            make_report(f"r{i:03d}.txt", list(r.texts), township=m["township"], county="东县",
+                        year=m["year"], date=m["date"])
         )  # fmt: skip
     return out
 
@@ -82,7 +68,8 @@ def test_a_built_index_is_kept_and_mapped_and_the_next_process_maps_it(pooled):
         assert index.keys == first.keys
         assert _answers(index) == expected
         assert all_copies(index) == all_copies(_from_texts(engine))
-        assert again.precedents(sorted(index.position)[0]) == expected[sorted(index.position)[0]]
+        rid = sorted(index.position)[0]
+        assert again.precedents(rid, 3) == expected[rid]
 
 
 def test_another_generation_builds_its_own_and_updates_from_the_mapped_one(pooled):
@@ -154,7 +141,7 @@ def test_a_folder_that_takes_no_file_still_answers(pooled, monkeypatch):
     def refuse(*_):
         raise PermissionError("read-only")
 
-    monkeypatch.setattr(sentencestore.os, "replace", refuse)
+    monkeypatch.setattr(copystore.os, "replace", refuse)
     with Engine(pooled) as engine:
         index = Analytics(engine).sentence_index()
         assert not _mapped(index) and index.from_stored

@@ -32,8 +32,8 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .. import names
@@ -92,18 +92,27 @@ def save(
     """Keep ``figures`` for ``generation`` in ``file``; False (logged) if the folder
     cannot take them."""
     path = Path(index_dir) / file
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     body = {"generation": list(generation), "rules": current, "figures": figures}
-    try:
+
+    def write(tmp: Path) -> None:
         with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as f:
             f.write(names.dumps(body, separators=(",", ":")))
+
+    return write_atomically(path, write, file)
+
+
+def write_atomically(path: Path, write: Callable[[Path], None], what: str) -> bool:
+    """``write`` a temporary file beside ``path``, then rename it to ``path`` (a reader
+    sees the old file or the new one, whole); False (logged, nothing left behind) when
+    the folder cannot take it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
-        log.info("%s not kept in %s: %s", file, index_dir, exc)
-        try:
+        log.info("%s not kept in %s: %s", what, path.parent, exc)
+        with suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
         return False
     return True
 

@@ -25,13 +25,13 @@ from __future__ import annotations
 import json
 import logging
 import mmap
-import os
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..wording import FORM
+from .copystore import write_atomically
 from .sentences import SHINGLE
 
 FILE = "sentences.arrays"
@@ -62,7 +62,6 @@ def save(index_dir: Path, generation: tuple, current: dict, arrays: dict[str, np
     """Keep ``arrays`` for ``generation`` under the rules ``current``; False (logged)
     when the folder cannot take them."""
     path = Path(index_dir) / FILE
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     table, at, crc = {}, 0, 0
     for name, a in arrays.items():
         a = np.ascontiguousarray(a)
@@ -74,22 +73,16 @@ def save(index_dir: Path, generation: tuple, current: dict, arrays: dict[str, np
     head = {"generation": list(generation), "rules": current, "crc32": crc, "arrays": table}
     header = json.dumps(head, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     header += b" " * _pad(len(MAGIC) + 8 + len(header))
-    try:
+
+    def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             f.write(MAGIC + len(header).to_bytes(8, "little") + header)
             for a in arrays.values():
                 data = np.ascontiguousarray(a).data.cast("B")
                 f.write(data)
                 f.write(b"\0" * _pad(len(data)))
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.info("sentence index not kept in %s: %s", index_dir, exc)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        return False
-    return True
+
+    return write_atomically(path, write, "sentence index")
 
 
 def load(index_dir: Path, generation: tuple, current: dict) -> dict[str, np.ndarray] | None:
