@@ -33,16 +33,12 @@ def _short_code(key: str) -> int:
     return -1 - v
 
 
-def shingle_codes(keys: Sequence[str], base: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(key number, shingle code) of the distinct shingles of each key, by key then code.
-
-    The same sets as :func:`~indexer.analytics.sentences.shingles`, as codes:
-    three characters ``a b c`` are ``a << 42 | b << 21 | c``. Keys are
-    numbered from ``base``.
-    """
+def _shingles_of(keys: Sequence[str], base: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(key number, which code) of the distinct shingles of each key, by key then code,
+    and the distinct codes (ascending) that ``which`` numbers (see :func:`shingle_codes`)."""
     n = len(keys)
     if not n:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n)
     chars = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     chars = chars.astype(np.int64)
@@ -60,7 +56,18 @@ def shingle_codes(keys: Sequence[str], base: int = 0) -> tuple[np.ndarray, np.nd
     known, inverse = np.unique(code, return_inverse=True)
     packed = np.sort((kid << 32) | inverse.ravel())  # by key, then code
     packed = packed[np.r_[True, packed[1:] != packed[:-1]]]  # distinct
-    return (packed >> 32) + base, known[packed & _LOW]
+    return (packed >> 32) + base, known, packed & _LOW
+
+
+def shingle_codes(keys: Sequence[str], base: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(key number, shingle code) of the distinct shingles of each key, by key then code.
+
+    The same sets as :func:`~indexer.analytics.sentences.shingles`, as codes:
+    three characters ``a b c`` are ``a << 42 | b << 21 | c``. Keys are
+    numbered from ``base``.
+    """
+    kid, known, which = _shingles_of(keys, base)
+    return kid, known[which]
 
 
 def sorted_entries(kid, rep, loc) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,14 +104,19 @@ def prefix_lengths(sizes: np.ndarray, threshold: float) -> np.ndarray:
     return sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
 
 
+def rows_at(first: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where the values of the given rows of a compressed-row table are, one row
+    after another (``values[rows_at(first, rows)]`` gathers them)."""
+    lo = first[rows]
+    n = first[rows + 1] - lo
+    ends = np.cumsum(n)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.arange(total, dtype=np.int64) + np.repeat(lo - (ends - n), n)
+
+
 def _gather(first: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The values of the given rows of a compressed-row table, one after another."""
-    lo, hi = first[rows], first[rows + 1]
-    n = hi - lo
-    ends = np.cumsum(n)
-    if not len(ends) or not ends[-1]:
-        return values[:0]
-    return values[np.arange(int(ends[-1])) + np.repeat(lo - (ends - n), n)]
+    return values[rows_at(first, rows)]
 
 
 class Slices(Sequence):
@@ -148,11 +160,15 @@ class Entries:
         self.locs = Slices(self.loc, self.first)
 
     @classmethod
+    def of_rows(cls, counts: np.ndarray, rep: np.ndarray, loc: np.ndarray) -> Entries:
+        """From each key's number of entries and the entries, key after key, in order."""
+        return cls(np.r_[0, np.cumsum(counts, dtype=np.int64)], rep, loc)
+
+    @classmethod
     def of(cls, n_keys: int, kid, rep, loc) -> Entries:
         """From entries in any order (key numbers below ``n_keys``)."""
         kid, rep, loc = sorted_entries(kid, rep, loc)
-        counts = np.bincount(kid, minlength=n_keys)
-        return cls(np.r_[0, np.cumsum(counts)], rep, loc)
+        return cls.of_rows(np.bincount(kid, minlength=n_keys), rep, loc)
 
     def __len__(self) -> int:
         return len(self.first) - 1
@@ -170,7 +186,7 @@ class Entries:
             return Entries(self.first, rep, self.loc)
         kid = np.repeat(np.arange(len(self), dtype=np.int64), self.counts())
         counts = np.bincount(kid[alive], minlength=len(self))
-        return Entries(np.r_[0, np.cumsum(counts)], rep[alive], self.loc[alive])
+        return Entries.of_rows(counts, rep[alive], self.loc[alive])
 
     def with_added(self, n_keys: int, kid, rep, loc) -> Entries:
         """These entries and the given ones (any order), for ``n_keys`` keys in all:
@@ -190,8 +206,8 @@ class Entries:
         counts = np.zeros(n_keys, dtype=np.int64)
         counts[:n_old] = self.counts()
         counts += np.bincount(kid, minlength=n_keys)
-        return Entries(
-            np.r_[0, np.cumsum(counts)],
+        return Entries.of_rows(
+            counts,
             np.insert(self.rep, at, rep.astype(np.uint32)),
             np.insert(self.loc, at, loc.astype(np.uint32)),
         )
@@ -222,14 +238,14 @@ class Shingles:
 
     @classmethod
     def build(cls, keys: Sequence[str], threshold: float) -> Shingles:
-        kid, code = shingle_codes(keys)
-        known, inverse, df = np.unique(code, return_inverse=True, return_counts=True)
+        kid, known, which = _shingles_of(keys)
+        df = np.bincount(which, minlength=len(known))  # keys holding each shingle
         rank = np.empty(len(known), dtype=np.int32)
         rank[np.argsort(df, kind="stable")] = np.arange(len(known), dtype=np.int32)
         empty = cls(
             threshold, known, rank, *_no_keys(), np.zeros(1, np.int64), np.zeros(0, np.int32)
         )
-        return empty._with_keys(kid, rank[inverse], len(keys))
+        return empty._with_keys(kid, rank[which], len(keys))
 
     def extended(self, keys: Sequence[str], start: int) -> Shingles:
         """This index with keys ``keys[start:]`` added (numbered from ``start``);

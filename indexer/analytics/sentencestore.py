@@ -62,13 +62,11 @@ def save(index_dir: Path, generation: tuple, current: dict, arrays: dict[str, np
     """Keep ``arrays`` for ``generation`` under the rules ``current``; False (logged)
     when the folder cannot take them."""
     path = Path(index_dir) / FILE
+    blocks = {name: np.ascontiguousarray(a).data.cast("B") for name, a in arrays.items()}
     table, at, crc = {}, 0, 0
-    for name, a in arrays.items():
-        a = np.ascontiguousarray(a)
-        table[name] = [a.dtype.str, at, int(a.size)]
-        at += a.nbytes + _pad(a.nbytes)
-    for a in arrays.values():
-        data = np.ascontiguousarray(a).data.cast("B")
+    for name, data in blocks.items():
+        table[name] = [arrays[name].dtype.str, at, int(arrays[name].size)]
+        at += len(data) + _pad(len(data))
         crc = zlib.crc32(b"\0" * _pad(len(data)), zlib.crc32(data, crc))
     head = {"generation": list(generation), "rules": current, "crc32": crc, "arrays": table}
     header = json.dumps(head, separators=(",", ":"), ensure_ascii=True).encode("ascii")
@@ -77,8 +75,7 @@ def save(index_dir: Path, generation: tuple, current: dict, arrays: dict[str, np
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as f:
             f.write(MAGIC + len(header).to_bytes(8, "little") + header)
-            for a in arrays.values():
-                data = np.ascontiguousarray(a).data.cast("B")
+            for data in blocks.values():
                 f.write(data)
                 f.write(b"\0" * _pad(len(data)))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sentence_arrays import Entries, sorted_entries
+from .sentence_arrays import Entries, rows_at, sorted_entries
 
 
 def entries(
@@ -46,14 +46,12 @@ def entries(
     if covered != n_reports:
         return None
     if not parts:
-        return [], Entries(np.zeros(1, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint32))
+        return [], Entries.of(0, [], [], [])
     kid, rep, loc = sorted_entries(*(np.concatenate(x) for x in zip(*parts, strict=True)))
-    starts = np.flatnonzero(np.r_[True, kid[1:] != kid[:-1]])
-    counts = np.diff(np.r_[starts, len(kid)])
+    first = np.r_[np.flatnonzero(np.r_[True, kid[1:] != kid[:-1]]), len(kid)]  # by key
+    starts = first[:-1]
     firsts = np.lexsort((loc[starts], rep[starts]))  # keys by first appearance
-    counts = counts[firsts]
-    ends = np.cumsum(counts)
-    at = np.arange(len(kid)) + np.repeat(starts[firsts] - (ends - counts), counts)
+    at = rows_at(first, firsts)
     text = list(forms)
     keys = [text[k] for k in kid[starts[firsts]].tolist()]
-    return keys, Entries(np.r_[0, ends], rep[at], loc[at])
+    return keys, Entries.of_rows(np.diff(first)[firsts], rep[at], loc[at])
