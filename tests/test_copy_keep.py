@@ -24,7 +24,7 @@ def _index(runner, corpus, ix, *options) -> tuple[int, dict]:
 
 def _kept(ix):
     with Engine(ix) as engine:
-        return copystore.load(ix, engine.generation, copystore.rules())
+        return copystore.load_figures(ix, engine.generation)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
         with Engine(index_dir) as engine:
             analytics = Analytics(engine, copies_child_from=None)  # here, not in another child
             analytics.copies()
-            kept = copystore.load(index_dir, engine.generation, copystore.rules())
+            kept = copystore.load_figures(index_dir, engine.generation)
             if kept is not None and catalogue:
                 analytics.catalogue()  # read back if kept, else built and kept
     except FazhiError as exc:

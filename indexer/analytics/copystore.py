@@ -39,13 +39,15 @@ from pathlib import Path
 from .. import names
 from ..wording import FORM, MIN_SENTENCE_CHARS
 from . import copies
+from .copytable import CopyFigures
 from .sentences import NEAR_SIMILARITY, SHINGLE
 
 FILE = "copies.json.gz"
 #: the practice catalogue of a generation, kept the same way
 CATALOGUE_FILE = "practices.json.gz"
-#: the layout of the file
-FORMAT = 1
+#: the layout of the file (2: the columns of :class:`.copytable.CopyFigures`; 1, a dict
+#: per report, is computed anew)
+FORMAT = 2
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +179,22 @@ def keep_in_child(index_dir: Path) -> str | None:
         return f"no child could compute them in {index_dir}: {exc}"
 
 
-def compute_in_child(index_dir: Path, generation: tuple) -> dict[str, dict] | None:
+def load_figures(index_dir: Path, generation: tuple) -> CopyFigures | None:
+    """The copy figures kept for ``generation`` under the current rules (None: none kept,
+    or not readable as figures)."""
+    kept = load(index_dir, generation, rules())
+    figures = CopyFigures.from_json(kept)
+    if kept is not None and figures is None:
+        log.warning("the copy figures kept in %s are damaged (computing them)", index_dir)
+    return figures
+
+
+def save_figures(index_dir: Path, generation: tuple, figures: CopyFigures) -> bool:
+    """Keep the copy figures of ``generation`` (see :func:`save`)."""
+    return save(index_dir, generation, rules(), figures.to_json())
+
+
+def compute_in_child(index_dir: Path, generation: tuple) -> CopyFigures | None:
     """The figures of ``generation``, computed by a child process and read back.
 
     One child at a time per index folder: a worker that finds another's
@@ -188,14 +205,14 @@ def compute_in_child(index_dir: Path, generation: tuple) -> dict[str, dict] | No
     index_dir = Path(index_dir)
     try:
         with _turn(index_dir):
-            kept = load(index_dir, generation, rules())
+            kept = load_figures(index_dir, generation)
             if kept is not None:  # another worker's child kept them meanwhile
                 return kept
             failed = _run_child(index_dir)
             if failed is not None:
                 log.warning("computing the copy figures in a child process failed (%s)", failed)
                 return None
-            return load(index_dir, generation, rules())
+            return load_figures(index_dir, generation)
     except OSError as exc:
         log.info("copy figures computed in process (no child for %s: %s)", index_dir, exc)
         return None

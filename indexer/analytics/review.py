@@ -15,6 +15,7 @@ import threading
 from ..procs import release_free_memory
 from . import copystore
 from .copies import all_copies, compare, report_copy, report_sources
+from .copytable import CopyFigures
 from .coverage import coverage_table, report_parts
 from .draft import check_draft
 from .precedents import SentenceIndex
@@ -103,10 +104,11 @@ class ReviewMixin:
             lambda: report_copy(index, rid, removed),
         )  # fmt: skip
 
-    def copies(self, wait: bool | float = True) -> dict[str, dict] | None:
-        """:func:`all_copies`: the copy figures of every report, computed once per index
-        generation (minutes on a large index), or read from what a server computed for
-        the same generation before (see :mod:`.copystore`).
+    def copies(self, wait: bool | float = True) -> CopyFigures | None:
+        """:func:`all_copies`: the copy figures of every report (a mapping from report id,
+        kept as columns), computed once per index generation (minutes on a large index),
+        or read from what a server computed for the same generation before (see
+        :mod:`.copystore`).
 
         ``wait=False`` or a number of seconds (a page): the figures at hand, maybe of
         an earlier index, or None, while they are computed in a background thread
@@ -126,8 +128,7 @@ class ReviewMixin:
             found = self._copies
             if found is not None and found[:2] == (gen, True):
                 return found[3]
-            rules = copystore.rules()
-            kept = copystore.load(self.engine.index_dir, gen, rules)
+            kept = copystore.load_figures(self.engine.index_dir, gen)
             if kept is not None:
                 self._copies = (gen, True, None, kept)
                 return kept
@@ -143,11 +144,11 @@ class ReviewMixin:
             if final and child_from is not None and len(index.corpus) >= child_from:
                 value = copystore.compute_in_child(self.engine.index_dir, gen)
             if value is None:
-                value = all_copies(index, removed)
+                value = CopyFigures.of(all_copies(index, removed))
             self._copies = (gen, final, version, value)
             settle()
         if final:  # the figures of this generation: the next server reads them
-            copystore.save(self.engine.index_dir, gen, rules, value)
+            copystore.save_figures(self.engine.index_dir, gen, value)
         return value
 
     def _start_copies(self) -> threading.Thread | None:
