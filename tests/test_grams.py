@@ -70,6 +70,22 @@ def test_forgetting_drops_the_kept_terms_only():
     assert index.passages("依法") is again  # kept again from then on
 
 
+@given(
+    a=st.sets(st.integers(0, 2**32 - 1), max_size=60),
+    b=st.sets(st.integers(0, 2**32 - 1), max_size=60),
+    near=st.sets(st.integers(0, 200), max_size=200),
+)
+def test_common_values_of_two_lists_by_search_or_merge(a, b, near):
+    # lists of any lengths (each way of intersecting, either side longer), far apart
+    # or drawn from a narrow range so that they share many values
+    for x, y in ((a, b), (near, set(list(near)[::3])), (near, b | near), (set(), near)):
+        xs = np.array(sorted(x), dtype=np.uint32)
+        ys = np.array(sorted(y), dtype=np.uint32)
+        want = np.intersect1d(xs, ys).tolist()
+        assert grams._common(xs, ys).tolist() == want
+        assert grams._common(ys, xs).tolist() == want
+
+
 def test_every_occurrence_is_a_position():
     texts = ["法法法法", "", "依法法"]
     points, lens = fold_points(texts)
@@ -80,6 +96,17 @@ def test_every_occurrence_is_a_position():
     assert block.positions("依法法").tolist() == [6]
     assert block.positions("法依").tolist() == []  # never across passages
     assert block.passages("法").tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("ratio", [1, 3, 1000])
+def test_positions_of_long_terms_whichever_way_lists_meet(monkeypatch, ratio):
+    monkeypatch.setattr(grams, "SEARCH_RATIO", ratio)
+    rng = np.random.default_rng(ratio)
+    text = "".join(rng.choice(list("法治依政执行"), 3000))
+    block = GramIndex(*fold_points([text]))
+    for term in ("法治", "依政执行", "法治依政", "治依政执行法", "行行行", text[100:140]):
+        found = [i for i in range(len(text)) if text.startswith(term, i)]
+        assert block.positions(term).tolist() == found, term
 
 
 def test_blocks_hold_whole_passages_and_number_them_for_the_segment():

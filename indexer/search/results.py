@@ -27,13 +27,17 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
     page, per_page, sort, facet_limit, most = shape
     flt = query.filters
     n = v.n_reports
+    # matching passages by report and section: one count over the matches, from which
+    # the report counts, the section facet and the ranking all come
     pids = np.flatnonzero(matches)
     reps = v.p_rep[pids]
-    secs = v.p_section[pids]
+    n_sec = len(SECTION_KEYS)
+    by_sec = np.bincount(reps * n_sec + v.p_section[pids], minlength=n * n_sec).reshape(n, n_sec)
+    # by report: counted again over few matches, summed over the sections when many
+    per_report = np.bincount(reps, minlength=n) if len(reps) < n else by_sec.sum(axis=1)
+    del pids, reps
     secok = section_ok(flt)
-    insec = None if secok is None else secok[secs]
-    per_report = np.bincount(reps, minlength=n)
-    in_sections = per_report if insec is None else np.bincount(reps[insec], minlength=n)
+    in_sections = per_report if secok is None else by_sec @ secok.astype(np.int64)
     has_sec = in_sections > 0
     dl.check()
 
@@ -52,17 +56,15 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
         else:
             chosen = [str(x) for x in getattr(flt, name)]
             facets[name], omitted[name] = col.ranked(selected, facet_limit, chosen)
-    counted = base[reps]
-    seen = np.zeros((n, len(SECTION_KEYS)), dtype=bool)
-    seen[reps[counted], secs[counted]] = True
-    per_section = seen.sum(axis=0)
+    # reports with a match in each section (among those the filters pass)
+    per_section = np.count_nonzero(by_sec[np.flatnonzero(base & (per_report > 0))], axis=0)
     facets["section"] = {SECTION_KEYS[c]: int(per_section[c]) for c in np.flatnonzero(per_section)}
 
     hits = np.flatnonzero(base & has_sec)
     n_passages = int(in_sections[hits].sum())
-    if rscore is None:
-        weights = SECTION_WEIGHTS[secs] if insec is None else SECTION_WEIGHTS[secs] * insec
-        score = np.bincount(reps, weights=weights, minlength=n)
+    if rscore is None:  # each matching passage weighs what its section does
+        score = np.zeros(n)
+        score[hits] = by_sec[hits] @ (SECTION_WEIGHTS if secok is None else SECTION_WEIGHTS * secok)
     else:
         # a report's BM25 score, spread over its matching passages
         score = rscore * in_sections / np.maximum(per_report, 1)

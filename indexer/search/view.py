@@ -216,7 +216,9 @@ class View:
                 self.rep_rid.append(rid)
                 rep_alive.append(live)
             table, si = data.metas, len(self.segs) - 1
-            for row, (rid, local) in enumerate(zip(table.rids, table.docnums.tolist(), strict=True)):
+            for row, (rid, local) in enumerate(
+                zip(table.rids, table.docnums.tolist(), strict=True)
+            ):
                 if dead is None or not dead(local):
                     at[rid] = si << 32 | row
             firsts.append(np.asarray(data.first[:-1], dtype=np.int64) + n_passages)
@@ -400,8 +402,7 @@ class View:
         if not term:
             return out
         for data, base in zip(self.segs, self.bases, strict=True):
-            local = data.grams.passages(term, dl.check)
-            out[local + base] = True
+            out[base : base + data.grams.n][data.grams.passages(term, dl.check)] = True
         if self.any_dead:
             out &= self.alive
         return out
