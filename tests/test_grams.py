@@ -86,6 +86,40 @@ def test_common_values_of_two_lists_by_search_or_merge(a, b, near):
         assert grams._common(ys, xs).tolist() == want
 
 
+@given(
+    texts=st.lists(st.text(alphabet=SMALL, max_size=30), min_size=1, max_size=12),
+    terms=st.lists(st.text(alphabet=SMALL, min_size=1, max_size=5), min_size=1, max_size=6),
+    block_chars=st.sampled_from([None, 1, 7, 40]),
+    data=st.data(),
+)
+def test_a_lookup_within_some_passages_finds_those_of_them_that_hold_the_term(
+    texts, terms, block_chars, data
+):
+    index = build(texts, block_chars)
+    within = sorted(data.draw(st.sets(st.sampled_from(range(len(texts))))))
+    for term in map(fold, terms):
+        if not term:
+            continue
+        want = [i for i in naive(texts, term) if i in within]
+        array = np.array(within, dtype=np.int64)
+        assert index.passages(term, within=array).tolist() == want, term
+        index.passages(term)  # now kept whole: the same from what is kept
+        assert index.passages(term, within=array).tolist() == want, term
+        index.forget()
+
+
+@given(
+    values=st.sets(st.integers(0, 500), max_size=80),
+    cuts=st.sets(st.integers(0, 520), max_size=20),
+)
+def test_values_in_spans(values, cuts):
+    xs = np.array(sorted(values), dtype=np.uint32)
+    edges = sorted(cuts)
+    lo, hi = np.array(edges[0::2][: len(edges) // 2]), np.array(edges[1::2])
+    want = [x for x in sorted(values) if any(a <= x < b for a, b in zip(lo, hi, strict=True))]
+    assert grams._in_spans(xs, lo, hi).tolist() == want
+
+
 def test_every_occurrence_is_a_position():
     texts = ["法法法法", "", "依法法"]
     points, lens = fold_points(texts)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from indexer.errors import QueryError
 from indexer.index import grams as grams_mod
 from indexer.index import segfile
-from indexer.search import Engine
+from indexer.search import Engine, evaluate
 from indexer.search.highlight import snippet
 from indexer.text import fold
 
@@ -64,6 +64,42 @@ def test_exact_search_finds_exactly_the_passages_containing_a_substring(
             assert got == expected, sub
             assert res["total"]["passages"] == len(expected)
             assert res["total"]["reports"] == len({rid for rid, _ in expected})
+        engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("share", [0.0, 1.0], ids=["whole-lookups", "lookups-within"])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(corpus=corpora(), data=st.data())
+def test_terms_and_ed_find_the_passages_holding_all(corpus, data, share, monkeypatch):
+    """An AND finds the passages holding every term, whether a later term is looked up in
+    the passages the others left or in the whole index (and its lookup kept or not)."""
+    monkeypatch.setattr(grams_mod, "BLOCK_CHARS", 16)
+    monkeypatch.setattr(evaluate, "WITHIN_SHARE", share)
+    with tempfile.TemporaryDirectory() as tmp:
+        reports = [make_report(f"r{i}.txt", texts) for i, texts in enumerate(corpus)]
+        engine = Engine(build_index(Path(tmp) / "index", reports))
+        all_passages = [(r.sha256[:16], p.id, p.text) for r in reports for p in r.passages]
+        for _ in range(6):
+            terms = []
+            for _ in range(data.draw(st.integers(2, 3))):
+                _, _, text = data.draw(st.sampled_from(all_passages))
+                a = data.draw(st.integers(0, len(text) - 1))
+                term = fold(text[a : data.draw(st.integers(a + 1, min(len(text), a + 4)))])
+                if term.strip() and '"' not in term:
+                    terms.append(term.replace(" ", ""))
+            terms = [t for t in terms if t and t.isalnum()]
+            if len(terms) < 2:
+                continue
+            if data.draw(st.booleans()):
+                engine.search(terms[-1])  # its whole result kept before the AND
+            expected = {(rid, n) for rid, n, t in all_passages if all(x in fold(t) for x in terms)}
+            res = engine.search(" ".join(f'"{t}"' for t in terms), per_page=100)
+            got = {(r["id"], p["id"]) for r in res["reports"] for p in r["passages"]}
+            assert got == expected, terms
+            engine.drop_caches()
         engine.close()
 
 

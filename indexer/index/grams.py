@@ -98,6 +98,24 @@ def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return both[1:][both[1:] == both[:-1]]
 
 
+def _in_spans(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The ascending ``values`` that lie in one of the ascending, disjoint spans
+    ``[lo[i], hi[i])``: two searches per span, none per value."""
+    first = np.searchsorted(values, lo)
+    count = np.searchsorted(values, hi) - first
+    keep = count > 0
+    first, count = first[keep], count[keep]
+    if not len(count):
+        return values[:0]
+    if int(count.sum()) == len(values):
+        return values
+    # the index of each value kept, as steps: to each span's first value, then by one
+    step = np.ones(int(count.sum()), dtype=np.int64)
+    step[0] = first[0]
+    step[np.cumsum(count)[:-1]] = first[1:] - (first[:-1] + count[:-1] - 1)
+    return values[np.cumsum(step)]
+
+
 def _bits(n: int) -> int:
     return max(1, int(n).bit_length())
 
@@ -189,11 +207,13 @@ class GramIndex:
             return _EMPTY
         return values[starts[i] : starts[i + 1]]
 
-    def positions(self, term: str) -> np.ndarray:
-        """Ascending start positions of every occurrence of a folded term (2+ characters)."""
+    def positions(self, term: str, within: np.ndarray | None = None) -> np.ndarray:
+        """Ascending start positions of every occurrence of a folded term (2+ characters);
+        with ``within`` (ascending block passages), of those in these passages only."""
         codes = self._codes(term) if len(term) >= 2 else None
         if codes is None:
             return _EMPTY
+        spans = None if within is None else (self.starts[within], self.starts[within + 1])
         k = len(codes)
         offsets = list(range(0, k - 1, 2))
         if offsets[-1] != k - 2:
@@ -202,6 +222,8 @@ class GramIndex:
         for o in offsets:
             hits = self._slice(self.bi_keys, self.bi_starts, self.bi_pos,
                                codes[o] * self.width + codes[o + 1])  # fmt: skip
+            if spans is not None and len(hits):
+                hits = _in_spans(hits, *spans)
             if not len(hits):
                 return _EMPTY
             lists.append((len(hits), o, hits))
@@ -219,16 +241,18 @@ class GramIndex:
             )
         return start
 
-    def passages(self, term: str) -> np.ndarray:
-        """Ascending passages (segment-local numbers) whose folded text holds ``term``."""
-        if not term:
+    def passages(self, term: str, within: np.ndarray | None = None) -> np.ndarray:
+        """Ascending passages (block numbers) whose folded text holds ``term``; with
+        ``within`` (ascending block passages), those of them only."""
+        if not term or (within is not None and not len(within)):
             return _EMPTY
         if len(term) == 1:
             codes = self._codes(term)
             if codes is None:
                 return _EMPTY
-            return self._slice(self.uni_keys, self.uni_starts, self.uni_pids, codes[0])
-        at = self.positions(term)
+            found = self._slice(self.uni_keys, self.uni_starts, self.uni_pids, codes[0])
+            return found if within is None else _common(found.astype(np.uint32), within)
+        at = self.positions(term, within)
         if not len(at):
             return _EMPTY
         pids = np.searchsorted(self.starts, at, side="right") - 1
@@ -295,26 +319,28 @@ class SegmentGrams:
         while self._found_bytes > self.cache_bytes:
             self._found_bytes -= self._found.popitem(last=False)[1].nbytes
 
-    def passages(self, term: str, check=None) -> np.ndarray:
+    def passages(self, term: str, check=None, within: np.ndarray | None = None) -> np.ndarray:
         """Ascending passages of the segment whose folded text holds ``term`` (read-only).
 
         ``check`` (optional) is called between blocks, e.g. to stop at a
         deadline. The results of recent terms are kept (:meth:`share_cache`).
+        ``within`` (ascending segment passages): of these passages only, looked
+        up in them alone (what an AND with a rarer term asks), unless the
+        term's whole result is kept.
         """
         with self._lock:
             found = self._found.get(term)
             if found is not None:
                 self._found.move_to_end(term)
-                return found
         dtype = np.uint32 if self.n <= 1 << 32 else np.int64
-        parts = []
-        for lo, block in self.blocks:
-            hits = block.passages(term)
-            if len(hits):
-                parts.append(hits.astype(dtype) + dtype(lo))
-            if check is not None:
-                check()
-        found = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        if within is not None:
+            within = within.astype(dtype, copy=False)
+            if found is not None:
+                return _common(found, within)
+            return self._lookup(term, check, dtype, within)
+        if found is not None:
+            return found
+        found = self._lookup(term, check, dtype, None)
         found.flags.writeable = False
         if found.nbytes <= self.cache_bytes // 4:
             with self._lock:
@@ -323,6 +349,23 @@ class SegmentGrams:
                     self._found_bytes += found.nbytes
                 self._trim()
         return found
+
+    def _lookup(self, term: str, check, dtype, within: np.ndarray | None) -> np.ndarray:
+        parts = []
+        if within is not None:  # where each block's passages begin among them
+            cuts = np.searchsorted(within, [lo for lo, _ in self.blocks] + [self.n])
+        for i, (lo, block) in enumerate(self.blocks):
+            if within is None:
+                hits = block.passages(term)
+            elif cuts[i] < cuts[i + 1]:
+                hits = block.passages(term, within[cuts[i] : cuts[i + 1]] - dtype(lo))
+            else:
+                continue
+            if len(hits):
+                parts.append(hits.astype(dtype) + dtype(lo))
+            if check is not None:
+                check()
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
     def forget(self) -> None:
         """Drop the kept results of recent terms (the next lookups read the blocks)."""

@@ -47,6 +47,12 @@ def match(
 # ---------------------------------------------------------------- exact evaluation
 
 
+#: an AND looks a further term up only in the passages its other terms left when they
+#: are at most this share of all passages (the cost is then a few searches per
+#: passage left instead of the term's whole position lists)
+WITHIN_SHARE = 0.02
+
+
 def _universe(v: View) -> np.ndarray:
     return v.alive.copy()
 
@@ -68,9 +74,19 @@ def eval_exact(node, v: View, cache: dict, dl: Deadline = UNLIMITED) -> np.ndarr
     if isinstance(node, And):
         positives = [x for x in node.items if not isinstance(x, Not)]
         negatives = [x.item for x in node.items if isinstance(x, Not)]
+        # the terms rarest first (by a sample); a term met when few passages are left
+        # is looked up in those passages alone
+        terms = sorted((x for x in positives if isinstance(x, Term)),
+                       key=lambda x: v.term_sample(x.folded))  # fmt: skip
         out = _universe(v)
+        for x in terms:
+            if x.folded not in cache and np.count_nonzero(out) <= WITHIN_SHARE * len(out):
+                out &= v.term_matches(x.folded, dl, within=out)
+            else:
+                out &= eval_exact(x, v, cache, dl)
         for x in positives:
-            out &= eval_exact(x, v, cache, dl)
+            if not isinstance(x, Term):
+                out &= eval_exact(x, v, cache, dl)
         for x in negatives:
             out &= ~eval_exact(x, v, cache, dl)
         return out

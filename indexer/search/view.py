@@ -396,16 +396,29 @@ class View:
 
     # -- exact term lookup
 
-    def term_matches(self, term: str, dl: Deadline = UNLIMITED) -> np.ndarray:
-        """Live passages whose folded text contains ``term`` (folded), as a mask."""
+    def term_matches(
+        self, term: str, dl: Deadline = UNLIMITED, within: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Live passages whose folded text contains ``term`` (folded), as a mask; with
+        ``within`` (a mask), of those passages only, looked up in them alone."""
         out = np.zeros(self.n_passages, dtype=bool)
         if not term:
             return out
         for data, base in zip(self.segs, self.bases, strict=True):
-            out[base : base + data.grams.n][data.grams.passages(term, dl.check)] = True
+            n = data.grams.n
+            among = None if within is None else np.flatnonzero(within[base : base + n])
+            out[base : base + n][data.grams.passages(term, dl.check, among)] = True
         if self.any_dead:
             out &= self.alive
         return out
+
+    def term_sample(self, term: str) -> int:
+        """How many passages of a sample of the index (its first block) hold ``term``:
+        which of several terms is rarest, for a fraction of a lookup's time."""
+        for data in self.segs:
+            if data.grams.blocks:
+                return len(data.grams.blocks[0][1].passages(term))
+        return 0
 
     def corrupt(self, exc: BaseException) -> IndexStoreError:
         return self.snapshot.corrupt(exc)
