@@ -443,6 +443,30 @@ def test_pdf_memory_limit(monkeypatch, seed_pdf):
 
 
 @pytest.mark.parametrize(
+    ("message", "error"),
+    [
+        ("Error -4 while decompressing data", "memory"),  # zlib's failed allocation
+        ("Error -3 while decompressing data: incorrect header check", "damaged"),
+    ],
+)
+def test_pdf_worker_zlib_errors(monkeypatch, message, error):
+    """Under the address-space limit zlib fails with its own error, not MemoryError."""
+    import zlib
+
+    from indexer.ingest import pdfworker
+
+    def fail(path):
+        raise zlib.error(message)
+
+    monkeypatch.setattr(pdfworker, "extract_pages", fail)
+    assert pdfworker.run("report.pdf") == {
+        "ok": False,
+        "error": error,
+        "detail": f"error: {message}",
+    }
+
+
+@pytest.mark.parametrize(
     ("returncode", "reason"),
     [
         (-signal.SIGXCPU, "PDF extraction exceeded the time limit (120s)"),

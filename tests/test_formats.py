@@ -109,6 +109,24 @@ def test_a_docx_is_read_from_its_xml_parts_only(tmp_path):
     assert any(i.filename == "word/media/image1.png" for i in infos)
 
 
+@pytest.mark.parametrize(
+    ("message", "raised"),
+    [("Error -4 while decompressing data", MemoryError), ("Error -3 bad data", ExtractionError)],
+)
+def test_zlib_out_of_memory_is_a_memory_error(tmp_path, monkeypatch, message, raised):
+    """zlib's failed allocation under the reading budget counts as memory, not a bad file."""
+    path = build_docx(["坚持依法行政。"], tmp_path / "r.docx")
+
+    def fail(z, info):
+        raise zlib.error(message)
+
+    monkeypatch.setattr(zipread, "_read_entry", fail)
+    with pytest.raises(raised):
+        zipread.read_parts(
+            path, lambda n: True, unpacked_limit=MiB, read_limit=MiB, what=".docx", hint=""
+        )
+
+
 # ---------------------------------------------------------------- .doc, .wps, .ofd
 
 REAL = ROOT.parent / "shared" / "corpora" / "real-files" / "other"

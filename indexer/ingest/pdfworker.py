@@ -56,6 +56,7 @@ import logging
 import math
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from statistics import median
 
@@ -498,6 +499,11 @@ def run(path: str) -> dict:
         return {"ok": False, "error": "damaged", "detail": "unexpected end of file"}
     except RecursionError:
         return {"ok": False, "error": "damaged", "detail": "objects nested too deeply"}
+    except zlib.error as e:
+        # zlib reports a failed allocation (Z_MEM_ERROR, -4) as its own error, not MemoryError
+        if str(e).startswith("Error -4 "):
+            return {"ok": False, "error": "memory", "detail": _one_line(e)}
+        return {"ok": False, "error": "damaged", "detail": _one_line(e)}
     except Exception as e:  # pdfminer also raises TypeError, struct.error, KeyError...
         return {"ok": False, "error": "damaged", "detail": _one_line(e)}
 

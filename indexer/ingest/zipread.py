@@ -58,6 +58,9 @@ def read_parts(
         try:
             parts = {i.filename: _read_entry(z, i) for i in chosen}
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
+            if isinstance(e, zlib.error) and str(e).startswith("Error -4 "):
+                # zlib's failed allocation (Z_MEM_ERROR) under the reading budget's memory cap
+                raise MemoryError(str(e)) from e
             raise ExtractionError(
                 path,
                 f"not a valid {what} file ({type(e).__name__}: {limits.one_line(e, 100)})",
