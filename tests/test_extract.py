@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import signal
 import subprocess
+import zlib
 from pathlib import Path
 
 import docx
@@ -13,10 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import ExtractionError, UnsupportedFormat
-from indexer.ingest import limits
+from indexer.ingest import limits, pdfworker
 from indexer.ingest import pdf as pdf_module
 from indexer.ingest.extract import decode_text, extract
-from indexer.ingest.pdfworker import Fragment, Glyph, merge_rows, page_text, row_text
+from indexer.ingest.pdfworker import (
+    Fragment,
+    Glyph,
+    _one_line,
+    merge_rows,
+    page_text,
+    row_text,
+)
 
 from devtools.pdfgen import (
     DEFAULT_HEADER,
@@ -443,27 +452,47 @@ def test_pdf_memory_limit(monkeypatch, seed_pdf):
 
 
 @pytest.mark.parametrize(
-    ("message", "error"),
+    ("exc", "error"),
     [
-        ("Error -4 while decompressing data", "memory"),  # zlib's failed allocation
-        ("Error -3 while decompressing data: incorrect header check", "damaged"),
+        (MemoryError(), "memory"),
+        (zlib.error("Error -4 while decompressing data"), "memory"),  # zlib's failed allocation
+        (OSError(errno.ENOMEM, "Cannot allocate memory"), "memory"),
+        (SystemError("error return without exception set"), "memory"),  # a C extension's
+        (zlib.error("Error -3 while decompressing data: incorrect header check"), "damaged"),
+        (OSError(errno.EIO, "Input/output error"), "damaged"),
+        (KeyError("Root"), "damaged"),
     ],
+    ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else v,
 )
-def test_pdf_worker_zlib_errors(monkeypatch, message, error):
-    """Under the address-space limit zlib fails with its own error, not MemoryError."""
-    import zlib
-
-    from indexer.ingest import pdfworker
+def test_pdf_worker_tells_a_failed_allocation_from_a_damaged_file(monkeypatch, exc, error):
+    """Under the address-space limit an allocation does not always fail as MemoryError."""
 
     def fail(path):
-        raise zlib.error(message)
+        raise exc
 
     monkeypatch.setattr(pdfworker, "extract_pages", fail)
-    assert pdfworker.run("report.pdf") == {
-        "ok": False,
-        "error": error,
-        "detail": f"error: {message}",
-    }
+    assert pdfworker.run("report.pdf") == {"ok": False, "error": error, "detail": _one_line(exc)}
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        "MemoryError",
+        "OSError: [Errno 12] Cannot allocate memory: 'module.so'",
+        "SystemError: error return without exception set",
+    ],
+)
+def test_pdf_worker_out_of_memory_before_its_answer(monkeypatch, seed_pdf, stderr):
+    """A child that fails while importing, with a traceback and no JSON."""
+    monkeypatch.setattr(limits, "PDF_MEMORY_LIMIT", 64 * limits.MiB)
+
+    def died(cmd, **kwargs):
+        return subprocess.CompletedProcess(cmd, 1, b"", f"Traceback:\n{stderr}\n".encode())
+
+    monkeypatch.setattr(pdf_module.subprocess, "run", died)
+    with pytest.raises(ExtractionError) as info:
+        extract(seed_pdf)
+    assert info.value.reason == "PDF extraction exceeded the memory limit (64 MiB)"
 
 
 @pytest.mark.parametrize(

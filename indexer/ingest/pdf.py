@@ -35,6 +35,10 @@ _DECRYPT_HINT = (
 )
 _WORKER = Path(__file__).with_name("pdfworker.py")
 _CID = re.compile(r"\(cid:\d+\)")
+#: a child that died without its JSON ran out of memory (see ``pdfworker.out_of_memory``)
+_NO_MEMORY = re.compile(
+    r"MemoryError|\[Errno 12\]|Cannot allocate memory|error return without exception set"
+)
 
 
 def extract_pdf(path: Path) -> Extracted:
@@ -115,7 +119,7 @@ def _run_pdf_worker(path: Path) -> dict:
             getattr(signal, "SIGKILL", None),
         ):
             raise timed_out
-        if "MemoryError" in stderr:
+        if _NO_MEMORY.search(stderr):
             raise out_of_memory
         raise ExtractionError(
             path,
@@ -125,7 +129,7 @@ def _run_pdf_worker(path: Path) -> dict:
     try:
         result = json.loads(proc.stdout)
     except ValueError:
-        if "MemoryError" in stderr:
+        if _NO_MEMORY.search(stderr):
             raise out_of_memory from None
         last = stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
         raise ExtractionError(

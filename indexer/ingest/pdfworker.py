@@ -51,6 +51,7 @@ page numbers and indents stay for the normalize stage to deal with.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -467,16 +468,32 @@ def _set_limits(cpu_seconds: float, memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
+def out_of_memory(e: BaseException) -> bool:
+    """``e`` is how a failed allocation under the address-space limit shows itself.
+
+    Not always MemoryError: zlib says ``Error -4`` (Z_MEM_ERROR), opening or mapping
+    a file gives ENOMEM, a shared library fails to map, and a C extension that
+    does not check its allocation leaves SystemError ("error return without
+    exception set") — all seen while importing or reading under the limit.
+    """
+    if isinstance(e, (MemoryError, SystemError)):
+        return True
+    if isinstance(e, OSError) and e.errno == errno.ENOMEM:
+        return True
+    if isinstance(e, zlib.error):
+        return str(e).startswith("Error -4 ")
+    if isinstance(e, ImportError):
+        return "map" in str(e) or "allocate memory" in str(e)
+    return False
+
+
 def run(path: str) -> dict:
     """Extract ``path``; failures become ``{"ok": False, ...}``, never a traceback."""
     try:
         from pdfminer.pdfdocument import PDFEncryptionError
         from pdfminer.psexceptions import PSEOF
-    except MemoryError:
-        return {"ok": False, "error": "memory", "detail": "MemoryError"}
-    except ImportError as e:
-        # under the address-space limit a shared library may fail to map
-        if "map" in str(e) or "allocate memory" in str(e):
+    except Exception as e:
+        if out_of_memory(e):
             return {"ok": False, "error": "memory", "detail": _one_line(e)}
         return {"ok": False, "error": "internal", "detail": _one_line(e)}
     try:
@@ -493,19 +510,15 @@ def run(path: str) -> dict:
         return {"ok": True, **result}
     except PDFEncryptionError as e:
         return {"ok": False, "error": "encrypted", "detail": _one_line(e)}
-    except MemoryError:
-        return {"ok": False, "error": "memory", "detail": "MemoryError"}
+    except MemoryError as e:
+        return {"ok": False, "error": "memory", "detail": _one_line(e)}
     except PSEOF:
         return {"ok": False, "error": "damaged", "detail": "unexpected end of file"}
     except RecursionError:
         return {"ok": False, "error": "damaged", "detail": "objects nested too deeply"}
-    except zlib.error as e:
-        # zlib reports a failed allocation (Z_MEM_ERROR, -4) as its own error, not MemoryError
-        if str(e).startswith("Error -4 "):
-            return {"ok": False, "error": "memory", "detail": _one_line(e)}
-        return {"ok": False, "error": "damaged", "detail": _one_line(e)}
     except Exception as e:  # pdfminer also raises TypeError, struct.error, KeyError...
-        return {"ok": False, "error": "damaged", "detail": _one_line(e)}
+        kind = "memory" if out_of_memory(e) else "damaged"
+        return {"ok": False, "error": kind, "detail": _one_line(e)}
 
 
 def main(argv: list[str] | None = None) -> int:
