@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.index import grams
+from indexer.index import grams, kernels
 from indexer.index.grams import GramIndex, SegmentGrams
 from indexer.text import fold, fold_points
 
@@ -73,17 +75,43 @@ def test_forgetting_drops_the_kept_terms_only():
 @given(
     a=st.sets(st.integers(0, 2**32 - 1), max_size=60),
     b=st.sets(st.integers(0, 2**32 - 1), max_size=60),
-    near=st.sets(st.integers(0, 200), max_size=200),
+    near=st.sets(st.integers(0, 400), min_size=72, max_size=300),
+    shift=st.one_of(st.integers(0, 3), st.integers(0, 2**32 - 1)),
 )
-def test_common_values_of_two_lists_by_search_or_merge(a, b, near):
-    # lists of any lengths (each way of intersecting, either side longer), far apart
-    # or drawn from a narrow range so that they share many values
-    for x, y in ((a, b), (near, set(list(near)[::3])), (near, b | near), (set(), near)):
+def test_shifted_common_values_by_search_or_walk(a, b, near, shift):
+    # lists of any lengths: each way of lining them up (one at least 9 times shorter than
+    # the other, either way round, or alike), far apart or from a narrow range sharing
+    # many values
+    few = set(sorted(near)[::10])
+    assert len(near) >= kernels.SEARCH_RATIO * len(few)
+    cases = ((a, b), (near, few), (few, near), (near, b | near), (set(), near), (near, set()))
+    for x, y in cases:
         xs = np.array(sorted(x), dtype=np.uint32)
         ys = np.array(sorted(y), dtype=np.uint32)
-        want = np.intersect1d(xs, ys).tolist()
-        assert grams._common(xs, ys).tolist() == want
-        assert grams._common(ys, xs).tolist() == want
+        ys.flags.writeable = False  # as mapped from a file
+        want = [v for v in sorted(x) if v + shift in y]  # no wrap at 2**32
+        assert kernels.shifted_common(xs, ys, shift).tolist() == want
+        assert grams._common(xs, ys).tolist() == sorted(x & y)
+
+
+@given(lens=st.lists(st.integers(0, 6), max_size=20), data=st.data())
+def test_the_passages_that_positions_fall_in(lens, data):
+    starts = np.zeros(len(lens) + 1, dtype=np.uint32)
+    np.cumsum(np.array(lens, dtype=np.uint32) + 1, out=starts[1:])  # a separator after each
+    end = int(starts[-1])
+    at = sorted(data.draw(st.sets(st.integers(0, end - 1)))) if end else []
+    want = sorted({bisect.bisect_right(starts.tolist(), x) - 1 for x in at})
+    assert kernels.passages_of(np.array(at, dtype=np.uint32), starts).tolist() == want
+
+
+def test_the_compiled_loops_take_only_their_one_type():
+    """Compiled once for uint32: any other type is refused, never compiled while searching."""
+    values = np.arange(5, dtype=np.uint32)
+    with pytest.raises(TypeError):
+        kernels.shifted_common(values.astype(np.uint16), values, 0)
+    with pytest.raises(TypeError):
+        kernels.passages_of(values, values.astype(np.int64))
+    assert len(kernels.shifted_common.signatures) == len(kernels.passages_of.signatures) == 1
 
 
 @given(
@@ -132,13 +160,13 @@ def test_every_occurrence_is_a_position():
     assert block.passages("法").tolist() == [0, 2]
 
 
-@pytest.mark.parametrize("ratio", [1, 3, 1000])
-def test_positions_of_long_terms_whichever_way_lists_meet(monkeypatch, ratio):
-    monkeypatch.setattr(grams, "SEARCH_RATIO", ratio)
-    rng = np.random.default_rng(ratio)
-    text = "".join(rng.choice(list("法治依政执行"), 3000))
+def test_positions_of_long_terms_whichever_way_lists_meet():
+    rng = np.random.default_rng(7)
+    # one character far more frequent than the others: its bigrams' lists are many times
+    # longer than those of the rare ones, so lists of all proportions meet
+    text = "".join(rng.choice(list("法法法法法法法法治依政执行"), 3000))
     block = GramIndex(*fold_points([text]))
-    for term in ("法治", "依政执行", "法治依政", "治依政执行法", "行行行", text[100:140]):
+    for term in ("法治", "依政执行", "法法治依", "治法法法法执法法", "法法法法法法", text[100:140]):
         found = [i for i in range(len(text)) if text.startswith(term, i)]
         assert block.positions(term).tolist() == found, term
 

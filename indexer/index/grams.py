@@ -12,7 +12,9 @@ A term of two or more characters is found by taking bigrams that cover it
 where each of them sits at its offset: that is exactly the set of places
 where the term occurs, so no passage text has to be checked afterwards. A
 one-character term is its unigram postings. Both are exact, independent of
-word segmentation, and cost a few array operations per gram.
+word segmentation, and cost a few array operations per gram; lining the
+position lists up and finding the passages of the occurrences are compiled
+loops (:mod:`.kernels`).
 
 The tables are built from the folded text with sorts over whole arrays (no
 Python loop per character): a segment of 10,000 reports (41 M characters)
@@ -75,27 +77,22 @@ def _dedup(sorted_pairs: np.ndarray) -> np.ndarray:
     return sorted_pairs[keep]
 
 
-#: :func:`_common` searches the longer list for each value of the shorter when it is at
-#: least this many times longer; otherwise it merges the two (measured on 100,000
-#: reports: a search costs some 28 ns a value, a merge some 7 ns a value of both lists)
-SEARCH_RATIO = 3
+def kernels():
+    """The compiled loops (:mod:`.kernels`), imported when first asked for: numba and the
+    loops' machine code take some 0.6 s to load, which commands that look nothing up
+    (``fazhi --help``, building an index) do not pay. A reader of the index asks for
+    them when it opens, before its first search."""
+    from . import kernels as compiled
+
+    return compiled
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The values in both ``a`` and ``b`` (each ascending, without repeats), ascending."""
-    if len(a) > len(b):
-        a, b = b, a
-    if not len(a):
-        return a
-    if len(b) >= SEARCH_RATIO * len(a):
-        i = np.searchsorted(b, a)
-        i[i == len(b)] = 0
-        return a[b[i] == a]
-    # a stable sort of two ascending runs is one linear merge; a value in both is
-    # then next to itself
-    both = np.concatenate((a, b))
-    both.sort(kind="stable")
-    return both[1:][both[1:] == both[:-1]]
+    """The values in both ``a`` and ``b`` (each ascending, without repeats, below 2**32),
+    ascending, as ``uint32``."""
+    return kernels().shifted_common(
+        a.astype(np.uint32, copy=False), b.astype(np.uint32, copy=False), 0
+    )
 
 
 def _in_spans(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -233,12 +230,11 @@ class GramIndex:
             start = (hits[hits >= o0] if int(hits[0]) < o0 else hits) - np.uint32(o0)
         else:
             start = hits
+        common = kernels().shifted_common
         for _, o, other in lists[1:]:
             if not len(start):
                 break
-            start = (
-                _common(start + np.uint32(o), other) - np.uint32(o) if o else _common(start, other)
-            )
+            start = common(start, other, o)
         return start
 
     def passages(self, term: str, within: np.ndarray | None = None) -> np.ndarray:
@@ -255,11 +251,15 @@ class GramIndex:
         at = self.positions(term, within)
         if not len(at):
             return _EMPTY
-        pids = np.searchsorted(self.starts, at, side="right") - 1
-        return _dedup(pids).astype(np.uint32)
+        return kernels().passages_of(at, self.starts)
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in self.ARRAYS)
+
+
+def _check_size(n: int) -> None:
+    if n >= 1 << 32:
+        raise ValueError(f"a segment of {n} passages: passage numbers must stay below 2**32")
 
 
 class SegmentGrams:
@@ -274,6 +274,7 @@ class SegmentGrams:
     @classmethod
     def from_blocks(cls, n: int, blocks: list[tuple[int, GramIndex]]) -> SegmentGrams:
         """Grams of ``n`` passages held by ``blocks`` (first passage, block), in order."""
+        _check_size(n)
         grams = cls.__new__(cls)
         grams.n = n
         grams.blocks = blocks
@@ -287,6 +288,7 @@ class SegmentGrams:
 
     def __init__(self, points: np.ndarray, lens: np.ndarray, block_chars: int | None = None):
         block_chars = block_chars or BLOCK_CHARS
+        _check_size(len(lens))
         self._cache_init()
         self.n = len(lens)
         self.blocks: list[tuple[int, GramIndex]] = []
@@ -332,7 +334,7 @@ class SegmentGrams:
             found = self._found.get(term)
             if found is not None:
                 self._found.move_to_end(term)
-        dtype = np.uint32 if self.n <= 1 << 32 else np.int64
+        dtype = np.uint32  # a segment has fewer than 2**32 passages (_check_size)
         if within is not None:
             within = within.astype(dtype, copy=False)
             if found is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexStoreError, QueryError
-from ..index import SegmentData, latest_generation, with_outline
+from ..index import SegmentData, grams, latest_generation, with_outline
 from ..model import SECTION_LABELS
 from ..procs import release_free_memory
 from ..text import segment
@@ -94,8 +94,10 @@ class Engine:
             self._opening.release()
 
     def warm_up(self) -> None:
-        """Open the index and load the word segmenter now rather than on the first queries."""
+        """Open the index and load the word segmenter and the compiled lookup loops
+        now rather than on the first queries."""
         segment("依法行政")
+        grams.kernels()
         self.view()
 
     def drop_caches(self) -> None:

@@ -1,0 +1,112 @@
+"""Compiled loops for the two steps of an exact lookup that whole-array operations do slowly.
+
+An occurrence of a term of several characters is where the position lists of
+its bigrams line up (:meth:`.grams.GramIndex.positions`); the passages that
+hold a term are those its occurrences fall in. With array operations, lining
+two lists up is a sort of both (some 7 ns a value) and finding the passages a
+binary search per occurrence (some 26 ns); the loops here do both in one pass
+(measured on 100,000 reports: a frequent term's lookup 2.5 times faster).
+
+They are compiled by numba for one signature each — ascending ``uint32``
+arrays, read-only or not — when this module is first imported, and the
+machine code is kept in ``__pycache__`` for the next processes. Any other type
+of argument is a TypeError: nothing is compiled while a search waits. The
+loops release the GIL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+
+_IN = types.Array(types.uint32, 1, "C", readonly=True)
+_OUT = types.Array(types.uint32, 1, "C")
+
+#: :func:`shifted_common` searches the longer list for each value of the shorter
+#: when it is at least this many times longer; otherwise it walks both (measured on
+#: a list of 2 M values: a walk costs some 2.5 ns a value of both lists, a search
+#: some 30 ns a value looked for; even at 8 to 9 times)
+SEARCH_RATIO = 9
+
+
+@njit(nogil=True, cache=True)
+def _first_at_least(values, lo, x):  # pragma: no cover - compiled
+    """The first index from ``lo`` on whose value is at least ``x`` (``len(values)`` if none)."""
+    hi = len(values)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if np.uint64(values[mid]) < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit([_OUT(_IN, _IN, types.uint32)], nogil=True, cache=True)
+def shifted_common(a, b, shift):  # pragma: no cover - compiled; tested through its callers
+    """The values ``x`` of ``a`` for which ``x + shift`` is in ``b``, ascending.
+
+    ``a`` and ``b`` ascend without repeats; ``x + shift`` is computed in 64 bits.
+    """
+    na = len(a)
+    nb = len(b)
+    out = np.empty(na, dtype=np.uint32)
+    n = 0
+    if nb >= SEARCH_RATIO * na:  # few values to look for: a binary search each
+        j = 0
+        for i in range(na):
+            x = np.uint64(a[i]) + np.uint64(shift)
+            j = _first_at_least(b, j, x)
+            if j == nb:
+                break
+            if np.uint64(b[j]) == x:
+                out[n] = a[i]
+                n += 1
+    elif na >= SEARCH_RATIO * nb:  # few values of b: look each up in a
+        i = 0
+        for j in range(nb):
+            y = np.uint64(b[j])
+            if y < np.uint64(shift):
+                continue
+            x = y - np.uint64(shift)
+            i = _first_at_least(a, i, x)
+            if i == na:
+                break
+            if np.uint64(a[i]) == x:
+                out[n] = a[i]
+                n += 1
+    else:  # a walk of both, without a branch on which one moves
+        i = 0
+        j = 0
+        while i < na and j < nb:
+            x = np.uint64(a[i]) + np.uint64(shift)
+            y = np.uint64(b[j])
+            out[n] = a[i]
+            n += x == y
+            i += x <= y
+            j += y <= x
+    return out[:n]
+
+
+@njit([_OUT(_IN, _IN)], nogil=True, cache=True)
+def passages_of(at, starts):  # pragma: no cover - compiled; tested through its callers
+    """The passages that the ascending positions ``at`` fall in, each once, ascending.
+
+    Passage ``p`` spans ``[starts[p], starts[p + 1])``; positions past the last
+    passage count as its own.
+    """
+    out = np.empty(len(at), dtype=np.uint32)
+    if len(starts) < 2:
+        return out[:0]
+    last_passage = len(starts) - 2
+    n = 0
+    p = 0
+    previous = -1
+    for i in range(len(at)):
+        x = at[i]
+        while p < last_passage and starts[p + 1] <= x:
+            p += 1
+        out[n] = p
+        n += p != previous
+        previous = p
+    return out[:n]
