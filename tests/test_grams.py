@@ -104,6 +104,37 @@ def test_the_passages_that_positions_fall_in(lens, data):
     assert kernels.passages_of(np.array(at, dtype=np.uint32), starts).tolist() == want
 
 
+@given(
+    sizes=st.lists(st.integers(0, 6), max_size=15),
+    data=st.data(),
+)
+def test_matching_passages_counted_by_report_and_section(sizes, data):
+    n = sum(sizes)
+    matches = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    sections = np.array(
+        data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=np.uint8
+    )
+    rep_first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    want = np.zeros((len(sizes), 5), dtype=np.int32)
+    for r in range(len(sizes)):
+        for p in range(rep_first[r], rep_first[r + 1]):
+            want[r, sections[p]] += matches[p]
+            want[r, 4] += matches[p]
+    got = kernels.count_by_report_section(matches, rep_first, sections, 4)
+    assert got.tolist() == want.tolist()
+
+
+def test_counting_refuses_numbers_outside_the_arrays():
+    """No bounds are checked in compiled code: the loop checks its own."""
+    matches = np.ones(3, dtype=bool)
+    with pytest.raises(ValueError, match="section number"):
+        kernels.count_by_report_section(
+            matches, np.array([0, 3]), np.array([0, 4, 1], dtype=np.uint8), 4
+        )
+    with pytest.raises(ValueError, match="outside"):
+        kernels.count_by_report_section(matches, np.array([0, 4]), np.zeros(3, dtype=np.uint8), 4)
+
+
 def test_the_compiled_loops_take_only_their_one_type():
     """Compiled once for uint32: any other type is refused, never compiled while searching."""
     values = np.arange(5, dtype=np.uint32)

@@ -440,3 +440,59 @@ def test_outlines_are_read_from_the_mapped_segment_file_when_asked_for(tmp_path)
             assert [s["key"] for s in sections] == ["measures", "plans"]
             assert [s["heading"] for s in sections] == [s.heading for s in r.sections]
         assert view.outlines.get("no such report", "") == ""
+
+
+#: facet values: enough of them that often only a few of those found are listed
+NAMES = [f"{a}{b}" for a in "甲乙丙丁戊己" for b in "子丑寅卯辰巳"]
+
+
+@given(
+    values=st.lists(st.sampled_from(NAMES) | st.none(), min_size=30, max_size=120),
+    data=st.data(),
+    limit=st.one_of(st.none(), st.integers(0, 4), st.integers(0, 12)),
+)
+def test_a_facet_ranks_most_first_then_by_name_and_keeps_the_chosen(values, data, limit):
+    """Ranked facet values against counting by hand: the first ``limit`` by count, then
+    by name, plus the chosen values wherever they rank; the rest counted as omitted."""
+    import numpy as np
+
+    from indexer.search.view import Column as _Column
+
+    # mostly selected, so that many values are found and few of them listed
+    mostly = st.integers(0, 4).map(bool)
+    n = len(values)
+    selected = np.array(data.draw(st.lists(mostly, min_size=n, max_size=n)), dtype=bool)
+    chosen = data.draw(st.lists(st.sampled_from([*NAMES, "无"]), max_size=3))
+    tally: dict[str, int] = {}
+    for value, on in zip(values, selected.tolist(), strict=True):
+        if on and value is not None:
+            tally[value] = tally.get(value, 0) + 1
+    order = sorted(tally, key=lambda v: (-tally[v], v))
+    shown = order if limit is None else [
+        v for i, v in enumerate(order) if i < limit or v in chosen
+    ]  # fmt: skip
+    ranked, omitted = _Column(values).ranked(selected, limit, chosen)
+    assert ranked == [(v, tally[v]) for v in shown]
+    assert omitted == len(order) - len(shown)
+
+
+@given(
+    firsts=st.lists(st.integers(0, 5), min_size=20, max_size=200),
+    data=st.data(),
+    page=st.integers(1, 3),
+    per_page=st.integers(1, 6),
+)
+def test_a_page_of_results_is_that_of_the_whole_order(firsts, data, page, per_page):
+    """Sorting only the hits that can reach the page gives the page of the full sort."""
+    import numpy as np
+
+    from indexer.search.results import _page
+
+    n = len(firsts)
+    second = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    keys = (np.arange(n)[::-1].copy(), second, np.array(firsts))  # the last key first
+    mostly = st.integers(0, 4).map(bool)  # most reports are hits: few of them on the page
+    hits = np.flatnonzero(data.draw(st.lists(mostly, min_size=n, max_size=n)))
+    start = (page - 1) * per_page
+    whole = hits[np.lexsort(tuple(k[hits] for k in keys))] if len(hits) else hits
+    assert _page(hits, keys, start, start + per_page).tolist() == whole[start:][:per_page].tolist()

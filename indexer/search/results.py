@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..index import grams
 from ..model import REPORT_KINDS, REPORT_LEVELS, SECTION_KEYS, SECTION_LABELS
 from .budget import UNLIMITED
 from .evaluate import section_ok
@@ -27,15 +28,13 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
     page, per_page, sort, facet_limit, most = shape
     flt = query.filters
     n = v.n_reports
-    # matching passages by report and section: one count over the matches, from which
+    # matching passages by report and section: one pass over the matches, from which
     # the report counts, the section facet and the ranking all come
-    pids = np.flatnonzero(matches)
-    reps = v.p_rep[pids]
     n_sec = len(SECTION_KEYS)
-    by_sec = np.bincount(reps * n_sec + v.p_section[pids], minlength=n * n_sec).reshape(n, n_sec)
-    # by report: counted again over few matches, summed over the sections when many
-    per_report = np.bincount(reps, minlength=n) if len(reps) < n else by_sec.sum(axis=1)
-    del pids, reps
+    counts = grams.kernels().count_by_report_section(
+        np.ascontiguousarray(matches, dtype=bool), v.rep_first, v.p_section, n_sec
+    )
+    by_sec, per_report = counts[:, :n_sec], counts[:, n_sec]
     secok = section_ok(flt)
     in_sections = per_report if secok is None else by_sec @ secok.astype(np.int64)
     has_sec = in_sections > 0
@@ -69,12 +68,12 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
         # a report's BM25 score, spread over its matching passages
         score = rscore * in_sections / np.maximum(per_report, 1)
     dl.check()
-    if sort == "relevance":
-        order = np.lexsort((v.src_rank[hits], -v.year[hits], -np.round(score[hits], 6)))
-    else:
-        order = np.lexsort((v.src_rank[hits], -v.date_rank[hits]))
     start = (page - 1) * per_page
-    on_page = hits[order[start : start + per_page]]
+    if sort == "relevance":
+        keys = (v.src_rank, -v.year, -np.round(score, 6))
+    else:
+        keys = (v.src_rank, -v.date_rank)
+    on_page = _page(hits, keys, start, start + per_page)
 
     reports_json = []
     for r in on_page.tolist():
@@ -106,6 +105,19 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
         "per_page": per_page,
         "sort": sort,
     }
+
+
+def _page(hits: np.ndarray, keys: tuple, start: int, stop: int) -> np.ndarray:
+    """``hits[start:stop]`` once ordered by ``keys`` (per-report columns, the last the
+    first key, as for ``np.lexsort``). Only the hits that can be among the first
+    ``stop`` are sorted: those whose first key is at most the ``stop``-th smallest."""
+    first = keys[-1][hits]
+    if 0 < stop < len(hits) // 4:
+        bound = np.partition(first, stop - 1)[stop - 1]
+        near = np.flatnonzero(first <= bound)
+        hits, first = hits[near], first[near]
+    order = np.lexsort((*(k[hits] for k in keys[:-1]), first))
+    return hits[order[start:stop]]
 
 
 def _passage_json(passage: list, marks: list[str]) -> dict:

@@ -102,12 +102,22 @@ class Column:
             self._rank = rank
         tally = self._tally(selected)
         found = np.flatnonzero(tally)
+        total = len(found)
+        keep = np.zeros(0, dtype=np.int64)
+        if limit is not None and total > limit:
+            keep = np.asarray(
+                [c for t in always or () for c in self._by_text.get(str(t), ())], dtype=np.int64
+            )
+            keep = keep[tally[keep] > 0]
+            if 0 < limit < total // 4:  # only those that can be among the first to sort
+                most = -tally[found]
+                near = found[most <= np.partition(most, limit - 1)[limit - 1]]
+                found = np.union1d(near, keep)
         found = found[np.lexsort((rank[found], -tally[found]))]
         omitted = 0
-        if limit is not None and len(found) > limit:
-            keep = [c for t in always or () for c in self._by_text.get(str(t), ())]
-            listed = np.isin(found, np.concatenate([found[:limit], np.asarray(keep, dtype=int)]))
-            omitted = len(found) - int(listed.sum())
+        if limit is not None and total > limit:
+            listed = np.isin(found, np.concatenate([found[:limit], keep]))
+            omitted = total - int(listed.sum())
             found = found[listed]
         labels = self.labels
         ranked = list(zip([labels[c] for c in found.tolist()], tally[found].tolist(), strict=True))
