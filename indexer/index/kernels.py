@@ -101,17 +101,28 @@ def passages_of(at, starts):  # pragma: no cover - compiled; tested through its 
     if len(starts) < 2:
         return out[:0]
     last_passage = len(starts) - 2
+    # few positions among many passages: each passage found by a search, not a walk
+    sparse = len(at) * SEARCH_RATIO < len(starts)
     n = 0
     p = 0
     previous = -1
     for i in range(len(at)):
         x = at[i]
-        while p < last_passage and starts[p + 1] <= x:
-            p += 1
+        if sparse:
+            p = min(_first_at_least(starts, p + 1, np.uint64(x) + np.uint64(1)) - 1, last_passage)
+        else:
+            while p < last_passage and starts[p + 1] <= x:
+                p += 1
         out[n] = p
         n += p != previous
         previous = p
     return out[:n]
+
+
+#: :func:`count_by_report_section` skips passages eight at a time when fewer than one
+#: in this many matches (measured at 100,000 reports: 1.6 instead of 8 ms for 17,655
+#: matches of 4 M passages; twice as slow as adding every passage for 21 % of them)
+FEW_MATCHES = 16
 
 
 @njit(
@@ -137,8 +148,31 @@ def count_by_report_section(matches, rep_first, p_section, n_sections):  # pragm
     out = np.zeros((n, n_sections + 1), dtype=np.int32)
     end = min(len(matches), len(p_section))
     for r in range(n):
-        if rep_first[r] < 0 or rep_first[r + 1] > end:
+        if rep_first[r] < 0 or rep_first[r] > rep_first[r + 1] or rep_first[r + 1] > end:
             raise ValueError("a report's passages lie outside the passages given")
+    total = rep_first[n] if n else 0
+    if np.count_nonzero(matches[:total]) * FEW_MATCHES < total:
+        # few matches: eight passages at a time skipped while none of them matches
+        flags = matches.view(np.uint8)
+        r = 0
+        p = 0
+        while p < total:
+            if (p & 7) == 0 and p + 8 <= total:
+                if (flags[p] | flags[p + 1] | flags[p + 2] | flags[p + 3] | flags[p + 4]
+                        | flags[p + 5] | flags[p + 6] | flags[p + 7]) == 0:  # fmt: skip
+                    p += 8
+                    continue
+            if flags[p]:
+                while rep_first[r + 1] <= p:
+                    r += 1
+                s = p_section[p]
+                if s >= n_sections:
+                    raise ValueError("a passage's section number is out of range")
+                out[r, s] += 1
+                out[r, n_sections] += 1
+            p += 1
+        return out
+    for r in range(n):  # many: every passage added, without a branch on whether it matches
         for p in range(rep_first[r], rep_first[r + 1]):
             s = p_section[p]
             if s >= n_sections:
