@@ -50,10 +50,9 @@ def _unpack(loc: int) -> tuple[int, int]:
     return divmod(loc, _S)
 
 
-def _holds(values: array, x: int) -> bool:
-    """Whether an ascending array holds ``x``."""
-    i = bisect_left(values, x)
-    return i < len(values) and values[i] == x
+def _ids(family: list[tuple[int, float]]) -> np.ndarray:
+    """The key numbers of a family of keys (key, similarity)."""
+    return np.fromiter((c for c, _ in family), dtype=np.int64, count=len(family))
 
 
 def _first_distinct(values: array, n: int) -> list[int]:
@@ -409,8 +408,7 @@ class SentenceIndex:
                     n_sentences += 1
                     if others_here is None:
                         others_here = np.zeros(n, dtype=bool)
-                    for c, _ in family:
-                        others_here[np.frombuffer(self.reps[c], dtype=np.uint32)] = True
+                    others_here[self.entries.reports_of(_ids(family))] = True
             if sentences:
                 count = 0
                 if others_here is not None:
@@ -461,10 +459,9 @@ class SentenceIndex:
         if len(family) == 1:
             total = len(set(self.reps[kid]))
             head = _first_distinct(self.reps[kid], limit + 1)
-        elif sum(len(self.reps[c]) for c, _ in family) > self.MARK_FROM:
+        elif self.entries.count_of(_ids(family)) > self.MARK_FROM:
             mark = np.zeros(len(self.corpus), dtype=bool)  # a frequent wording: mark its reports
-            for c, _ in family:
-                mark[np.frombuffer(self.reps[c], dtype=np.uint32)] = True
+            mark[self.entries.reports_of(_ids(family))] = True
             found = np.flatnonzero(mark)
             total, head = len(found), found[: limit + 1].tolist()
         else:
@@ -496,8 +493,14 @@ class SentenceIndex:
         whether to list the matching sentences (else ``matches`` is empty).
         """
         family, total, head = self._family(self.key_id[key], limit + len(hide))
+        ids = _ids(family)
+        rows = held = None  # the family's entries, key after key, and their reports
+        if hide or (describe and total > 1):
+            rows = self.entries.rows_of(ids)
+            held = self.entries.rep[rows]
         if hide:
-            total -= sum(1 for h in hide if any(_holds(self.reps[c], h) for c, _ in family))
+            hidden = np.fromiter(hide, dtype=np.int64, count=len(hide))
+            total -= int(np.isin(hidden, held).sum())
         if total <= 1:  # only this report (it always has its own sentence)
             return None
         entry: dict = {
@@ -511,13 +514,16 @@ class SentenceIndex:
         # earliest first: reports are numbered in order of issue
         listed = [r for r in head if r != rep and r not in hide][: max(1, limit)]
         matches = []
-        for other in listed if describe else ():
-            for c, sim in family:  # the closest wording it has
-                reps = self.reps[c]
-                i = bisect_left(reps, other)
-                if i < len(reps) and reps[i] == other:
-                    matches.append(self._describe(other, self.locs[c][i], sim))
-                    break
+        if describe and listed:
+            # the closest wording each listed report has: its first entry in the family
+            # (keys closest first, each key's entries by report, then place)
+            ends = np.cumsum(self.entries.first[ids + 1] - self.entries.first[ids])
+            for other in listed:
+                hit = np.flatnonzero(held == other)
+                if len(hit):
+                    at = int(hit[0])
+                    sim = family[int(np.searchsorted(ends, at, side="right"))][1]
+                    matches.append(self._describe(other, int(self.entries.loc[rows[at]]), sim))
         earlier = listed[0] < rep
         if earlier and matches:
             matches[0]["precedent"] = True

@@ -177,6 +177,20 @@ class Entries:
         """The number of entries of each key."""
         return np.diff(self.first)
 
+    def rows_of(self, kids: np.ndarray) -> np.ndarray:
+        """Where the entries of keys ``kids`` are, key after key (for ``rep`` and ``loc``)."""
+        return rows_at(self.first, np.asarray(kids, dtype=np.int64))
+
+    def reports_of(self, kids: np.ndarray) -> np.ndarray:
+        """The report numbers of the entries of keys ``kids``, key after key (a report
+        once per occurrence): one gather for a family of keys."""
+        return self.rep[self.rows_of(kids)]
+
+    def count_of(self, kids: np.ndarray) -> int:
+        """How many entries keys ``kids`` have in all."""
+        kids = np.asarray(kids, dtype=np.int64)
+        return int((self.first[kids + 1] - self.first[kids]).sum())
+
     def renumbered(self, kept: np.ndarray) -> Entries:
         """The entries with report ``r`` renumbered ``kept[r]``, dropped where that is < 0
         (``kept`` ascending where ≥ 0, so each key's entries stay in order)."""
