@@ -51,7 +51,7 @@ def format_results(r: dict) -> str:
 
 
 def _index_lines(ix: dict, fts: dict) -> list[str]:
-    opened = f"open         first Engine call {ix['engine_open_ms']} ms"
+    opened = f"open         index opened and warmed up {ix['engine_open_ms']} ms"
     disk = (
         f"disk         index {ix['index_mb']} MB for {ix['text_mb']} MB of passage text "
         f"(×{ix['index_to_text']}); "
