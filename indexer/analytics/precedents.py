@@ -459,9 +459,9 @@ class SentenceIndex:
         if len(family) == 1:
             total = len(set(self.reps[kid]))
             head = _first_distinct(self.reps[kid], limit + 1)
-        elif self.entries.count_of(_ids(family)) > self.MARK_FROM:
+        elif self.entries.count_of(ids := _ids(family)) > self.MARK_FROM:
             mark = np.zeros(len(self.corpus), dtype=bool)  # a frequent wording: mark its reports
-            mark[self.entries.reports_of(_ids(family))] = True
+            mark[self.entries.reports_of(ids)] = True
             found = np.flatnonzero(mark)
             total, head = len(found), found[: limit + 1].tolist()
         else:
@@ -493,9 +493,9 @@ class SentenceIndex:
         whether to list the matching sentences (else ``matches`` is empty).
         """
         family, total, head = self._family(self.key_id[key], limit + len(hide))
-        ids = _ids(family)
-        rows = held = None  # the family's entries, key after key, and their reports
+        ids = rows = held = None  # the family's keys, their entries, and those entries' reports
         if hide or (describe and total > 1):
+            ids = _ids(family)
             rows = self.entries.rows_of(ids)
             held = self.entries.rep[rows]
         if hide:
@@ -517,7 +517,7 @@ class SentenceIndex:
         if describe and listed:
             # the closest wording each listed report has: its first entry in the family
             # (keys closest first, each key's entries by report, then place)
-            ends = np.cumsum(self.entries.first[ids + 1] - self.entries.first[ids])
+            ends = np.cumsum(self.entries.counts_of(ids))
             for other in listed:
                 hit = np.flatnonzero(held == other)
                 if len(hit):

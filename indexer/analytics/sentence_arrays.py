@@ -186,10 +186,14 @@ class Entries:
         once per occurrence): one gather for a family of keys."""
         return self.rep[self.rows_of(kids)]
 
+    def counts_of(self, kids: np.ndarray) -> np.ndarray:
+        """How many entries each of keys ``kids`` has."""
+        kids = np.asarray(kids, dtype=np.int64)
+        return self.first[kids + 1] - self.first[kids]
+
     def count_of(self, kids: np.ndarray) -> int:
         """How many entries keys ``kids`` have in all."""
-        kids = np.asarray(kids, dtype=np.int64)
-        return int((self.first[kids + 1] - self.first[kids]).sum())
+        return int(self.counts_of(kids).sum())
 
     def renumbered(self, kept: np.ndarray) -> Entries:
         """The entries with report ``r`` renumbered ``kept[r]``, dropped where that is < 0

@@ -90,6 +90,8 @@ def kernels():
 def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The values in both ``a`` and ``b`` (each ascending, without repeats, below 2**32),
     ascending, as ``uint32``."""
+    if len(a) > len(b):  # the shorter first: its values are the ones looked up
+        a, b = b, a
     return kernels().shifted_common(
         a.astype(np.uint32, copy=False), b.astype(np.uint32, copy=False), 0
     )

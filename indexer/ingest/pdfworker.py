@@ -510,8 +510,6 @@ def run(path: str) -> dict:
         return {"ok": True, **result}
     except PDFEncryptionError as e:
         return {"ok": False, "error": "encrypted", "detail": _one_line(e)}
-    except MemoryError as e:
-        return {"ok": False, "error": "memory", "detail": _one_line(e)}
     except PSEOF:
         return {"ok": False, "error": "damaged", "detail": "unexpected end of file"}
     except RecursionError:

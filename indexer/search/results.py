@@ -14,7 +14,7 @@ from .budget import UNLIMITED
 from .evaluate import section_ok
 from .highlight import snippet
 from .query import Filters
-from .view import SECTION_WEIGHTS, View
+from .view import SECTION_WEIGHTS, View, can_lead
 
 #: the metadata of a report in a search result (Report.META_FIELDS)
 REPORT_ENTRY = (
@@ -112,9 +112,8 @@ def _page(hits: np.ndarray, keys: tuple, start: int, stop: int) -> np.ndarray:
     first key, as for ``np.lexsort``). Only the hits that can be among the first
     ``stop`` are sorted: those whose first key is at most the ``stop``-th smallest."""
     first = keys[-1][hits]
-    if 0 < stop < len(hits) // 4:
-        bound = np.partition(first, stop - 1)[stop - 1]
-        near = np.flatnonzero(first <= bound)
+    near = can_lead(first, stop)
+    if near is not None:
         hits, first = hits[near], first[near]
     order = np.lexsort((*(k[hits] for k in keys[:-1]), first))
     return hits[order[start:stop]]

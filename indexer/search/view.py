@@ -39,6 +39,15 @@ PLACE_FIELDS = ("township", "county", "province")
 REPORT_FIELDS = (*PLACE_FIELDS, "level", "kind")
 
 
+def can_lead(values: np.ndarray, k: int) -> np.ndarray | None:
+    """Where the values are that can be among the ``k`` smallest (ties with the
+    ``k``-th included): all a sort needs to place the first ``k``. None when that
+    would hardly be fewer than all (``k`` is a quarter of them or more)."""
+    if not 0 < k < len(values) // 4:
+        return None
+    return np.flatnonzero(values <= np.partition(values, k - 1)[k - 1])
+
+
 class Column:
     """One metadata field of every report as integer codes (-1: unknown)."""
 
@@ -109,10 +118,9 @@ class Column:
                 [c for t in always or () for c in self._by_text.get(str(t), ())], dtype=np.int64
             )
             keep = keep[tally[keep] > 0]
-            if 0 < limit < total // 4:  # only those that can be among the first to sort
-                most = -tally[found]
-                near = found[most <= np.partition(most, limit - 1)[limit - 1]]
-                found = np.union1d(near, keep)
+            near = can_lead(-tally[found], limit)
+            if near is not None:  # only those that can be among the first to sort
+                found = np.union1d(found[near], keep)
         found = found[np.lexsort((rank[found], -tally[found]))]
         omitted = 0
         if limit is not None and total > limit:
