@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -290,3 +291,137 @@ def test_the_segments_of_an_index_share_one_budget_of_kept_terms(monkeypatch):
     big.share_cache(400)  # a larger index around it: what is over its share goes
     assert big.cache_bytes == 64 and big._found_bytes <= 64
     assert big.passages("依法") is not first and big.passages("依法").tolist() == first.tolist()
+
+
+# ---------------------------------------------------------------- four-character lists
+
+
+@contextmanager
+def quads_from(least: int):
+    """A context in which every bigram of at least ``least`` positions in its block is
+    frequent (the block's share not considered)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grams, "QUAD_MIN", least)
+        mp.setattr(grams, "QUAD_SHARE", 2**40)
+        yield
+
+
+def starts_of(texts: list[str], term: str) -> list[int]:
+    """Where ``term`` starts in the block's line of passages (one separator after each)."""
+    out, base = [], 0
+    for text in map(fold, texts):
+        out += [base + i for i in range(len(text)) if text.startswith(term, i)]
+        base += len(text) + 1
+    return out
+
+
+@given(
+    texts=st.lists(st.text(alphabet=SMALL, max_size=40), min_size=1, max_size=10),
+    terms=st.lists(st.text(alphabet=SMALL + "区", min_size=2, max_size=9), max_size=8),
+    least=st.sampled_from([1, 2, 3, 6]),
+    data=st.data(),
+)
+def test_terms_found_through_four_character_lists_exactly(texts, terms, least, data):
+    with quads_from(least):
+        check_lookups(texts, terms, data)
+
+
+def check_lookups(texts, terms, data):
+    block = GramIndex(*fold_points(texts))
+    cut = [t[a : a + k] for t in texts for a in range(0, len(t), 3) for k in (4, 5, 7) if t]
+    within = sorted(data.draw(st.sets(st.sampled_from(range(len(texts))))))
+    for term in map(fold, terms + cut):
+        if len(term) < 2:
+            continue
+        assert block.positions(term).tolist() == starts_of(texts, term), term
+        want = [i for i in naive(texts, term) if i in within]
+        got = block.passages(term, within=np.array(within, dtype=np.int64))
+        assert got.tolist() == want, term
+
+
+def test_the_four_character_lists_hold_every_pair_of_frequent_bigrams():
+    texts = ["法治政府建设法治", "政府法治", "建设政府法治政府", "依法"]
+    with quads_from(2):  # 法治 ×4, 政府 ×4, 治政, 建设, 府法 ×2; 依法, 府建 … once
+        check_pairs(texts)
+
+
+def check_pairs(texts):
+    block = GramIndex(*fold_points(texts))
+    alphabet = block.alphabet.tolist()
+
+    def key(pair: str) -> int:
+        return alphabet.index(ord(pair[0])) * block.width + alphabet.index(ord(pair[1]))
+
+    frequent = ["法治", "治政", "政府", "建设", "府法"]
+    assert block.fq_keys.tolist() == sorted(key(b) for b in frequent)
+    f = len(frequent)
+    listed = {}
+    for i, k in enumerate(block.qd_keys.tolist()):
+        a, b = block.fq_keys[k // f], block.fq_keys[k % f]
+        quad = next(x for x in frequent if key(x) == a) + next(x for x in frequent if key(x) == b)
+        listed[quad] = block.qd_pos[block.qd_starts[i] : block.qd_starts[i + 1]].tolist()
+    # every four characters made of two frequent bigrams, nothing else
+    assert listed["法治政府"] == [0, 18] and "治政府建" not in listed  # 府建: once
+    assert listed == {q: starts_of(texts, q) for q in listed}
+    assert set(listed) == {
+        t[i : i + 4]
+        for t in texts
+        for i in range(len(t) - 3)
+        if t[i : i + 2] in frequent and t[i + 2 : i + 4] in frequent
+    }
+    # a term of four characters or more is looked up through them where they exist
+    assert (2, 0, 4) in {g[:3] for g in block._grams(block._codes("法治政府"))}
+    quads = [g[1:3] for g in block._grams(block._codes("政府法治政府")) if g[2] == 4]
+    assert quads == [(0, 4), (1, 4), (2, 4)]
+    # not where one of its bigrams is rare (府建 once): that one leads the lookup
+    assert [g for g in block._grams(block._codes("政府建设法治")) if g[2] == 4] == []
+
+
+def test_two_frequent_bigrams_that_never_meet_make_an_absent_term():
+    # 法治, 治政 and 政府 frequent, but never 法治政府
+    texts = ["法治法治", "政府", "政府", "治政", "治政"]
+    with quads_from(2):
+        block = GramIndex(*fold_points(texts))
+        assert len(block.fq_keys) == 3 and len(block.qd_keys) == 1  # 法治法治
+        assert block.positions("法治法治").tolist() == [0]
+        assert block.positions("法治政府").tolist() == []
+        assert block.positions("法治政府法治").tolist() == []
+
+
+def test_the_cover_takes_the_fewest_positions_per_character():
+    # 法治政府建设 at 100,000 reports: bigram lists of 41, 14, 32, 12 and 28 thousand
+    # positions in a block; 法治政府 and 政府建设 12 thousand each
+    bigrams = [(41054, 0, 2), (13751, 1, 2), (32351, 2, 2), (12115, 3, 2), (27602, 4, 2)]
+    quads = [(12500, 0, 4), (12300, 1, 4), (12000, 2, 4)]
+    assert grams._cover(6, bigrams + quads) == [(12000, 2, 4), (12500, 0, 4)]
+    # without them, every character still covered by the rarest lists
+    chosen = grams._cover(6, bigrams)
+    assert {c for _, o, n in chosen for c in range(o, o + n)} == set(range(6))
+    assert chosen == [(12115, 3, 2), (13751, 1, 2), (27602, 4, 2), (41054, 0, 2)]
+    # a rare bigram anywhere is always taken
+    assert (3, 2, 2) in grams._cover(6, [*bigrams, (3, 2, 2), *quads])
+
+
+def test_a_block_written_before_the_four_character_lists_is_looked_up_without_them():
+    texts = ["法治政府建设", "政府法治政府", "建设"] * 3
+    with quads_from(2):
+        block = GramIndex(*fold_points(texts))
+        assert len(block.qd_pos)
+        old = {k: v for k, v in block.arrays().items() if k not in GramIndex.OPTIONAL}
+        before = GramIndex.from_arrays(block.n, old)
+        assert before.fq_keys.tolist() == [] and before.qd_pos.tolist() == []
+        for term in ("法治政府", "法治政府建设", "政府法治政府", "府建设", "设法治"):
+            assert before.positions(term).tolist() == block.positions(term).tolist()
+            assert block.positions(term).tolist() == starts_of(texts, term)
+    with pytest.raises(ValueError, match=r"lacks \['qd_pos'\]"):
+        GramIndex.from_arrays(block.n, {k: v for k, v in block.arrays().items() if k != "qd_pos"})
+
+
+def test_only_frequent_bigrams_get_four_character_lists_by_default():
+    # the bigrams of a block below QUAD_MIN positions are never frequent
+    block = GramIndex(*fold_points(["法治政府建设"] * 100))
+    assert len(block.bi_pos) == 500 and block.fq_keys.tolist() == [] and not len(block.qd_pos)
+    many = GramIndex(*fold_points(["法治政府建设"] * grams.QUAD_MIN + ["依法"]))
+    assert len(many.fq_keys) == 5  # 依法 once: not frequent
+    assert len(many.qd_keys) == 3  # 法治政府, 治政府建, 政府建设
+    assert many.positions("法治政府建设")[:2].tolist() == [0, 7]
