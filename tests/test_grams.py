@@ -128,6 +128,23 @@ def test_matching_passages_counted_by_report_and_section(sizes, rare, data):
     assert got.tolist() == want.tolist()
 
 
+@given(
+    rows=st.lists(st.tuples(st.booleans(), st.lists(st.integers(0, 5), min_size=4, max_size=4))),
+    weights=st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5]), min_size=3, max_size=3),
+)
+def test_reports_per_section_and_weighed_counts(rows, weights):
+    counts = np.array([c for _, c in rows], dtype=np.int32).reshape(len(rows), 4)
+    marked = np.array([m for m, _ in rows], dtype=bool)
+    w = np.array(weights)
+    per_section, score = kernels.section_totals(counts, marked, w)
+    # the three sections' columns; the fourth (a total) is not a section
+    want = [sum(1 for (m, c) in rows if m and c[s] > 0) for s in range(3)]
+    assert per_section.tolist() == want
+    assert score.tolist() == pytest.approx([sum(c[s] * w[s] for s in range(3)) for _, c in rows])
+    with pytest.raises(ValueError, match="fit together"):
+        kernels.section_totals(counts, marked[:-1] if len(rows) else np.ones(1, bool), w)
+
+
 def test_counting_refuses_numbers_outside_the_arrays():
     """No bounds are checked in compiled code: the loop checks its own."""
     matches = np.ones(3, dtype=bool)

@@ -170,3 +170,39 @@ def count_by_report_section(matches, rep_first, p_section, n_sections):  # pragm
             out[r, s] += matches[p]
             out[r, n_sections] += matches[p]
     return out
+
+
+@njit(
+    [
+        types.Tuple((types.Array(types.int64, 1, "C"), types.Array(types.float64, 1, "C")))(
+            types.Array(types.int32, 2, "C", readonly=True),
+            types.Array(types.boolean, 1, "C", readonly=True),
+            types.Array(types.float64, 1, "C", readonly=True),
+        )
+    ],
+    nogil=True,
+    cache=True,
+)
+def section_totals(counts, rows, weights):  # pragma: no cover - compiled
+    """From :func:`count_by_report_section`'s ``counts``: how many of the reports that
+    ``rows`` marks have a count in each section (the first ``len(weights)`` columns), and
+    each report's score, its counts weighed by ``weights`` (every report, marked or not).
+
+    In one pass over the counts (numpy's row selection and matrix product copied the
+    whole table twice: some 10 ms at 100,000 reports).
+    """
+    n, width = counts.shape
+    n_sections = len(weights)
+    if n_sections > width or len(rows) != n:
+        raise ValueError("the counts, rows and weights do not fit together")
+    per_section = np.zeros(n_sections, dtype=np.int64)
+    score = np.zeros(n, dtype=np.float64)
+    for r in range(n):
+        total = 0.0
+        for s in range(n_sections):
+            c = counts[r, s]
+            total += c * weights[s]
+            if rows[r] and c > 0:
+                per_section[s] += 1
+        score[r] = total
+    return per_section, score

@@ -27,7 +27,6 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
     """``shape``: (page, per_page, sort, facet_limit, passages listed per report or None)."""
     page, per_page, sort, facet_limit, most = shape
     flt = query.filters
-    n = v.n_reports
     # matching passages by report and section: one pass over the matches, from which
     # the report counts, the section facet and the ranking all come
     n_sec = len(SECTION_KEYS)
@@ -55,15 +54,16 @@ def assemble(query, mode, matches, rscore, marks, v: View, shape, dl=UNLIMITED) 
         else:
             chosen = [str(x) for x in getattr(flt, name)]
             facets[name], omitted[name] = col.ranked(selected, facet_limit, chosen)
-    # reports with a match in each section (among those the filters pass)
-    per_section = np.count_nonzero(by_sec[np.flatnonzero(base & (per_report > 0))], axis=0)
+    # reports with a match in each section (among those the filters pass), and the
+    # weight of each report's matching passages (each weighs what its section does)
+    weights = SECTION_WEIGHTS if secok is None else SECTION_WEIGHTS * secok
+    per_section, weighed = grams.kernels().section_totals(counts, base, weights)
     facets["section"] = {SECTION_KEYS[c]: int(per_section[c]) for c in np.flatnonzero(per_section)}
 
     hits = np.flatnonzero(base & has_sec)
     n_passages = int(in_sections[hits].sum())
-    if rscore is None:  # each matching passage weighs what its section does
-        score = np.zeros(n)
-        score[hits] = by_sec[hits] @ (SECTION_WEIGHTS if secok is None else SECTION_WEIGHTS * secok)
+    if rscore is None:
+        score = weighed
     else:
         # a report's BM25 score, spread over its matching passages
         score = rscore * in_sections / np.maximum(per_report, 1)
