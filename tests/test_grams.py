@@ -145,6 +145,17 @@ def test_reports_per_section_and_weighed_counts(rows, weights):
         kernels.section_totals(counts, marked[:-1] if len(rows) else np.ones(1, bool), w)
 
 
+@given(size=st.integers(0, 40), data=st.data())
+def test_marking_passages_in_a_mask(size, data):
+    at = sorted(data.draw(st.sets(st.integers(0, max(size - 1, 0)))) if size else [])
+    mask = np.zeros(size, dtype=bool)
+    kernels.mark(mask, np.array(at, dtype=np.uint32))
+    assert np.flatnonzero(mask).tolist() == at
+    with pytest.raises(IndexError, match="beyond the mask"):
+        kernels.mark(mask, np.array([size], dtype=np.uint32))
+    assert np.flatnonzero(mask).tolist() == at  # nothing set when one is out of range
+
+
 def test_counting_refuses_numbers_outside_the_arrays():
     """No bounds are checked in compiled code: the loop checks its own."""
     matches = np.ones(3, dtype=bool)
@@ -442,3 +453,34 @@ def test_only_frequent_bigrams_get_four_character_lists_by_default():
     assert len(many.fq_keys) == 5  # 依法 once: not frequent
     assert len(many.qd_keys) == 3  # 法治政府, 治政府建, 政府建设
     assert many.positions("法治政府建设")[:2].tolist() == [0, 7]
+
+
+@given(
+    texts=st.lists(st.text(alphabet=SMALL, max_size=40), min_size=1, max_size=10),
+    terms=st.lists(st.text(alphabet=SMALL + "区", min_size=2, max_size=9), max_size=8),
+    least=st.sampled_from([1, 2, 3, 6, 10**9]),
+)
+def test_the_compiled_choice_of_lists_is_the_array_one(texts, terms, least):
+    with quads_from(least):
+        block = GramIndex(*fold_points(texts))
+        cut = [t[a : a + k] for t in texts for a in range(0, len(t), 3) for k in (2, 4, 6) if t]
+        for term in map(fold, terms + cut):
+            if len(term) < 2:
+                continue
+            codes = block._codes(term)
+            by_arrays = None if codes is None else block._grams(codes)
+            compiled = [tuple(g) for g in block._term_grams(term) or []]
+            assert compiled == (by_arrays or []), term
+
+
+def test_a_block_of_wide_arrays_is_looked_up_by_array_operations():
+    texts = ["法治政府建设", "政府法治政府", "建设"] * 3
+    with quads_from(2):
+        block = GramIndex(*fold_points(texts))
+        arrays = block.arrays()
+        arrays["bi_starts"] = arrays["bi_starts"].astype(np.uint64)  # as past 2**32 positions
+        wide = GramIndex.from_arrays(block.n, arrays)
+        for term in ("法治政府", "法治政府建设", "政府法治政府", "府建设", "设法治", "区区"):
+            assert wide.positions(term).tolist() == starts_of(texts, term)
+            compiled = block._term_grams(term)
+            assert wide._term_grams(term) == (compiled and [tuple(g) for g in compiled])

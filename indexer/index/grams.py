@@ -295,6 +295,20 @@ class GramIndex:
         at = np.minimum(np.searchsorted(keys, wanted.astype(keys.dtype)), len(keys) - 1)
         return at, keys[at] == wanted
 
+    def _term_grams(self, term: str) -> list | None:
+        """:meth:`_grams` of a term, by the compiled loop when the block's arrays are of its
+        type (32 bits: every block but one of more than 65,536 distinct characters or
+        2**32 positions): a few microseconds instead of some forty in array operations,
+        for each of a hundred blocks at 100,000 reports."""
+        arrays = (self.alphabet, self.bi_keys, self.bi_starts, self.fq_keys, self.qd_keys,
+                  self.qd_starts)  # fmt: skip
+        if all(a.dtype == np.uint32 for a in arrays):
+            points = np.fromiter(map(ord, term), dtype=np.uint32, count=len(term))
+            rows = kernels().term_grams(points, *arrays, QUAD_MIN)
+            return rows.tolist() if len(rows) else None
+        codes = self._codes(term)
+        return None if codes is None else self._grams(codes)
+
     def _grams(self, codes: list[int]) -> list[tuple[int, int, int, int]] | None:
         """(list length, offset, characters, where the list begins) of every bigram of a
         term's characters and of every four-character list that covers two frequent ones;
@@ -329,13 +343,12 @@ class GramIndex:
     def positions(self, term: str, within: np.ndarray | None = None) -> np.ndarray:
         """Ascending start positions of every occurrence of a folded term (2+ characters);
         with ``within`` (ascending block passages), of those in these passages only."""
-        codes = self._codes(term) if len(term) >= 2 else None
-        grams = None if codes is None else self._grams(codes)
+        grams = self._term_grams(term) if len(term) >= 2 else None
         if not grams:
             return _EMPTY
         spans = None if within is None else (self.starts[within], self.starts[within + 1])
         lists = []
-        for n, o, chars, a in _cover(len(codes), grams):
+        for n, o, chars, a in _cover(len(term), grams):
             hits = (self.bi_pos if chars == 2 else self.qd_pos)[a : a + n]
             if spans is not None and len(hits):
                 hits = _in_spans(hits, *spans)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexStoreError
-from ..index import SegmentData, Snapshot
+from ..index import SegmentData, Snapshot, grams
 from ..index.metatable import ABSENT, RowMeta
 from ..model import SECTION_KEYS
 from .budget import UNLIMITED, Deadline
@@ -425,7 +425,7 @@ class View:
         for data, base in zip(self.segs, self.bases, strict=True):
             n = data.grams.n
             among = None if within is None else np.flatnonzero(within[base : base + n])
-            out[base : base + n][data.grams.passages(term, dl.check, among)] = True
+            grams.kernels().mark(out[base : base + n], data.grams.passages(term, dl.check, among))
         if self.any_dead:
             out &= self.alive
         return out
