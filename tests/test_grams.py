@@ -102,7 +102,12 @@ def test_the_passages_that_positions_fall_in(lens, data):
     end = int(starts[-1])
     at = sorted(data.draw(st.sets(st.integers(0, end - 1)))) if end else []
     want = sorted({bisect.bisect_right(starts.tolist(), x) - 1 for x in at})
-    assert kernels.passages_of(np.array(at, dtype=np.uint32), starts).tolist() == want
+    positions = np.array(at, dtype=np.uint32)
+    table = kernels.passage_table(starts)
+    assert kernels.passages_of(positions, starts, table).tolist() == want
+    # whatever the table says, the passages are those the positions fall in
+    other = np.array(data.draw(st.lists(st.integers(0, len(lens)), min_size=1)), np.uint32)
+    assert kernels.passages_of(positions, starts, other).tolist() == want
 
 
 @given(
@@ -173,7 +178,7 @@ def test_the_compiled_loops_take_only_their_one_type():
     with pytest.raises(TypeError):
         kernels.shifted_common(values.astype(np.uint16), values, 0)
     with pytest.raises(TypeError):
-        kernels.passages_of(values, values.astype(np.int64))
+        kernels.passages_of(values, values.astype(np.int64), values)
     assert len(kernels.shifted_common.signatures) == len(kernels.passages_of.signatures) == 1
 
 

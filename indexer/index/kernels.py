@@ -80,29 +80,43 @@ def shifted_common(a, b, shift):  # pragma: no cover - compiled; tested through 
     return out[:n]
 
 
-@njit([_OUT(_IN, _IN)], nogil=True, cache=True)
-def passages_of(at, starts):  # pragma: no cover - compiled; tested through its callers
+#: a block's table of passages (:func:`passage_table`) has an entry every ``2**TABLE_SHIFT``
+#: positions (measured at 100,000 reports: every 64 positions, 250 KB a block, finds a
+#: frequent bigram's passages twice as fast as a walk over the passages between its
+#: positions; every 128, 1.6 times)
+TABLE_SHIFT = 6
+
+
+def passage_table(starts: np.ndarray) -> np.ndarray:
+    """For :func:`passages_of`: the passage at each ``2**TABLE_SHIFT``-th position of a
+    block whose passage ``p`` spans ``[starts[p], starts[p + 1])``."""
+    probes = np.arange(0, int(starts[-1]) + 1 if len(starts) else 1, 1 << TABLE_SHIFT)
+    found = np.searchsorted(starts, probes, side="right").astype(np.int64) - 1
+    return np.clip(found, 0, max(len(starts) - 2, 0)).astype(np.uint32)
+
+
+@njit([_OUT(_IN, _IN, _IN)], nogil=True, cache=True)
+def passages_of(at, starts, table):  # pragma: no cover - compiled; tested through its callers
     """The passages that the ascending positions ``at`` fall in, each once, ascending.
 
     Passage ``p`` spans ``[starts[p], starts[p + 1])``; positions past the last
-    passage count as its own.
+    passage count as its own. ``table`` is :func:`passage_table` of ``starts``:
+    each position's passage is looked for from the table's entry before it.
     """
     out = np.empty(len(at), dtype=np.uint32)
-    if len(starts) < 2:
+    if len(starts) < 2 or len(table) == 0:
         return out[:0]
     last_passage = len(starts) - 2
-    # few positions among many passages: each passage found by a search, not a walk
-    sparse = len(at) * SEARCH_RATIO < len(starts)
+    last_entry = len(table) - 1
     n = 0
-    p = 0
     previous = -1
     for i in range(len(at)):
-        x = at[i]
-        if sparse:
-            p = min(_first_at_least(starts, p + 1, np.uint64(x) + np.uint64(1)) - 1, last_passage)
-        else:
-            while p < last_passage and starts[p + 1] <= x:
-                p += 1
+        x = np.int64(at[i])
+        p = min(np.int64(table[min(x >> TABLE_SHIFT, last_entry)]), last_passage)
+        while p > 0 and starts[p] > x:  # a table of other starts: never past the passage
+            p -= 1
+        while p < last_passage and starts[p + 1] <= x:
+            p += 1
         out[n] = p
         n += p != previous
         previous = p

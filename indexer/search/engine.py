@@ -94,11 +94,12 @@ class Engine:
             self._opening.release()
 
     def warm_up(self) -> None:
-        """Open the index and load the word segmenter and the compiled lookup loops
-        now rather than on the first queries."""
+        """Open the index and load the word segmenter and the compiled lookup loops, and
+        make each gram block's table of passages, now rather than on the first queries."""
         segment("依法行政")
         grams.kernels()
-        self.view()
+        for data in self.view().segs:
+            data.grams.prepare()
 
     def drop_caches(self) -> None:
         """Answer the next queries as if none had come before.
