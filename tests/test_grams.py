@@ -356,58 +356,52 @@ def starts_of(texts: list[str], term: str) -> list[int]:
 )
 def test_terms_found_through_four_character_lists_exactly(texts, terms, least, data):
     with quads_from(least):
-        check_lookups(texts, terms, data)
-
-
-def check_lookups(texts, terms, data):
-    block = GramIndex(*fold_points(texts))
-    cut = [t[a : a + k] for t in texts for a in range(0, len(t), 3) for k in (4, 5, 7) if t]
-    within = sorted(data.draw(st.sets(st.sampled_from(range(len(texts))))))
-    for term in map(fold, terms + cut):
-        if len(term) < 2:
-            continue
-        assert block.positions(term).tolist() == starts_of(texts, term), term
-        want = [i for i in naive(texts, term) if i in within]
-        got = block.passages(term, within=np.array(within, dtype=np.int64))
-        assert got.tolist() == want, term
+        block = GramIndex(*fold_points(texts))
+        cut = [t[a : a + k] for t in texts for a in range(0, len(t), 3) for k in (4, 5, 7) if t]
+        within = sorted(data.draw(st.sets(st.sampled_from(range(len(texts))))))
+        for term in map(fold, terms + cut):
+            if len(term) < 2:
+                continue
+            assert block.positions(term).tolist() == starts_of(texts, term), term
+            want = [i for i in naive(texts, term) if i in within]
+            got = block.passages(term, within=np.array(within, dtype=np.int64))
+            assert got.tolist() == want, term
 
 
 def test_the_four_character_lists_hold_every_pair_of_frequent_bigrams():
     texts = ["法治政府建设法治", "政府法治", "建设政府法治政府", "依法"]
     with quads_from(2):  # 法治 ×4, 政府 ×4, 治政, 建设, 府法 ×2; 依法, 府建 … once
-        check_pairs(texts)
+        block = GramIndex(*fold_points(texts))
+        alphabet = block.alphabet.tolist()
 
+        def key(pair: str) -> int:
+            return alphabet.index(ord(pair[0])) * block.width + alphabet.index(ord(pair[1]))
 
-def check_pairs(texts):
-    block = GramIndex(*fold_points(texts))
-    alphabet = block.alphabet.tolist()
-
-    def key(pair: str) -> int:
-        return alphabet.index(ord(pair[0])) * block.width + alphabet.index(ord(pair[1]))
-
-    frequent = ["法治", "治政", "政府", "建设", "府法"]
-    assert block.fq_keys.tolist() == sorted(key(b) for b in frequent)
-    f = len(frequent)
-    listed = {}
-    for i, k in enumerate(block.qd_keys.tolist()):
-        a, b = block.fq_keys[k // f], block.fq_keys[k % f]
-        quad = next(x for x in frequent if key(x) == a) + next(x for x in frequent if key(x) == b)
-        listed[quad] = block.qd_pos[block.qd_starts[i] : block.qd_starts[i + 1]].tolist()
-    # every four characters made of two frequent bigrams, nothing else
-    assert listed["法治政府"] == [0, 18] and "治政府建" not in listed  # 府建: once
-    assert listed == {q: starts_of(texts, q) for q in listed}
-    assert set(listed) == {
-        t[i : i + 4]
-        for t in texts
-        for i in range(len(t) - 3)
-        if t[i : i + 2] in frequent and t[i + 2 : i + 4] in frequent
-    }
-    # a term of four characters or more is looked up through them where they exist
-    assert (2, 0, 4) in {g[:3] for g in block._grams(block._codes("法治政府"))}
-    quads = [g[1:3] for g in block._grams(block._codes("政府法治政府")) if g[2] == 4]
-    assert quads == [(0, 4), (1, 4), (2, 4)]
-    # not where one of its bigrams is rare (府建 once): that one leads the lookup
-    assert [g for g in block._grams(block._codes("政府建设法治")) if g[2] == 4] == []
+        frequent = ["法治", "治政", "政府", "建设", "府法"]
+        assert block.fq_keys.tolist() == sorted(key(b) for b in frequent)
+        f = len(frequent)
+        listed = {}
+        for i, k in enumerate(block.qd_keys.tolist()):
+            a, b = block.fq_keys[k // f], block.fq_keys[k % f]
+            quad = next(x for x in frequent if key(x) == a) + next(
+                x for x in frequent if key(x) == b
+            )
+            listed[quad] = block.qd_pos[block.qd_starts[i] : block.qd_starts[i + 1]].tolist()
+        # every four characters made of two frequent bigrams, nothing else
+        assert listed["法治政府"] == [0, 18] and "治政府建" not in listed  # 府建: once
+        assert listed == {q: starts_of(texts, q) for q in listed}
+        assert set(listed) == {
+            t[i : i + 4]
+            for t in texts
+            for i in range(len(t) - 3)
+            if t[i : i + 2] in frequent and t[i + 2 : i + 4] in frequent
+        }
+        # a term of four characters or more is looked up through them where they exist
+        assert (2, 0, 4) in {g[:3] for g in block._grams(block._codes("法治政府"))}
+        quads = [g[1:3] for g in block._grams(block._codes("政府法治政府")) if g[2] == 4]
+        assert quads == [(0, 4), (1, 4), (2, 4)]
+        # not where one of its bigrams is rare (府建 once): that one leads the lookup
+        assert [g for g in block._grams(block._codes("政府建设法治")) if g[2] == 4] == []
 
 
 def test_two_frequent_bigrams_that_never_meet_make_an_absent_term():
