@@ -483,3 +483,22 @@ def test_a_block_of_wide_arrays_is_looked_up_by_array_operations():
             assert wide.positions(term).tolist() == starts_of(texts, term)
             compiled = block._term_grams(term)
             assert wide._term_grams(term) == (compiled and [tuple(g) for g in compiled])
+
+
+def test_a_block_of_more_than_65536_characters_keeps_its_wide_keys():
+    """Its bigram keys need 64 bits, so do its frequent ones (cut to 32, one could stand
+    for another); it is looked up by array operations, four-character lists included."""
+    alphabet = [chr(0x20000 + i) for i in range(70_000)]
+    # the key of the first pair is 2**32 more than that of the term's first bigram
+    pair = alphabet[69_999] + alphabet[5]
+    term = alphabet[8_642] + alphabet[22_709] + alphabet[7] + alphabet[9]
+    texts = ["".join(alphabet), pair * 2, term * 2]
+    points = np.array([ord(c) for text in texts for c in text], dtype=np.uint32)
+    with quads_from(2):  # the code points as they are (folding would merge some)
+        block = GramIndex(points, np.array([len(text) for text in texts]))
+        assert block.width == 70_000 and block.bi_keys.dtype == block.fq_keys.dtype == np.uint64
+        for t in (term, pair + pair, term + term[:2], alphabet[8_642] + alphabet[22_709]):
+            line = "\0".join(texts)  # one separator after each passage, as in the block
+            want = [i for i in range(len(line)) if line.startswith(t, i)]
+            assert block.positions(t).tolist() == want
+        assert any(chars == 4 for _, _, chars, _ in block._term_grams(term))

@@ -226,7 +226,7 @@ class GramIndex:
             top = np.argsort(-counts[chosen], kind="stable")[:QUAD_MAX_BIGRAMS]
             chosen = np.sort(chosen[top])
         f = len(chosen)
-        self.fq_keys = self.bi_keys[chosen].astype(np.uint32)
+        self.fq_keys = self.bi_keys[chosen]  # the keys' own type: 64 bits in a wide block
         if f == 0:
             self.qd_keys, self.qd_starts, self.qd_pos = (
                 _QUADS_NONE[x] for x in ("qd_keys", "qd_starts", "qd_pos")
